@@ -1,0 +1,76 @@
+// One admission review, start to finish: filter what is not ours, decide, mutate, diff.
+import { decide, type SkipReason } from '../injection/decide.ts'
+import { inject } from '../injection/mutate.ts'
+import { diff } from '../injection/patch.ts'
+import { describePod } from '../injection/pod.ts'
+import { describeProblems } from '../injection/problems.ts'
+import type { Images } from '../injection/sidecar.ts'
+import type { Catalog } from '../injection/sidecars/index.ts'
+import { checkPod } from './pod-shape.ts'
+import { allowed, denied, patched } from './review.ts'
+import type { AdmissionRequest, AdmissionResponse } from './types.ts'
+
+/** What admission needs besides the request: loaded once at start-up, never per review. */
+export interface AdmissionConfig {
+  catalog: Catalog
+  images: Images
+}
+
+export type Outcome =
+  | { result: 'ignored'; reason: 'not-a-pod' | 'not-create' | 'subresource' }
+  | { result: 'skipped'; reason: SkipReason; pod: string }
+  | { result: 'denied'; reason: 'invalid-pod' | 'invalid-annotations'; pod?: string }
+  | { result: 'injected'; sidecars: string[]; pod: string }
+
+/** Answers one request, and says what happened for logs and metrics. */
+export function admit(
+  request: AdmissionRequest,
+  config: AdmissionConfig,
+): { response: AdmissionResponse; outcome: Outcome } {
+  const { uid } = request
+  const ignored = ignoreReason(request)
+  if (ignored) return { response: allowed(uid), outcome: { result: 'ignored', reason: ignored } }
+
+  const checked = checkPod(request.object)
+  if (!checked.ok) {
+    const status = { code: 400, reason: 'BadRequest', message: checked.error }
+    return { response: denied(uid, status), outcome: { result: 'denied', reason: 'invalid-pod' } }
+  }
+  const { pod } = checked
+  // A Pod created with generateName, or from a namespaced request body, may carry no namespace.
+  const name = describePod(pod, pod.metadata?.namespace || request.namespace || '')
+  const decision = decide(pod, config.catalog)
+  switch (decision.action) {
+    case 'skip':
+      return {
+        response: allowed(uid, decision.warnings),
+        outcome: { result: 'skipped', reason: decision.reason, pod: name },
+      }
+    case 'deny': {
+      const message = describeProblems(decision.problems)
+      const status = { code: 422, reason: 'Invalid', message }
+      return {
+        response: denied(uid, status, decision.warnings),
+        outcome: { result: 'denied', reason: 'invalid-annotations', pod: name },
+      }
+    }
+    case 'inject': {
+      const operations = diff(pod, inject(pod, decision.plan, config.images))
+      const sidecars = decision.plan.sidecars.map((s) => s.name)
+      return {
+        response: patched(uid, operations, decision.warnings),
+        outcome: { result: 'injected', sidecars, pod: name },
+      }
+    }
+  }
+}
+
+function ignoreReason(
+  request: AdmissionRequest,
+): 'not-a-pod' | 'not-create' | 'subresource' | undefined {
+  const { group, kind } = request.kind
+  if (group !== '' || kind !== 'Pod') return 'not-a-pod'
+  if (request.subResource) return 'subresource'
+  if (request.operation !== 'CREATE') return 'not-create'
+  return undefined
+}

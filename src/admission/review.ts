@@ -1,0 +1,58 @@
+// Decoding requests and building responses. Every response carries the request uid, and a patch
+// always comes with its patchType: the API server rejects one without the other.
+import { Compile } from 'typebox/compile'
+import type { Operation } from '../injection/patch.ts'
+import {
+  type AdmissionRequest,
+  type AdmissionResponse,
+  type AdmissionReviewResponse,
+  AdmissionReviewSchema,
+  API_VERSION,
+  KIND,
+} from './types.ts'
+
+const reviewValidator = Compile(AdmissionReviewSchema)
+
+export type Parsed = { ok: true; request: AdmissionRequest } | { ok: false; error: string }
+
+/** Checks that a decoded body is an admission.k8s.io/v1 AdmissionReview with a request. */
+export function parseReview(body: unknown): Parsed {
+  if (reviewValidator.Check(body)) return { ok: true, request: body.request }
+  const errors = [...reviewValidator.Errors(body)].slice(0, 5)
+  const detail = errors.map((e) => `${e.instancePath || '(body)'} ${e.message}`).join('; ')
+  return { ok: false, error: `not an ${API_VERSION} ${KIND}: ${detail}` }
+}
+
+/** Lets the object through unchanged. */
+export function allowed(uid: string, warnings: readonly string[] = []): AdmissionResponse {
+  return { uid, allowed: true, ...withWarnings(warnings) }
+}
+
+/** Refuses the object, with a message for the person who created it. */
+export function denied(
+  uid: string,
+  status: { code: number; reason: string; message: string },
+  warnings: readonly string[] = [],
+): AdmissionResponse {
+  return { uid, allowed: false, status, ...withWarnings(warnings) }
+}
+
+/** Lets the object through with a JSON Patch; no operations means no patch at all. */
+export function patched(
+  uid: string,
+  operations: readonly Operation[],
+  warnings: readonly string[] = [],
+): AdmissionResponse {
+  if (operations.length === 0) return allowed(uid, warnings)
+  const patch = Buffer.from(JSON.stringify(operations)).toString('base64')
+  return { uid, allowed: true, patchType: 'JSONPatch', patch, ...withWarnings(warnings) }
+}
+
+/** Wraps a response in the AdmissionReview the API server expects back. */
+export function toReview(response: AdmissionResponse): AdmissionReviewResponse {
+  return { apiVersion: API_VERSION, kind: KIND, response }
+}
+
+function withWarnings(warnings: readonly string[]): { warnings?: string[] } {
+  return warnings.length ? { warnings: [...warnings] } : {}
+}

@@ -1,0 +1,40 @@
+// Applies a plan to one copy of the Pod, sidecar after sidecar; the patch is the diff of that
+// copy against the original, so separate passes can never produce overlapping operations.
+import { INJECTED } from './annotations.ts'
+import { appContainers } from './app-containers.ts'
+import type { InjectionPlan } from './decide.ts'
+import { nameAllocator } from './names.ts'
+import { containerNames, type Pod, volumeNames } from './pod.ts'
+import type { Images, SidecarParts } from './sidecar.ts'
+
+/** Returns a copy of the Pod with the planned sidecars, their volumes and the record of them. */
+export function inject(pod: Pod, plan: InjectionPlan, images: Images): Pod {
+  const copy = structuredClone(pod)
+  const app = appContainers(copy, plan.alreadyInjected)
+  const containerName = nameAllocator(containerNames(copy))
+  const volumeName = nameAllocator(volumeNames(copy))
+  for (const sidecar of plan.sidecars) {
+    const upstream = plan.upstreams.get(sidecar.name)
+    const parts = sidecar.build({ images, upstream, containerName, volumeName })
+    add(copy, parts)
+    if (parts.appMounts.length === 0) continue
+    for (const container of app) {
+      container.volumeMounts = [...(container.volumeMounts ?? []), ...parts.appMounts]
+    }
+  }
+  recordInjected(copy, [...plan.alreadyInjected, ...plan.sidecars.map((s) => s.name)])
+  return copy
+}
+
+function add(pod: Pod, parts: SidecarParts): void {
+  const { spec } = pod
+  spec.containers.push(...parts.containers)
+  if (parts.initContainers.length)
+    spec.initContainers = [...(spec.initContainers ?? []), ...parts.initContainers]
+  if (parts.volumes.length) spec.volumes = [...(spec.volumes ?? []), ...parts.volumes]
+}
+
+function recordInjected(pod: Pod, sidecars: readonly string[]): void {
+  const annotations = { ...pod.metadata?.annotations, [INJECTED]: sidecars.join(',') }
+  pod.metadata = { ...pod.metadata, annotations }
+}

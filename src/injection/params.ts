@@ -1,0 +1,51 @@
+// Reads `patterns/<sidecar>.<param>` annotations into a template's typed values.
+import { paramAnnotation } from './annotations.ts'
+import type { Problem } from './problems.ts'
+import type { ParamSpec, ParamSpecs, Values } from './sidecar.ts'
+
+export type Resolution<S extends ParamSpecs> =
+  | { ok: true; values: Values<S> }
+  | { ok: false; problems: Problem[] }
+
+/** Validates every parameter of one sidecar from its raw annotation values; all problems at once. */
+export function resolveParams<S extends ParamSpecs>(
+  sidecar: string,
+  specs: S,
+  raw: ReadonlyMap<string, string>,
+): Resolution<S> {
+  const problems: Problem[] = unknownParams(sidecar, specs, raw)
+  const values: Record<string, unknown> = {}
+  for (const [param, spec] of Object.entries(specs)) {
+    const annotation = paramAnnotation(sidecar, param)
+    const result = resolveOne(spec, raw.get(param))
+    if (result.ok) values[param] = result.value
+    else problems.push({ annotation, message: result.error })
+  }
+  // Every key of S was validated by its own spec just above, so the record has the shape of Values<S>.
+  return problems.length ? { ok: false, problems } : { ok: true, values: values as Values<S> }
+}
+
+function resolveOne(
+  spec: ParamSpec<unknown>,
+  raw: string | undefined,
+): { ok: true; value: unknown } | { ok: false; error: string } {
+  if (raw !== undefined) return spec.validate(raw.trim())
+  switch (spec.presence) {
+    case 'required':
+      return { ok: false, error: 'is required and missing' }
+    case 'optional':
+      return { ok: true, value: undefined }
+    case 'defaulted':
+      return spec.validate(spec.default)
+  }
+}
+
+function unknownParams(sidecar: string, specs: ParamSpecs, raw: ReadonlyMap<string, string>) {
+  const known = Object.keys(specs)
+  return [...raw.keys()]
+    .filter((param) => !Object.hasOwn(specs, param))
+    .map((param) => ({
+      annotation: paramAnnotation(sidecar, param),
+      message: `unknown parameter of ${sidecar} (known: ${known.join(', ')})`,
+    }))
+}
