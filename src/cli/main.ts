@@ -1,0 +1,51 @@
+// The `sidecar-patterns` command: one binary, several subcommands.
+import pkg from '../../package.json' with { type: 'json' }
+import type { Io } from './io.ts'
+import { serve } from './serve.ts'
+
+const USAGE = `Usage: sidecar-patterns <command> [options]
+
+Commands:
+  serve      run the mutating admission webhook over HTTPS
+  version    print the version
+  help       show this help
+
+Run 'sidecar-patterns <command> --help' for a command's options.`
+
+const commands: Record<string, (args: readonly string[], io: Io) => Promise<number | undefined>> = {
+  serve,
+  version: async (_args, io) => print(io, io.version),
+  help: async (_args, io) => print(io, USAGE),
+}
+
+function print(io: Io, text: string): number {
+  io.out(text)
+  return 0
+}
+
+/** Runs one command line; resolves with an exit code, or undefined while a server runs. */
+export async function main(argv: readonly string[], io: Io): Promise<number | undefined> {
+  const [name = 'help', ...args] = argv
+  const command = commands[name === '--help' || name === '-h' ? 'help' : name]
+  if (command) return command(args, io)
+  io.err(`error: unknown command "${name}"\n\n${USAGE}`)
+  return 2
+}
+
+/** The process edge: real stdout and stderr, and the exit code. */
+export function run(argv: readonly string[]): void {
+  const io: Io = {
+    out: (text) => process.stdout.write(`${text}\n`),
+    err: (text) => process.stderr.write(`${text}\n`),
+    version: pkg.version,
+  }
+  main(argv, io).then(
+    (code) => {
+      if (code !== undefined) process.exitCode = code
+    },
+    (error: unknown) => {
+      io.err(`error: ${error instanceof Error ? error.message : String(error)}`)
+      process.exitCode = 1
+    },
+  )
+}

@@ -1,0 +1,126 @@
+// Serving certificates for a laptop or a first start: reuse what certs/ holds, or generate a CA
+// and a serving certificate signed by it (SHA-256, EC P-256) and keep them for later starts.
+import { createPrivateKey, X509Certificate } from 'node:crypto'
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { generate } from 'selfsigned'
+
+export const FILES = { ca: 'ca.crt', cert: 'tls.crt', key: 'tls.key' } as const
+
+export interface ServingCertificate {
+  cert: string
+  key: string
+  /** The CA that signed `cert`, for the webhook configuration's caBundle. */
+  ca: string | undefined
+}
+
+/** The names the serving certificate must cover. */
+export interface CertificateNames {
+  dnsNames: string[]
+  ips: string[]
+}
+
+/** localhost, loopback, and the in-cluster names of the webhook's Service. */
+export function serviceNames(service: string, namespace: string): CertificateNames {
+  const inCluster = [service, `${service}.${namespace}`, `${service}.${namespace}.svc`]
+  return { dnsNames: ['localhost', ...inCluster], ips: ['127.0.0.1', '::1'] }
+}
+
+/** Reads the certificate in `dir`, or creates one there if it holds none. */
+export async function loadOrCreate(
+  dir: string,
+  names: CertificateNames,
+  now = new Date(),
+): Promise<{ certificate: ServingCertificate; created: boolean }> {
+  const existing = await readExisting(dir)
+  if (existing) return { certificate: check(existing, dir, now), created: false }
+  const certificate = await createCertificate(names, now)
+  await save(dir, certificate)
+  return { certificate, created: true }
+}
+
+async function readExisting(dir: string): Promise<ServingCertificate | undefined> {
+  const [cert, key, ca] = await Promise.all(
+    [FILES.cert, FILES.key, FILES.ca].map((f) => readFile(join(dir, f), 'utf8').catch(missing)),
+  )
+  if (cert === undefined && key === undefined) return undefined
+  if (cert === undefined || key === undefined) {
+    throw new Error(
+      `${dir} holds only one of ${FILES.cert} and ${FILES.key}; add the other or remove both`,
+    )
+  }
+  return { cert, key, ca }
+}
+
+function missing(error: NodeJS.ErrnoException): undefined {
+  if (error.code === 'ENOENT') return undefined
+  throw error
+}
+
+/** Refuses a certificate that would fail every handshake, with a message that says what to do. */
+function check(certificate: ServingCertificate, dir: string, now: Date): ServingCertificate {
+  const x509 = new X509Certificate(certificate.cert)
+  if (!x509.checkPrivateKey(createPrivateKey(certificate.key))) {
+    throw new Error(`${join(dir, FILES.key)} does not match ${join(dir, FILES.cert)}`)
+  }
+  if (new Date(x509.validTo) <= now) {
+    throw new Error(
+      `${join(dir, FILES.cert)} expired on ${x509.validTo}; remove ${dir} to generate a new one`,
+    )
+  }
+  return certificate
+}
+
+const DAY = 24 * 60 * 60 * 1000
+const KEY = { keyType: 'ec', curve: 'P-256', algorithm: 'sha256' } as const
+
+async function createCertificate(names: CertificateNames, now: Date): Promise<ServingCertificate> {
+  const ca = await generate([{ name: 'commonName', value: 'sidecar-patterns webhook CA' }], {
+    ...KEY,
+    notBeforeDate: now,
+    notAfterDate: new Date(now.getTime() + 10 * 365 * DAY),
+    extensions: [
+      { name: 'basicConstraints', cA: true, pathLenConstraint: 0, critical: true },
+      { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
+    ],
+  })
+  const serving = await generate(
+    [{ name: 'commonName', value: names.dnsNames.at(-1) ?? 'localhost' }],
+    {
+      ...KEY,
+      notBeforeDate: now,
+      notAfterDate: new Date(now.getTime() + 365 * DAY),
+      ca: { key: ca.private, cert: ca.cert },
+      extensions: [
+        { name: 'basicConstraints', cA: false, critical: true },
+        { name: 'keyUsage', digitalSignature: true, critical: true },
+        { name: 'extKeyUsage', serverAuth: true },
+        {
+          name: 'subjectAltName',
+          altNames: [
+            ...names.dnsNames.map((value) => ({ type: 2 as const, value })),
+            ...names.ips.map((ip) => ({ type: 7 as const, ip })),
+          ],
+        },
+      ],
+    },
+  )
+  return { cert: serving.cert, key: serving.private, ca: ca.cert }
+}
+
+// Each file is written whole and renamed into place, so a crash or a second process starting at
+// the same moment never leaves a half-written key behind. The key is readable by its owner only.
+async function save(dir: string, certificate: ServingCertificate): Promise<void> {
+  await mkdir(dir, { recursive: true })
+  const files: [string, string | undefined, number][] = [
+    [FILES.ca, certificate.ca, 0o644],
+    [FILES.key, certificate.key, 0o600],
+    [FILES.cert, certificate.cert, 0o644],
+  ]
+  for (const [name, content, mode] of files) {
+    if (content === undefined) continue
+    const temporary = join(dir, `.${name}.${process.pid}.tmp`)
+    await writeFile(temporary, content, { mode })
+    await rename(temporary, join(dir, name))
+  }
+}

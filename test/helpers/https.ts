@@ -1,0 +1,69 @@
+// A real webhook on 127.0.0.1 with real TLS: certificates generated into a temporary folder,
+// a keep-alive client that trusts only that CA, and teardown registered with the test.
+import { mkdtemp, rm } from 'node:fs/promises'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Test } from 'tap'
+import { Agent, request } from 'undici'
+import { buildServer } from '../../src/server.ts'
+import { loadOrCreate, serviceNames } from '../../src/tls/certificates.ts'
+import { testConfig } from './config.ts'
+
+export interface RunningWebhook {
+  origin: string
+  ca: string
+  /** TCP connections the server has accepted so far. */
+  connections(): number
+  post(
+    path: string,
+    body: string | Buffer,
+    contentType?: string,
+  ): Promise<{ status: number; json: unknown }>
+  get(path: string): Promise<{ status: number; json: unknown }>
+}
+
+/** Starts the webhook over TLS on an ephemeral loopback port for the duration of `t`. */
+export async function startWebhook(t: Test): Promise<RunningWebhook> {
+  const dir = await mkdtemp(join(tmpdir(), 'sidecar-patterns-test-'))
+  const { certificate } = await loadOrCreate(
+    dir,
+    serviceNames('sidecar-patterns', 'sidecar-patterns'),
+  )
+  const app = buildServer({ admission: testConfig, tls: certificate })
+  let accepted = 0
+  app.server.on('secureConnection', () => accepted++)
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = app.server.address() as AddressInfo
+  const ca = certificate.ca ?? ''
+  const agent = new Agent({ connect: { ca }, connections: 1, pipelining: 1 })
+  t.teardown(async () => {
+    await agent.close()
+    await app.close()
+    await rm(dir, { recursive: true, force: true })
+  })
+  const origin = `https://127.0.0.1:${port}`
+  const send = async (
+    method: 'GET' | 'POST',
+    path: string,
+    body?: string | Buffer,
+    type?: string,
+  ) => {
+    const headers = type ? { 'content-type': type } : {}
+    const res = await request(`${origin}${path}`, {
+      method,
+      body: body ?? null,
+      headers,
+      dispatcher: agent,
+    })
+    const text = await res.body.text()
+    return { status: res.statusCode, json: text ? JSON.parse(text) : undefined }
+  }
+  return {
+    origin,
+    ca,
+    connections: () => accepted,
+    post: (path, body, contentType = 'application/json') => send('POST', path, body, contentType),
+    get: (path) => send('GET', path),
+  }
+}
