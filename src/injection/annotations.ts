@@ -9,6 +9,9 @@ export const INJECT = 'patterns/inject'
 /** Written by the webhook: the sidecars already injected, which makes reinvocation a no-op. */
 export const INJECTED = 'patterns/injected'
 
+// `patterns/<sidecar>.<param>`: a sidecar name without dots, then a non-empty parameter name.
+const PARAM_KEY = /^patterns\/([^./]+)\.(.+)$/
+
 /** The annotation that sets one parameter of one sidecar. */
 export function paramAnnotation(sidecar: string, param: string): string {
   return `${PREFIX}${sidecar}.${param}`
@@ -33,7 +36,7 @@ export function paramsBySidecar(
 ): Map<string, Map<string, string>> {
   const bySidecar = new Map<string, Map<string, string>>()
   for (const [key, value] of Object.entries(annotations)) {
-    const match = /^patterns\/([^.]+)\.(.+)$/.exec(key)
+    const match = PARAM_KEY.exec(key)
     if (!match) continue
     const [, sidecar = '', param = ''] = match
     const params = bySidecar.get(sidecar) ?? new Map<string, string>()
@@ -44,5 +47,7 @@ export function paramsBySidecar(
 
 /** Keys under `patterns/` that are neither a known annotation nor a sidecar parameter. */
 export function isStrayKey(key: string): boolean {
-  return key.startsWith(PREFIX) && ![SIDECAR, INJECT, INJECTED].includes(key) && !key.includes('.')
+  return (
+    key.startsWith(PREFIX) && ![SIDECAR, INJECT, INJECTED].includes(key) && !PARAM_KEY.test(key)
+  )
 }

@@ -7,8 +7,11 @@
 //   absent or "true"  absent or empty         any                   skip: not-requested
 //   absent or "true"  has unknown names       any                   deny
 //   absent or "true"  all listed already      lists them            skip: already-injected
+//   absent or "true"  a proxy not yet         another proxy         deny: the chain is built
+//                     injected                                      in one call
 //   absent or "true"  some not yet injected   any                   inject those, or deny on
 //                                                                   bad parameters or conflicts
+import { SIDECAR } from './annotations.ts'
 import { appContainers } from './app-containers.ts'
 import { mountConflicts, portConflicts } from './conflicts.ts'
 import type { Pod } from './pod.ts'
@@ -47,11 +50,24 @@ export function decide(pod: Pod, catalog: Catalog): Decision {
     (s) => request.requested.includes(s.name) && !request.injected.includes(s.name),
   )
   if (pending.length === 0) return { action: 'skip', reason: 'already-injected', warnings }
+  const rechain = chainChange(pending, request.injected, catalog)
+  if (rechain) return { action: 'deny', problems: [rechain], warnings }
 
   const planned = plan(pending, pod, request)
   return planned.ok
     ? { action: 'inject', plan: planned.plan, warnings }
     : { action: 'deny', problems: planned.problems, warnings }
+}
+
+// The chain is built in one call. A proxy that joins on reinvocation (another webhook edited
+// patterns/sidecar in between) would have to re-point a proxy already injected; rather than leave
+// one proxy forwarding past the other (clients of meter-http skipping auth), the Pod is refused.
+function chainChange(pending: readonly Sidecar[], injected: readonly string[], catalog: Catalog) {
+  const joining = pending.find((s) => s.isProxy)
+  const present = injected.find((name) => catalog.get(name)?.isProxy)
+  if (!joining || !present) return undefined
+  const message = `${joining.name} cannot join the proxy chain of ${present}, injected by an earlier call; request them together`
+  return { annotation: SIDECAR, message }
 }
 
 type Planned = { ok: true; plan: InjectionPlan } | { ok: false; problems: Problem[] }

@@ -39,14 +39,9 @@ function resolveAppPort(proxies: readonly Proxy[], app: readonly Container[]): R
   const problems: Problem[] = []
   const ports = explicit.map((proxy) => {
     const annotation = paramAnnotation(proxy.name, proxy.appPortParam)
-    const port = lookUpPort(proxy.appPort, app)
-    if (port === undefined) {
-      problems.push({
-        annotation,
-        message: `no app container declares a port named "${proxy.appPort}"`,
-      })
-    }
-    return { annotation, port }
+    const found = lookUpPort(proxy.appPort, app)
+    if (!found.ok) problems.push({ annotation, message: found.error })
+    return { annotation, port: found.ok ? found.port : undefined }
   })
   const [head, ...rest] = ports
   for (const other of rest) {
@@ -60,12 +55,18 @@ function resolveAppPort(proxies: readonly Proxy[], app: readonly Container[]): R
     : { ok: true, port: head.port }
 }
 
-function lookUpPort(
-  ref: number | string | undefined,
-  app: readonly Container[],
-): number | undefined {
-  if (typeof ref !== 'string') return ref
-  return declaredPorts(app).find((p) => p.name === ref)?.containerPort
+type Lookup = { ok: true; port: number | undefined } | { ok: false; error: string }
+
+// A name must stand for one port number: two containers may give one name to different ports.
+function lookUpPort(ref: number | string | undefined, app: readonly Container[]): Lookup {
+  if (typeof ref !== 'string') return { ok: true, port: ref }
+  const named = declaredPorts(app).filter((p) => p.name === ref)
+  const numbers = [...new Set(named.map((p) => p.containerPort))]
+  if (numbers.length === 1) return { ok: true, port: numbers[0] }
+  const error = numbers.length
+    ? `app containers declare the port "${ref}" as ${numbers.join(' and ')}; give the number`
+    : `no app container declares a port named "${ref}"`
+  return { ok: false, error }
 }
 
 function inferAppPort(proxies: readonly Proxy[], app: readonly Container[]): Resolved {

@@ -25,7 +25,7 @@ export function readRequest(
 ): InjectionRequest {
   const { names: requested, repeated } = parseList(annotations[SIDECAR])
   const params = paramsBySidecar(annotations)
-  const inject = readInjectFlag(annotations[INJECT])
+  const inject = readInjectFlag(annotations[INJECT]?.trim())
   const warnings = [
     ...repeated.map((name) => `${SIDECAR}: ${quote(name)} is listed more than once`),
     ...strayWarnings(annotations, requested, params, catalog),

@@ -95,6 +95,8 @@ export type Configuration =
 export interface Sidecar {
   name: string
   summary: string
+  /** Whether it sits in front of the app port, in the proxy chain. */
+  isProxy: boolean
   params: Readonly<ParamSpecs>
   /** Validates the raw `patterns/<name>.<param>` values (keyed by param) and binds them. */
   configure(raw: ReadonlyMap<string, string>): Configuration
@@ -106,6 +108,7 @@ export function defineSidecar<S extends ParamSpecs>(template: SidecarTemplate<S>
   return Object.freeze({
     name,
     summary,
+    isProxy: template.proxy !== undefined,
     params,
     configure(raw: ReadonlyMap<string, string>): Configuration {
       const resolution = resolveParams(name, params, raw)

@@ -48,31 +48,54 @@ export const duration: Validator<string> = (raw) => {
   return match && seconds >= 1 ? ok(raw) : fail(raw, 'a duration of at least 1s such as 30s or 5m')
 }
 
-/** An absolute, normalised path that is safe to mount: no `..`, no `:`, not `/` itself. */
+// Mounting over these would break the container itself rather than share files with it.
+const SYSTEM_DIRECTORIES = ['bin', 'dev', 'etc', 'lib', 'lib64', 'proc', 'sbin', 'sys', 'usr']
+
+/** An absolute, normalised path that is safe to mount: no `..`, not `/` or a system directory. */
 export const mountPath: Validator<string> = (raw) => {
   const segments = raw.split('/').slice(1)
+  const [top = ''] = segments
   const clean =
     raw.startsWith('/') &&
     raw.length <= 255 &&
     segments.every((s) => s !== '' && s !== '.' && s !== '..' && /^[\w.-]+$/.test(s))
-  return clean ? ok(raw) : fail(raw, 'an absolute path such as /git (letters, digits, . _ -)')
+  const system =
+    SYSTEM_DIRECTORIES.includes(top) &&
+    (segments.length === 1 || ['dev', 'proc', 'sys'].includes(top))
+  return clean && !system
+    ? ok(raw)
+    : fail(raw, 'an absolute path such as /git (letters, digits, . _ -), not a system directory')
 }
 
-/** A remote Git repository: an http(s), ssh or git URL, or scp-like `user@host:path`. */
-export const gitRepository: Validator<string> = (raw) => {
-  const url = /^(https?|ssh|git):\/\/[\w.@:-]+(\/[\w.~%@+-]+)+\/?$/
-  const scp = /^[\w.-]+@[\w.-]+:[\w.~/-]+$/
-  return url.test(raw) || scp.test(raw)
+// Host names and user names start with a letter or digit, so none can pass for a git option.
+const HOST = String.raw`[a-zA-Z0-9][\w.-]*(:[0-9]{1,5})?`
+const USER = String.raw`[a-zA-Z0-9][\w.-]*@`
+const REPO_PATH = String.raw`(/[\w.~%+-]+)+/?`
+const GIT_URLS = [
+  new RegExp(`^(https?|git)://${HOST}${REPO_PATH}$`),
+  new RegExp(`^ssh://(${USER})?${HOST}${REPO_PATH}$`),
+  new RegExp(String.raw`^${USER}[a-zA-Z0-9][\w.-]*:[\w.~/-]+$`),
+]
+
+/**
+ * A remote Git repository: an http(s) or git URL, an ssh URL or scp-like `user@host:path`.
+ * No credentials in http(s) URLs: anyone who can read the Pod would see them.
+ */
+export const gitRepository: Validator<string> = (raw) =>
+  GIT_URLS.some((pattern) => pattern.test(raw))
     ? ok(raw)
-    : fail(raw, 'a Git repository URL (https://, ssh://, git:// or user@host:path)')
-}
+    : fail(
+        raw,
+        'a Git repository URL (https://, ssh://, git:// or user@host:path) without credentials',
+      )
 
 /** A branch, tag or commit name as git check-ref-format allows it (the common subset). */
 export const gitRef: Validator<string> = (raw) => {
-  const shape = /^[\w][\w./-]{0,254}$/.test(raw)
-  const forbidden =
-    raw.includes('..') || raw.includes('//') || /[./]$/.test(raw) || raw.endsWith('.lock')
-  return shape && !forbidden ? ok(raw) : fail(raw, 'a Git branch, tag or commit')
+  const shape = /^\w[\w./-]{0,254}$/.test(raw) && !raw.includes('..') && !raw.endsWith('.')
+  // Per component, as git check-ref-format: not empty, no leading '.', no trailing '.lock'.
+  const components = raw.split('/')
+  const wellFormed = components.every((c) => c !== '' && !c.startsWith('.') && !c.endsWith('.lock'))
+  return shape && wellFormed ? ok(raw) : fail(raw, 'a Git branch, tag or commit')
 }
 
 /** An http URL on the Pod's own loopback: the app in the same Pod, never another host. */

@@ -1,0 +1,262 @@
+// decide() is the whole policy of the webhook, with no HTTP in the way: the truth table at the top
+// of src/injection/decide.ts row by row, then how proxies chain, how the app port is found, and
+// which port and mount-path conflicts refuse a Pod rather than let it fail at runtime.
+import t from 'tap'
+import { type Decision, decide } from '../../src/injection/decide.ts'
+import type { Container, ContainerPort, Pod } from '../../src/injection/pod.ts'
+import type { Problem } from '../../src/injection/problems.ts'
+import { builtinCatalog } from '../../src/injection/sidecars/index.ts'
+
+const REPO = 'https://github.com/example/site.git'
+const web: Container = { name: 'web', image: 'web', ports: [{ name: 'http', containerPort: 8080 }] }
+
+/** A Pod with `patterns/`-prefixed annotations: `{ sidecar: 'metrics' }` is patterns/sidecar. */
+function pod(patterns: Record<string, string | undefined>, containers = [web]): Pod {
+  const entries = Object.entries(patterns).filter(([, v]) => v !== undefined)
+  const annotations = Object.fromEntries(entries.map(([k, v]) => [`patterns/${k}`, v as string]))
+  return { metadata: { name: 'p', annotations }, spec: { containers } }
+}
+
+interface Summary {
+  skip?: string
+  deny?: Problem[]
+  inject?: string[]
+  upstreams?: Record<string, number>
+  alreadyInjected?: string[]
+}
+
+/** The parts of a decision a reader cares about; a plan's sidecars are functions otherwise. */
+function summary(decision: Decision): Summary {
+  switch (decision.action) {
+    case 'skip':
+      return { skip: decision.reason }
+    case 'deny':
+      return { deny: decision.problems }
+    case 'inject': {
+      const { sidecars, upstreams, alreadyInjected } = decision.plan
+      const inject = sidecars.map((s) => s.name)
+      return { inject, upstreams: Object.fromEntries(upstreams), alreadyInjected }
+    }
+  }
+}
+const run = (p: Pod) => summary(decide(p, builtinCatalog))
+const denied = (annotation: string, message: string): Summary => ({
+  deny: [{ annotation: `patterns/${annotation}`, message }],
+})
+
+t.test('the truth table', async (t) => {
+  const flag = (v: string) => denied('inject', `"${v}" must be "true" or "false"`)
+  const unknown = (names: string) => denied('sidecar', `${names} (known: auth, git-sync, metrics)`)
+  const injects = (
+    inject: string[],
+    alreadyInjected: string[],
+    upstreams: Record<string, number>,
+  ) => ({
+    inject,
+    upstreams,
+    alreadyInjected,
+  })
+  const _ = undefined
+  // biome-ignore format: one row per line, like the table in decide.ts
+  const rows: [string | undefined, string | undefined, string | undefined, Summary, string][] = [
+    // inject    sidecar          injected         decision
+    ['yes',      'metrics',       _,               flag('yes'),   'an invalid flag denies'],
+    ['False',    _,               _,               flag('False'), '...even with nothing requested'],
+    ['',         _,               'metrics',       flag(''),      '...even when empty'],
+    ['false',    'metrics',       _,               { skip: 'opted-out' }, '"false" opts out'],
+    ['false',    'nope',          'metrics',       { skip: 'opted-out' }, '...whatever is listed'],
+    [_,          _,               _,               { skip: 'not-requested' }, 'nothing asked'],
+    ['true',     _,               'auth',          { skip: 'not-requested' }, 'no sidecar list'],
+    [_,          ' , ',           _,               { skip: 'not-requested' }, 'an empty list'],
+    [_,          'metrics,nope',  _,               unknown('unknown sidecar "nope"'), 'unknown names deny'],
+    ['true',     'a,b,a',         'a',             unknown('unknown sidecars "a", "b"'), '...all in one problem'],
+    [_,          'auth,metrics',  'metrics,auth',  { skip: 'already-injected' }, 'all listed already injected'],
+    ['true',     'auth',          'metrics,auth',  { skip: 'already-injected' }, '...injected may list more'],
+    [_,          'metrics,auth',  'metrics',       denied('sidecar', 'auth cannot join the proxy chain of metrics, injected by an earlier call; request them together'), 'a proxy cannot join a chain built earlier'],
+    [_,          'auth,git-sync', 'git-sync',      injects(['auth'], ['git-sync'], { auth: 8080 }), 'injects those not yet injected'],
+    ['true',     'auth,metrics',  _,               injects(['metrics', 'auth'], [], { metrics: 4180, auth: 8080 }), '...all of them the first time'],
+    [_,          'git-sync',      _,               denied('git-sync.repo', 'is required and missing'), '...or denies on bad parameters'],
+  ]
+  for (const [inject, sidecar, injected, expected, why] of rows) {
+    t.same(run(pod({ inject, sidecar, injected })), expected, why)
+  }
+  const conflict = pod({ sidecar: 'auth', 'auth.proxy-port': '8080' })
+  t.same(
+    run(conflict),
+    denied('auth.proxy-port', 'port 8080 is already used by container "web"'),
+    '...or denies on conflicts',
+  )
+  t.same(run({ spec: { containers: [web] } }), { skip: 'not-requested' }, 'a Pod without metadata')
+})
+
+t.test('warnings ride along with any decision', async (t) => {
+  const repeated = decide(pod({ sidecar: 'metrics,metrics' }), builtinCatalog)
+  t.equal(repeated.action, 'inject')
+  t.same(repeated.warnings, ['patterns/sidecar: "metrics" is listed more than once'])
+  const ignored = decide(pod({ inject: 'false', sidecar: 'x' }), builtinCatalog)
+  t.same(ignored.warnings, [
+    'patterns/inject is "false": patterns/sidecar is ignored and nothing is injected',
+  ])
+})
+
+t.test('parameter problems are all reported at once, across sidecars', async (t) => {
+  const annotations = {
+    sidecar: 'git-sync,metrics',
+    'metrics.prot': '1',
+    'metrics.proxy-port': '0',
+  }
+  t.same(run(pod(annotations)).deny, [
+    {
+      annotation: 'patterns/metrics.prot',
+      message: 'unknown parameter of metrics (known: port, proxy-port, metrics-port)',
+    },
+    { annotation: 'patterns/metrics.proxy-port', message: '"0" is not a port number (1-65535)' },
+    { annotation: 'patterns/git-sync.repo', message: 'is required and missing' },
+  ])
+})
+
+t.test('proxies chain in catalog order: metrics, then auth, then the app', async (t) => {
+  for (const sidecar of ['metrics,auth', 'auth,metrics', 'git-sync, auth, metrics']) {
+    const { upstreams } = run(pod({ sidecar, 'git-sync.repo': REPO }))
+    t.same(upstreams, { metrics: 4180, auth: 8080 }, `${sidecar}: metrics -> auth -> app`)
+  }
+  const moved = run(pod({ sidecar: 'auth,metrics', 'auth.proxy-port': '5000' }))
+  t.same(moved.upstreams, { metrics: 5000, auth: 8080 }, 'metrics follows auth’s proxy-port')
+  const gitOnly = run(pod({ sidecar: 'git-sync', 'git-sync.repo': REPO }, [{ name: 'w' }]))
+  t.same(gitOnly.upstreams, {}, 'git-sync is no proxy and needs no app port')
+})
+
+t.test('the app port', async (t) => {
+  const app = (...ports: (ContainerPort[] | undefined)[]) =>
+    ports.map((p, i): Container => ({ name: `c${i}`, ...(p && { ports: p }) }))
+  const metrics = (containers: Container[], port?: string) =>
+    run(pod({ sidecar: 'metrics', 'metrics.port': port }, containers))
+  const cannotInfer = (seen: string) =>
+    denied('metrics.port', `needed: ${seen}, so the app port cannot be inferred`)
+  const several = app(
+    [{ containerPort: 9090, name: 'admin' }],
+    [{ containerPort: 3000, name: 'http' }],
+  )
+
+  // Inferred when the app leaves no doubt: one port number, or one port named http.
+  t.same(metrics(app([{ containerPort: 3000 }])).upstreams, { metrics: 3000 }, 'one declared port')
+  const twice = app([{ containerPort: 3000 }], [{ containerPort: 3000 }])
+  t.same(metrics(twice).upstreams, { metrics: 3000 }, 'one number declared twice is one port')
+  t.same(metrics(several).upstreams, { metrics: 3000 }, 'the port named http among several')
+  const udp = app([{ containerPort: 53, protocol: 'UDP' }, { containerPort: 3000 }])
+  t.same(metrics(udp).upstreams, { metrics: 3000 }, 'UDP ports do not count')
+  const unnamed = app([{ containerPort: 9090 }, { containerPort: 3000 }])
+  t.same(metrics(unnamed), cannotInfer('the app declares ports 9090, 3000'), 'several, no http')
+  t.same(metrics(app(undefined, [])), cannotInfer('the app declares no TCP port'), 'no ports')
+
+  // Explicit: a number (declared or not) or the name of a declared port.
+  t.same(metrics(several, '9090').upstreams, { metrics: 9090 }, 'an explicit number')
+  t.same(metrics(app(), '7000').upstreams, { metrics: 7000 }, 'a number need not be declared')
+  t.same(metrics(several, 'admin').upstreams, { metrics: 9090 }, 'an explicit port name')
+  const grpc = denied('metrics.port', 'no app container declares a port named "grpc"')
+  t.same(metrics(several, 'grpc'), grpc, 'an unknown port name')
+  const httpTwice = [
+    { name: 'a', image: 'a', ports: [{ name: 'http', containerPort: 8080 }] },
+    { name: 'b', image: 'b', ports: [{ name: 'http', containerPort: 9000 }] },
+  ]
+  t.same(
+    run(pod({ sidecar: 'metrics', 'metrics.port': 'http' }, httpTwice)),
+    denied(
+      'metrics.port',
+      'app containers declare the port "http" as 8080 and 9000; give the number',
+    ),
+    'a name two containers give to different ports is ambiguous',
+  )
+
+  // Chained proxies front one port, so explicit ports of metrics and auth must agree.
+  const both = (m?: string, a?: string) =>
+    run(pod({ sidecar: 'metrics,auth', 'metrics.port': m, 'auth.port': a }, several))
+  const differ = denied(
+    'auth.port',
+    '9090 differs from patterns/metrics.port (3000); chained proxies front one app port',
+  )
+  t.same(both('9090', 'admin').upstreams, { metrics: 4180, auth: 9090 }, 'explicit ports agree')
+  t.same(both('3000', '9090'), differ, 'explicit ports disagree')
+  t.same(both('http', 'admin'), differ, 'names are compared by the port they name')
+  t.same(both(undefined, '9090').upstreams, { metrics: 4180, auth: 9090 }, 'one explicit is enough')
+})
+
+t.test('port conflicts', async (t) => {
+  const deny = (params: Record<string, string>, containers = [web], sidecar = 'metrics,auth') =>
+    run(pod({ sidecar, ...params }, containers)).deny
+  const usedBy = (annotation: string, port: number, user: string) =>
+    denied(annotation, `port ${port} is already used by ${user}`).deny
+  t.same(
+    deny({ 'metrics.proxy-port': '8080' }),
+    usedBy('metrics.proxy-port', 8080, 'container "web"'),
+    'a port an app container declares',
+  )
+  const init = { name: 'init', ports: [{ containerPort: 15090 }] }
+  const withInit = {
+    ...pod({ sidecar: 'metrics' }),
+    spec: { containers: [web], initContainers: [init] },
+  }
+  t.same(
+    run(withInit).deny,
+    usedBy('metrics.metrics-port', 15090, 'container "init"'),
+    'a port an init container declares',
+  )
+  t.same(
+    deny({ 'metrics.port': '15080' }, [{ name: 'w' }]),
+    usedBy('metrics.proxy-port', 15080, 'the app port'),
+    'the app port, even undeclared',
+  )
+  t.same(
+    deny({ 'metrics.metrics-port': '4180' }),
+    usedBy('auth.proxy-port', 4180, 'patterns/metrics.metrics-port'),
+    'a port another sidecar listens on',
+  )
+  t.same(
+    deny({ 'metrics.metrics-port': '15080' }),
+    usedBy('metrics.metrics-port', 15080, 'patterns/metrics.proxy-port'),
+    'two ports of one sidecar',
+  )
+  const both = deny({ 'metrics.proxy-port': '8080', 'auth.proxy-port': '8080' })
+  t.equal(both?.length, 2, 'every conflict is reported')
+})
+
+t.test('mount-path conflicts', async (t) => {
+  const mounting = (mountPath: string, name = 'web'): Container => ({
+    name,
+    volumeMounts: [{ name: 'v', mountPath }],
+  })
+  const gitSync = (containers: Container[], path?: string) =>
+    run(
+      pod({ sidecar: 'git-sync', 'git-sync.repo': REPO, 'git-sync.mount-path': path }, containers),
+    )
+  const mounted = (path: string, container: string) =>
+    denied('git-sync.mount-path', `${path} is already mounted in container "${container}"`)
+  t.same(gitSync([mounting('/git')]), mounted('/git', 'web'), 'the default path, taken by the app')
+  t.same(gitSync([web, mounting('/srv', 'b')], '/srv'), mounted('/srv', 'b'), 'in any container')
+  t.same(gitSync([mounting('/git/sub')]).inject, ['git-sync'], 'a nested path is another path')
+  t.same(gitSync([mounting('/git')], '/content').inject, ['git-sync'], 'a free path is fine')
+  // Containers of sidecars injected earlier are not the app's, so their mounts do not count.
+  const meter = mounting('/git', 'patterns-metrics')
+  const reinvoked = pod(
+    { sidecar: 'metrics,git-sync', injected: 'metrics', 'git-sync.repo': REPO },
+    [web, meter],
+  )
+  t.same(run(reinvoked).inject, ['git-sync'], 'a sidecar’s own mounts are not the app’s')
+})
+
+// The chain is built in one call: a proxy that would join it on reinvocation, in front of or
+// behind one injected earlier, is refused rather than left forwarding past the other one.
+t.test('a proxy cannot join the chain of a proxy injected by an earlier call', async (t) => {
+  const auth = { name: 'patterns-auth', ports: [{ name: 'auth-http', containerPort: 4180 }] }
+  const meter = { name: 'patterns-metrics', ports: [{ name: 'meter-http', containerPort: 15080 }] }
+  const message = (joining: string, present: string) =>
+    `${joining} cannot join the proxy chain of ${present}, injected by an earlier call; request them together`
+  t.same(
+    run(pod({ sidecar: 'metrics,auth', injected: 'auth' }, [web, auth])),
+    denied('sidecar', message('metrics', 'auth')),
+  )
+  t.same(
+    run(pod({ sidecar: 'metrics,auth', injected: 'metrics' }, [web, meter])),
+    denied('sidecar', message('auth', 'metrics')),
+  )
+})
