@@ -7,6 +7,7 @@ import Fastify, {
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
+  LogController,
 } from 'fastify'
 import type { AdmissionConfig } from './admission/admit.ts'
 import { healthRoutes } from './routes/health.ts'
@@ -33,7 +34,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     ...(logger ? { loggerInstance: logger } : { logger: false }),
     bodyLimit: BODY_LIMIT,
     // One line per review, written by the route, instead of two generic lines per request.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     ...(tls && { https: { ...tls, minVersion: 'TLSv1.2' as const } }),
   })
   app.setErrorHandler(answerError)

@@ -1,0 +1,114 @@
+// The `sidecar-patterns` command as people run it: `npx sidecar-patterns --help` and
+// `npm start -- --port N` in a checkout, stopped by SIGTERM like a Pod.
+import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { mkdtemp, readFile } from 'node:fs/promises'
+import type { AddressInfo } from 'node:net'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { Readable } from 'node:stream'
+import { promisify } from 'node:util'
+import t from 'tap'
+import { Agent, request } from 'undici'
+
+const root = new URL('../../', import.meta.url).pathname
+const bin = join(root, 'bin/sidecar-patterns.js')
+const run = (args: string[]) => promisify(execFile)(process.execPath, [bin, ...args], { cwd: root })
+
+t.test('--help lists the subcommands', async (t) => {
+  const { stdout } = await run(['--help'])
+  t.match(stdout, /Usage: sidecar-patterns <command>/)
+  t.match(stdout, /^\s+serve\s+run the mutating admission webhook/m)
+  t.match((await run(['serve', '--help'])).stdout, /--port N/)
+  const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'))
+  t.equal((await run(['version'])).stdout.trim(), pkg.version)
+})
+
+t.test('an unknown command or flag exits 2 with the reason', async (t) => {
+  await t.rejects(run(['frobnicate']), { code: 2, stderr: /unknown command "frobnicate"/ })
+  await t.rejects(run(['serve', '--port', 'x']), { code: 2, stderr: /--port: "x" is not a port/ })
+})
+
+type LogLine = Record<string, unknown>
+
+// Watches a child's JSON log lines; `waitFor` resolves with the first line, past or future, that
+// matches. A readline interface is used because leaving a for-await loop would destroy stdout.
+function watchLog(child: ChildProcess) {
+  const lines: LogLine[] = []
+  const waiters: { predicate: (l: LogLine) => boolean; resolve: (l: LogLine) => void }[] = []
+  createInterface({ input: child.stdout ?? Readable.from([]) }).on('line', (text) => {
+    const line: LogLine = text.startsWith('{') ? JSON.parse(text) : { text }
+    lines.push(line)
+    for (const waiter of waiters.filter((w) => w.predicate(line))) waiter.resolve(line)
+  })
+  return {
+    waitFor: (predicate: (l: LogLine) => boolean) =>
+      new Promise<LogLine>((resolve) => {
+        const seen = lines.find(predicate)
+        if (seen) resolve(seen)
+        else waiters.push({ predicate, resolve })
+      }),
+  }
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const { port } = server.address() as AddressInfo
+  server.close()
+  return port
+}
+
+async function healthz(origin: string, certDir: string) {
+  const agent = new Agent({ connect: { ca: await readFile(join(certDir, 'ca.crt'), 'utf8') } })
+  try {
+    const response = await request(`${origin}/healthz`, { dispatcher: agent })
+    return [response.statusCode, await response.body.json()]
+  } finally {
+    await agent.close()
+  }
+}
+
+t.test(
+  'npm start -- --port N serves HTTPS on N with certificates made on first start',
+  async (t) => {
+    const certDir = await mkdtemp(join(tmpdir(), 'sidecar-patterns-cli-'))
+    const port = await freePort()
+    const args = [
+      'start',
+      '--',
+      '--port',
+      String(port),
+      '--host',
+      '127.0.0.1',
+      '--cert-dir',
+      certDir,
+    ]
+    // npm does not pass SIGTERM on to the server, so the whole process group is stopped instead.
+    const child = spawn('npm', args, {
+      cwd: root,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    t.teardown(() => process.kill(-(child.pid ?? 0), 'SIGKILL'))
+    await watchLog(child).waitFor((l) => l.msg === `Server listening at https://127.0.0.1:${port}`)
+    t.same(await healthz(`https://127.0.0.1:${port}`, certDir), [200, { status: 'ok' }])
+  },
+)
+
+t.test('serve exits cleanly on SIGTERM, as a Pod is stopped', async (t) => {
+  const certDir = await mkdtemp(join(tmpdir(), 'sidecar-patterns-cli-'))
+  const args = [bin, 'serve', '--port', '0', '--host', '127.0.0.1', '--cert-dir', certDir]
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] })
+  t.teardown(() => child.kill('SIGKILL'))
+  const log = watchLog(child)
+  const listening = await log.waitFor((l) => String(l.msg).startsWith('Server listening at'))
+  const origin = String(listening.msg).replace('Server listening at ', '')
+  t.same(await healthz(origin, certDir), [200, { status: 'ok' }])
+  const exited = once(child, 'exit')
+  child.kill('SIGTERM')
+  await log.waitFor((l) => l.msg === 'shutting down' && l.signal === 'SIGTERM')
+  t.same(await exited, [0, null], 'exit code 0')
+})
