@@ -1,0 +1,35 @@
+// The README is part of the interface: its annotation table and set-up commands must match what
+// the code and CI do.
+import { readFile } from 'node:fs/promises'
+import t from 'tap'
+import { paramAnnotation } from '../src/injection/annotations.ts'
+import type { ParamSpec } from '../src/injection/sidecar.ts'
+import { builtinCatalog } from '../src/injection/sidecars/index.ts'
+
+const read = (path: string) => readFile(new URL(`../${path}`, import.meta.url), 'utf8')
+
+t.test('the annotation reference lists every parameter with its default', async (t) => {
+  const readme = await read('README.md')
+  for (const sidecar of builtinCatalog.values()) {
+    for (const [param, spec] of Object.entries(sidecar.params) as [string, ParamSpec<unknown>][]) {
+      const row = readme
+        .split('\n')
+        .find((line) => line.startsWith(`| \`${paramAnnotation(sidecar.name, param)}\``))
+      t.ok(row, `${sidecar.name}.${param} has a row`)
+      const expected = {
+        defaulted: 'default' in spec ? `\`${spec.default}\`` : '',
+        required: 'required',
+        optional: '',
+      }[spec.presence]
+      const cells = (row ?? '').split('|').map((cell) => cell.trim())
+      if (expected) t.equal(cells[2], expected, `${sidecar.name}.${param}: ${expected}`)
+    }
+  }
+})
+
+t.test('two set-up commands, and CI runs exactly the test one', async (t) => {
+  const readme = await read('README.md')
+  t.match(readme, /```sh\nnpm ci && npm start\n```/)
+  t.match(readme, /```sh\nnpm ci && npm test\n```/)
+  t.match(await read('.ci/run'), /\nnpm ci && npm test\n/)
+})
