@@ -9,7 +9,8 @@ import Fastify, {
   type FastifyRequest,
   LogController,
 } from 'fastify'
-import type { AdmissionConfig } from './admission/admit.ts'
+import type { NamespaceLookup } from './admission/namespaces.ts'
+import type { Catalog } from './injection/catalog.ts'
 import { healthRoutes } from './routes/health.ts'
 import { mutateRoute } from './routes/mutate.ts'
 
@@ -20,7 +21,9 @@ import { mutateRoute } from './routes/mutate.ts'
 export const BODY_LIMIT = 7 * 1024 * 1024
 
 export interface ServerOptions {
-  admission: AdmissionConfig
+  /** The catalog in force now. */
+  catalog: () => Catalog
+  namespaces: NamespaceLookup
   /** PEM certificate chain and key; without them the server speaks plain HTTP (inject() tests). */
   tls?: { cert: string; key: string }
   /** A pino logger; none means silence. */
@@ -39,7 +42,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   })
   app.setErrorHandler(answerError)
   app.register(healthRoutes)
-  app.register(mutateRoute, { admission: options.admission })
+  app.register(mutateRoute, { catalog: options.catalog, namespaces: options.namespaces })
   return app
 }
 

@@ -4,13 +4,13 @@ import { readFile } from 'node:fs/promises'
 import t from 'tap'
 import { paramAnnotation } from '../src/injection/annotations.ts'
 import type { ParamSpec } from '../src/injection/sidecar.ts'
-import { builtinCatalog } from '../src/injection/sidecars/index.ts'
+import { builtinCatalog } from './helpers/config.ts'
 
 const read = (path: string) => readFile(new URL(`../${path}`, import.meta.url), 'utf8')
 
 t.test('the annotation reference lists every parameter with its default', async (t) => {
   const readme = await read('README.md')
-  for (const sidecar of builtinCatalog.values()) {
+  for (const sidecar of builtinCatalog.sidecars.values()) {
     for (const [param, spec] of Object.entries(sidecar.params) as [string, ParamSpec<unknown>][]) {
       const row = readme
         .split('\n')

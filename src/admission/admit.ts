@@ -1,19 +1,20 @@
 // One admission review, start to finish: filter what is not ours, decide, mutate, diff.
+
+import type { Catalog } from '../injection/catalog.ts'
 import { decide, type SkipReason } from '../injection/decide.ts'
 import { inject } from '../injection/mutate.ts'
 import { diff } from '../injection/patch.ts'
 import { describePod } from '../injection/pod.ts'
 import { describeProblems } from '../injection/problems.ts'
-import type { Images } from '../injection/sidecar.ts'
-import type { Catalog } from '../injection/sidecars/index.ts'
+import type { NamespaceFacts } from '../injection/scope.ts'
 import { checkPod } from './pod-shape.ts'
 import { allowed, denied, patched } from './review.ts'
 import type { AdmissionRequest, AdmissionResponse } from './types.ts'
 
-/** What admission needs besides the request: loaded once at start-up, never per review. */
-export interface AdmissionConfig {
+/** What admission needs besides the request: the catalog in force and the Pod's namespace. */
+export interface AdmissionContext {
   catalog: Catalog
-  images: Images
+  namespace: NamespaceFacts | undefined
 }
 
 export type Outcome =
@@ -25,7 +26,7 @@ export type Outcome =
 /** Answers one request, and says what happened for logs and metrics. */
 export function admit(
   request: AdmissionRequest,
-  config: AdmissionConfig,
+  context: AdmissionContext,
 ): { response: AdmissionResponse; outcome: Outcome } {
   const { uid } = request
   const ignored = ignoreReason(request)
@@ -39,7 +40,7 @@ export function admit(
   const { pod } = checked
   // A Pod created with generateName, or from a namespaced request body, may carry no namespace.
   const name = describePod(pod, pod.metadata?.namespace || request.namespace || '')
-  const decision = decide(pod, config.catalog)
+  const decision = decide(pod, context.catalog, context.namespace)
   switch (decision.action) {
     case 'skip':
       return {
@@ -55,7 +56,7 @@ export function admit(
       }
     }
     case 'inject': {
-      const operations = diff(pod, inject(pod, decision.plan, config.images))
+      const operations = diff(pod, inject(pod, decision.plan))
       const sidecars = decision.plan.sidecars.map((s) => s.name)
       return {
         response: patched(uid, operations, decision.warnings),
@@ -63,6 +64,11 @@ export function admit(
       }
     }
   }
+}
+
+/** The namespace whose labels and annotations a review needs, or undefined if it needs none. */
+export function namespaceToRead(request: AdmissionRequest): string | undefined {
+  return ignoreReason(request) ? undefined : request.namespace
 }
 
 function ignoreReason(

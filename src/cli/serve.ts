@@ -1,9 +1,13 @@
 // `sidecar-patterns serve`: the only impure edge of the webhook. Flags -> configuration ->
-// certificates -> server -> listen, and a graceful close on SIGINT or SIGTERM.
+// catalog and certificates -> server -> listen, and a graceful close on SIGINT or SIGTERM.
 import closeWithGrace from 'close-with-grace'
 import { pino } from 'pino'
-import { parseServeArgs, SERVE_USAGE } from '../config/serve.ts'
-import { builtinCatalog, defaultImages } from '../injection/sidecars/index.ts'
+import { Registry } from 'prom-client'
+import { noNamespaces } from '../admission/namespaces.ts'
+import { loadCatalog } from '../catalog/load.ts'
+import { type CatalogStore, fixedCatalog, watchCatalog } from '../catalog/store.ts'
+import { parseServeArgs, SERVE_USAGE, type ServeConfig } from '../config/serve.ts'
+import { createWebhookMetrics } from '../observability/metrics.ts'
 import { buildServer } from '../server.ts'
 import { loadOrCreate, serviceNames } from '../tls/certificates.ts'
 import type { Io } from './io.ts'
@@ -25,22 +29,35 @@ export async function serve(args: readonly string[], io: Io): Promise<number | u
   }
   const config = parsed.value
   const log = pino({ level: config.logLevel })
+  const metrics = createWebhookMetrics(new Registry())
+  const selfImage = config.image ?? `ghcr.io/sidecar-patterns/sidecar-patterns:${io.version}`
+  const catalog = await openCatalog(config, { selfImage, log, metrics })
   const names = serviceNames(config.service, config.namespace)
   const { certificate, created } = await loadOrCreate(config.certDir, names)
   if (created) log.info({ dir: config.certDir, names }, 'generated a CA and a serving certificate')
 
-  const images = defaultImages(io.version)
-  if (config.meterImage !== undefined) images.meter = config.meterImage
   const app = buildServer({
-    admission: Object.freeze({ catalog: builtinCatalog, images: Object.freeze(images) }),
+    catalog: catalog.current,
+    namespaces: noNamespaces,
     tls: certificate,
     logger: log,
   })
   closeWithGrace({ delay: SHUTDOWN_DELAY_MS, logger: log }, async ({ signal, err }) => {
     if (err) log.error({ err }, 'shutting down after an error')
     else log.info({ signal }, 'shutting down')
+    catalog.close()
     await app.close()
   })
   await app.listen({ port: config.port, host: config.host })
   return undefined
+}
+
+async function openCatalog(
+  config: ServeConfig,
+  options: Parameters<typeof watchCatalog>[1],
+): Promise<CatalogStore> {
+  if (config.config !== undefined) return watchCatalog(config.config, options)
+  const builtin = loadCatalog(undefined, options.selfImage)
+  if (!builtin.ok) throw new Error(`the built-in catalog is invalid: ${builtin.errors.join('; ')}`)
+  return fixedCatalog(builtin.catalog)
 }

@@ -9,8 +9,12 @@ export interface ServeConfig {
   /** The webhook's Service and namespace, for the certificate's in-cluster names. */
   service: string
   namespace: string
-  /** The metering proxy's image: this project's own image. */
-  meterImage: string | undefined
+  /** This project's image, which the metrics sidecar runs; undefined means this version's release. */
+  image: string | undefined
+  /** The catalog file; undefined means the built-in catalog only. */
+  config: string | undefined
+  /** A kubeconfig file for reading namespaces off a cluster; in a Pod the in-cluster config is used. */
+  kubeconfig: string | undefined
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace'
 }
 
@@ -25,7 +29,12 @@ Options:
                        (default ./certs)
   --service NAME       the webhook's Service name, for the certificate (default sidecar-patterns)
   --namespace NAME     the webhook's namespace, for the certificate (default sidecar-patterns)
-  --meter-image REF    image of the metering proxy (default this version's release image)
+  --config FILE        catalog file: sidecars and policies added to the built-in ones; reloaded
+                       when it changes (default: the built-in catalog only)
+  --kubeconfig FILE    read namespaces through this kubeconfig (default: in-cluster when run in
+                       a Pod, otherwise namespaces are not read)
+  --image REF          this project's image, run by the metrics sidecar
+                       (default this version's release image)
   --log-level LEVEL    fatal, error, warn, info, debug or trace (default info)
   -h, --help           show this help`
 
@@ -48,7 +57,9 @@ export function parseServeArgs(args: readonly string[]): Parsed<Readonly<ServeCo
         'cert-dir': { type: 'string', default: 'certs' },
         service: { type: 'string', default: 'sidecar-patterns' },
         namespace: { type: 'string', default: 'sidecar-patterns' },
-        'meter-image': { type: 'string' },
+        image: { type: 'string' },
+        config: { type: 'string' },
+        kubeconfig: { type: 'string' },
         'log-level': { type: 'string', default: 'info' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -75,11 +86,11 @@ function validate(
   const logLevel = LOG_LEVELS.find((level) => level === text('log-level'))
   if (!logLevel)
     errors.push(`--log-level: "${text('log-level')}" is not one of ${LOG_LEVELS.join(', ')}`)
-  for (const name of ['host', 'cert-dir', 'meter-image']) {
+  for (const name of ['host', 'cert-dir', 'image', 'config', 'kubeconfig']) {
     if (values[name] === '') errors.push(`--${name}: must not be empty`)
   }
   if (errors.length || !logLevel) return { ok: false, errors }
-  const meterImage = values['meter-image'] === undefined ? undefined : text('meter-image')
+  const optional = (name: string) => (values[name] === undefined ? undefined : text(name))
   return {
     ok: true,
     value: Object.freeze({
@@ -88,7 +99,9 @@ function validate(
       certDir: text('cert-dir'),
       service: text('service'),
       namespace: text('namespace'),
-      meterImage,
+      image: optional('image'),
+      config: optional('config'),
+      kubeconfig: optional('kubeconfig'),
       logLevel,
     }),
   }

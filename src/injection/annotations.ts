@@ -6,6 +6,8 @@ export const PREFIX = 'patterns/'
 export const SIDECAR = 'patterns/sidecar'
 /** `"false"` opts the Pod out of injection. */
 export const INJECT = 'patterns/inject'
+/** `native` or `classic`: how sidecars are added, overriding the catalog's mode for one Pod. */
+export const MODE = 'patterns/mode'
 /** Written by the webhook: the sidecars already injected, which makes reinvocation a no-op. */
 export const INJECTED = 'patterns/injected'
 
@@ -48,6 +50,8 @@ export function paramsBySidecar(
 /** Keys under `patterns/` that are neither a known annotation nor a sidecar parameter. */
 export function isStrayKey(key: string): boolean {
   return (
-    key.startsWith(PREFIX) && ![SIDECAR, INJECT, INJECTED].includes(key) && !PARAM_KEY.test(key)
+    key.startsWith(PREFIX) &&
+    ![SIDECAR, INJECT, INJECTED, MODE].includes(key) &&
+    !PARAM_KEY.test(key)
   )
 }

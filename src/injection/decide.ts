@@ -1,25 +1,31 @@
-// The pure decision: given a Pod and the catalog, which sidecars to add, or why none, or why the
-// Pod is refused. Nothing here knows about HTTP or AdmissionReviews.
+// The pure decision: given a Pod, its namespace and the catalog, which sidecars to add, or why
+// none, or why the Pod is refused. Nothing here knows about HTTP or AdmissionReviews.
 //
-//   patterns/inject   patterns/sidecar        patterns/injected     decision
-//   (invalid value)   any                     any                   deny
-//   "false"           any                     any                   skip: opted-out
-//   absent or "true"  absent or empty         any                   skip: not-requested
-//   absent or "true"  has unknown names       any                   deny
-//   absent or "true"  all listed already      lists them            skip: already-injected
-//   absent or "true"  a proxy not yet         another proxy         deny: the chain is built
-//                     injected                                      in one call
-//   absent or "true"  some not yet injected   any                   inject those, or deny on
-//                                                                   bad parameters or conflicts
-import { SIDECAR } from './annotations.ts'
+// Which sidecars a Pod gets (README, "How requests combine", tests every row):
+//   required by a policy selecting the namespace's labels, always, even if the Pod opts out;
+//   plus, unless the Pod says patterns/inject: "false", the namespace's patterns/sidecar
+//   and the Pod's own patterns/sidecar;
+//   less what patterns/injected says an earlier call added.
+//
+//   patterns/inject   Pod's list          decision
+//   (invalid value)   any                 deny
+//   "false"           any                 inject only what policy requires, with a warning;
+//                                         skip (opted-out) if it requires nothing
+//   absent or "true"  has unknown names   deny
+//   absent or "true"  any                 inject the union, skip (not-requested) if it is
+//                                         empty, skip (already-injected) if all are there;
+//                                         deny on bad parameters, conflicts, or a proxy that
+//                                         would join a chain built by an earlier call
+import { INJECT, SIDECAR } from './annotations.ts'
 import { appContainers } from './app-containers.ts'
+import type { Catalog } from './catalog.ts'
 import { mountConflicts, portConflicts } from './conflicts.ts'
 import type { Pod } from './pod.ts'
 import type { Problem } from './problems.ts'
 import { planChain } from './proxy-chain.ts'
-import { type InjectionRequest, readRequest } from './request.ts'
-import type { ConfiguredSidecar, Sidecar } from './sidecar.ts'
-import type { Catalog } from './sidecars/index.ts'
+import { type InjectionRequest, readRequest, strayParamWarnings } from './request.ts'
+import { type NamespaceFacts, readScope, type Scope } from './scope.ts'
+import type { ConfiguredSidecar, Mode, Sidecar } from './sidecar.ts'
 
 export type SkipReason = 'opted-out' | 'not-requested' | 'already-injected'
 
@@ -28,35 +34,50 @@ export type Decision =
   | { action: 'deny'; problems: Problem[]; warnings: string[] }
   | { action: 'inject'; plan: InjectionPlan; warnings: string[] }
 
-/** What to inject: configured sidecars in catalog order, and where each proxy forwards. */
+/** What to inject: configured sidecars in catalog order, where each proxy forwards, and how. */
 export interface InjectionPlan {
   sidecars: ConfiguredSidecar[]
   upstreams: ReadonlyMap<string, number>
+  mode: Mode
   /** Sidecars an earlier call injected; their containers are not the app's. */
   alreadyInjected: string[]
 }
 
-/** Decides what to do with a Pod being created. */
-export function decide(pod: Pod, catalog: Catalog): Decision {
+/** Decides what to do with a Pod being created in `namespace`. */
+export function decide(pod: Pod, catalog: Catalog, namespace?: NamespaceFacts): Decision {
   const request = readRequest(pod.metadata?.annotations ?? {}, catalog)
-  const { warnings } = request
-  if (request.invalidFlag) return { action: 'deny', problems: [request.invalidFlag], warnings }
-  if (request.optedOut) return { action: 'skip', reason: 'opted-out', warnings }
-  if (request.requested.length === 0) return { action: 'skip', reason: 'not-requested', warnings }
-  if (request.unknownSidecars.length) {
+  const scope = readScope(namespace, catalog)
+  const warnings = [...request.warnings, ...scope.warnings, ...optOutWarnings(request, scope)]
+  if (request.invalidFlags.length)
+    return { action: 'deny', problems: request.invalidFlags, warnings }
+  const wanted = request.optedOut ? [] : [...scope.defaults, ...request.requested]
+  const all = new Set([...scope.required.keys(), ...wanted])
+  warnings.push(...strayParamWarnings(request.params, all, catalog))
+  if (all.size === 0) {
+    return { action: 'skip', reason: request.optedOut ? 'opted-out' : 'not-requested', warnings }
+  }
+  if (!request.optedOut && request.unknownSidecars.length) {
     return { action: 'deny', problems: request.unknownSidecars, warnings }
   }
-  const pending = [...catalog.values()].filter(
-    (s) => request.requested.includes(s.name) && !request.injected.includes(s.name),
+  const pending = [...catalog.sidecars.values()].filter(
+    (s) => all.has(s.name) && !request.injected.includes(s.name),
   )
   if (pending.length === 0) return { action: 'skip', reason: 'already-injected', warnings }
   const rechain = chainChange(pending, request.injected, catalog)
   if (rechain) return { action: 'deny', problems: [rechain], warnings }
 
-  const planned = plan(pending, pod, request)
+  const planned = plan(pending, pod, request, request.mode ?? catalog.mode)
   return planned.ok
     ? { action: 'inject', plan: planned.plan, warnings }
     : { action: 'deny', problems: planned.problems, warnings }
+}
+
+function optOutWarnings(request: InjectionRequest, scope: Scope): string[] {
+  if (!request.optedOut) return []
+  return [...scope.required].map(
+    ([sidecar, policy]) =>
+      `${INJECT} "false" does not apply to ${sidecar}: policy ${policy} requires it`,
+  )
 }
 
 // The chain is built in one call. A proxy that joins on reinvocation (another webhook edited
@@ -64,7 +85,7 @@ export function decide(pod: Pod, catalog: Catalog): Decision {
 // one proxy forwarding past the other (clients of meter-http skipping auth), the Pod is refused.
 function chainChange(pending: readonly Sidecar[], injected: readonly string[], catalog: Catalog) {
   const joining = pending.find((s) => s.isProxy)
-  const present = injected.find((name) => catalog.get(name)?.isProxy)
+  const present = injected.find((name) => catalog.sidecars.get(name)?.isProxy)
   if (!joining || !present) return undefined
   const message = `${joining.name} cannot join the proxy chain of ${present}, injected by an earlier call; request them together`
   return { annotation: SIDECAR, message }
@@ -72,7 +93,12 @@ function chainChange(pending: readonly Sidecar[], injected: readonly string[], c
 
 type Planned = { ok: true; plan: InjectionPlan } | { ok: false; problems: Problem[] }
 
-function plan(pending: readonly Sidecar[], pod: Pod, request: InjectionRequest): Planned {
+function plan(
+  pending: readonly Sidecar[],
+  pod: Pod,
+  request: InjectionRequest,
+  mode: Mode,
+): Planned {
   const problems: Problem[] = []
   const sidecars: ConfiguredSidecar[] = []
   for (const sidecar of pending) {
@@ -91,5 +117,5 @@ function plan(pending: readonly Sidecar[], pod: Pod, request: InjectionRequest):
   ]
   if (conflicts.length) return { ok: false, problems: conflicts }
   const alreadyInjected = request.injected
-  return { ok: true, plan: { sidecars, upstreams: chain.upstreams, alreadyInjected } }
+  return { ok: true, plan: { sidecars, upstreams: chain.upstreams, mode, alreadyInjected } }
 }

@@ -5,17 +5,17 @@ import { appContainers } from './app-containers.ts'
 import type { InjectionPlan } from './decide.ts'
 import { nameAllocator } from './names.ts'
 import { containerNames, type Pod, volumeNames } from './pod.ts'
-import type { Images, SidecarParts } from './sidecar.ts'
+import type { SidecarParts } from './sidecar.ts'
 
 /** Returns a copy of the Pod with the planned sidecars, their volumes and the record of them. */
-export function inject(pod: Pod, plan: InjectionPlan, images: Images): Pod {
+export function inject(pod: Pod, plan: InjectionPlan): Pod {
   const copy = structuredClone(pod)
   const app = appContainers(copy, plan.alreadyInjected)
   const containerName = nameAllocator(containerNames(copy))
   const volumeName = nameAllocator(volumeNames(copy))
   for (const sidecar of plan.sidecars) {
     const upstream = plan.upstreams.get(sidecar.name)
-    const parts = sidecar.build({ images, upstream, containerName, volumeName })
+    const parts = sidecar.build({ mode: plan.mode, upstream, containerName, volumeName })
     add(copy, parts)
     if (parts.appMounts.length === 0) continue
     for (const container of app) {

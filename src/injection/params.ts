@@ -1,18 +1,19 @@
 // Reads `patterns/<sidecar>.<param>` annotations into a template's typed values.
 import { paramAnnotation } from './annotations.ts'
 import type { Problem } from './problems.ts'
-import type { ParamSpec, ParamSpecs, Values } from './sidecar.ts'
+import type { ParamSpec, ParamSpecs } from './sidecar.ts'
 
-export type Resolution<S extends ParamSpecs> =
-  | { ok: true; values: Values<S> }
+/** Validated values by parameter name; an optional parameter left unset is undefined. */
+export type Resolution =
+  | { ok: true; values: Record<string, unknown> }
   | { ok: false; problems: Problem[] }
 
 /** Validates every parameter of one sidecar from its raw annotation values; all problems at once. */
-export function resolveParams<S extends ParamSpecs>(
+export function resolveParams(
   sidecar: string,
-  specs: S,
+  specs: ParamSpecs,
   raw: ReadonlyMap<string, string>,
-): Resolution<S> {
+): Resolution {
   const problems: Problem[] = unknownParams(sidecar, specs, raw)
   const values: Record<string, unknown> = {}
   for (const [param, spec] of Object.entries(specs)) {
@@ -21,8 +22,7 @@ export function resolveParams<S extends ParamSpecs>(
     if (result.ok) values[param] = result.value
     else problems.push({ annotation, message: result.error })
   }
-  // Every key of S was validated by its own spec just above, so the record has the shape of Values<S>.
-  return problems.length ? { ok: false, problems } : { ok: true, values: values as Values<S> }
+  return problems.length ? { ok: false, problems } : { ok: true, values }
 }
 
 function resolveOne(

@@ -14,7 +14,9 @@ export function planChain(
   sidecars: readonly ConfiguredSidecar[],
   app: readonly Container[],
 ): Chain {
-  const proxies = sidecars.flatMap((s) => (s.proxy ? [{ name: s.name, ...s.proxy }] : []))
+  const proxies = sidecars
+    .flatMap((s) => (s.proxy ? [{ name: s.name, ...s.proxy }] : []))
+    .sort((a, b) => a.order - b.order)
   const first = proxies[0]
   if (first === undefined) return { ok: true, appPort: undefined, upstreams: new Map() }
   const resolved = resolveAppPort(proxies, app)

@@ -1,7 +1,16 @@
 // Reads what a Pod asks of the webhook from its annotations, before any sidecar is configured.
-import { INJECT, INJECTED, isStrayKey, paramsBySidecar, parseList, SIDECAR } from './annotations.ts'
+import {
+  INJECT,
+  INJECTED,
+  isStrayKey,
+  MODE,
+  paramsBySidecar,
+  parseList,
+  SIDECAR,
+} from './annotations.ts'
+import type { Catalog } from './catalog.ts'
 import type { Problem } from './problems.ts'
-import type { Catalog } from './sidecars/index.ts'
+import type { Mode } from './sidecar.ts'
 import { quote } from './validators.ts'
 
 export interface InjectionRequest {
@@ -12,8 +21,10 @@ export interface InjectionRequest {
   optedOut: boolean
   /** Raw parameter values by sidecar, then by parameter. */
   params: Map<string, Map<string, string>>
-  /** A `patterns/inject` value other than "true" or "false". */
-  invalidFlag: Problem | undefined
+  /** A `patterns/inject` value other than "true" or "false", or a `patterns/mode` not known. */
+  invalidFlags: Problem[]
+  /** The Pod's `patterns/mode`, if it sets one. */
+  mode: Mode | undefined
   unknownSidecars: Problem[]
   warnings: string[]
 }
@@ -26,9 +37,10 @@ export function readRequest(
   const { names: requested, repeated } = parseList(annotations[SIDECAR])
   const params = paramsBySidecar(annotations)
   const inject = readInjectFlag(annotations[INJECT]?.trim())
+  const mode = readMode(annotations[MODE]?.trim())
   const warnings = [
     ...repeated.map((name) => `${SIDECAR}: ${quote(name)} is listed more than once`),
-    ...strayWarnings(annotations, requested, params, catalog),
+    ...strayWarnings(annotations),
   ]
   if (inject.optedOut && requested.length > 0) {
     warnings.push(`${INJECT} is "false": ${SIDECAR} is ignored and nothing is injected`)
@@ -39,7 +51,8 @@ export function readRequest(
     injected,
     optedOut: inject.optedOut,
     params,
-    invalidFlag: inject.problem,
+    invalidFlags: [...(inject.problem ? [inject.problem] : []), ...mode.problems],
+    mode: mode.mode,
     unknownSidecars: unknownSidecars(requested, catalog),
     warnings,
   }
@@ -52,29 +65,39 @@ function readInjectFlag(value: string | undefined): { optedOut: boolean; problem
   return { optedOut: false, problem: { annotation: INJECT, message } }
 }
 
+function readMode(value: string | undefined): { mode?: Mode; problems: Problem[] } {
+  if (value === undefined) return { problems: [] }
+  if (value === 'native' || value === 'classic') return { mode: value, problems: [] }
+  return {
+    problems: [{ annotation: MODE, message: `${quote(value)} must be "native" or "classic"` }],
+  }
+}
+
 function unknownSidecars(requested: readonly string[], catalog: Catalog): Problem[] {
-  const unknown = requested.filter((name) => !catalog.has(name))
+  const unknown = requested.filter((name) => !catalog.sidecars.has(name))
   if (unknown.length === 0) return []
-  const known = [...catalog.keys()].sort().join(', ')
+  const known = [...catalog.sidecars.keys()].sort().join(', ')
   const names = unknown.map(quote).join(', ')
   const message = `unknown sidecar${unknown.length > 1 ? 's' : ''} ${names} (known: ${known})`
   return [{ annotation: SIDECAR, message }]
 }
 
-function strayWarnings(
-  annotations: Readonly<Record<string, string>>,
-  requested: readonly string[],
+function strayWarnings(annotations: Readonly<Record<string, string>>): string[] {
+  const keys = Object.keys(annotations).filter(isStrayKey)
+  return keys.map((key) => `${key}: not an annotation of sidecar-patterns; ignored`)
+}
+
+/** Warnings for parameters of sidecars that the Pod will not get (`sidecars`: what it gets). */
+export function strayParamWarnings(
   params: ReadonlyMap<string, ReadonlyMap<string, string>>,
+  sidecars: ReadonlySet<string>,
   catalog: Catalog,
 ): string[] {
-  const keys = Object.keys(annotations).filter(isStrayKey)
-  const strayKeys = keys.map((key) => `${key}: not an annotation of sidecar-patterns; ignored`)
-  const strayParams = [...params.keys()]
-    .filter((sidecar) => !requested.includes(sidecar))
+  return [...params.keys()]
+    .filter((sidecar) => !sidecars.has(sidecar))
     .map((sidecar) =>
-      catalog.has(sidecar)
-        ? `patterns/${sidecar}.*: ${sidecar} is not in ${SIDECAR}; its parameters are ignored`
+      catalog.sidecars.has(sidecar)
+        ? `patterns/${sidecar}.*: the Pod does not get ${sidecar}; its parameters are ignored`
         : `patterns/${sidecar}.*: no sidecar is named ${quote(sidecar)}; ignored`,
     )
-  return [...strayKeys, ...strayParams]
 }

@@ -114,3 +114,30 @@ export const objectName: Validator<string> = (raw) =>
 /** An email domain that the authenticating proxy admits, or `*` for any. */
 export const emailDomain: Validator<string> = (raw) =>
   raw === '*' || DNS_SUBDOMAIN.test(raw) ? ok(raw) : fail(raw, 'a domain such as example.com, or *')
+
+/** A whole number within bounds. */
+export function integer(
+  minimum = Number.MIN_SAFE_INTEGER,
+  maximum = Number.MAX_SAFE_INTEGER,
+): Validator<number> {
+  return (raw) => {
+    const n = /^-?(0|[1-9][0-9]{0,15})$/.test(raw) ? Number(raw) : Number.NaN
+    return n >= minimum && n <= maximum
+      ? ok(n)
+      : fail(raw, `a whole number from ${minimum} to ${maximum}`)
+  }
+}
+
+/** `true` or `false`. */
+export const boolean: Validator<boolean> = (raw) =>
+  raw === 'true' || raw === 'false' ? ok(raw === 'true') : fail(raw, 'true or false')
+
+/** Free text on one line, at most 1024 characters, optionally matching a pattern the catalog sets. */
+export function text(pattern?: RegExp): Validator<string> {
+  return (raw) => {
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+    const oneLine = raw.length <= 1024 && !/[\u0000-\u001f\u007f]/.test(raw)
+    if (!oneLine) return fail(raw, 'one line of at most 1024 characters')
+    return !pattern || pattern.test(raw) ? ok(raw) : fail(raw, `text matching ${pattern.source}`)
+  }
+}

@@ -1,18 +1,27 @@
 // Every AdmissionReview in test/fixtures/reviews is answered as its golden file says; every
 // patch applies with an independent RFC 6902 implementation (rfc6902), gives the golden Pod,
 // keeps the Pod valid and the app as it was, and a second review of the result changes nothing.
-import { readdirSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
 import { applyPatch, type Operation } from 'rfc6902'
 import t from 'tap'
 import { admit } from '../../src/admission/admit.ts'
 import { parseReview } from '../../src/admission/review.ts'
 import type { AdmissionResponse } from '../../src/admission/types.ts'
-import { testConfig } from '../helpers/config.ts'
+import type { NamespaceFacts } from '../../src/injection/scope.ts'
+import { testCatalog } from '../helpers/config.ts'
 import { matchGolden, readJson } from '../helpers/golden.ts'
 import { podViolations, unexpectedChanges } from '../helpers/pod-invariants.ts'
 
 const fixtures = new URL('../fixtures/reviews/', import.meta.url)
 const golden = new URL('../golden/', import.meta.url)
+
+// The Namespace objects in fixtures/namespaces stand for what the API has about each namespace.
+function namespaceFacts(name: string | undefined): NamespaceFacts | undefined {
+  const url = new URL(`../fixtures/namespaces/${name}.json`, import.meta.url)
+  if (name === undefined || !existsSync(url)) return undefined
+  const { metadata } = readJson<{ metadata: NamespaceFacts }>(url)
+  return { name, labels: metadata.labels ?? {}, annotations: metadata.annotations ?? {} }
+}
 
 function decodePatch(response: AdmissionResponse): Operation[] | null {
   return response.patch ? JSON.parse(Buffer.from(response.patch, 'base64').toString('utf8')) : null
@@ -27,7 +36,8 @@ for (const file of files.sort()) {
     const review = readJson<{ request: { uid: string; object: never } }>(new URL(file, fixtures))
     const parsed = parseReview(review)
     if (!parsed.ok) throw new Error(parsed.error)
-    const { response } = admit(parsed.request, testConfig)
+    const context = { catalog: testCatalog, namespace: namespaceFacts(parsed.request.namespace) }
+    const { response } = admit(parsed.request, context)
     t.equal(response.uid, review.request.uid, 'echoes the request uid')
     t.equal(response.patch === undefined, response.patchType === undefined, 'patch iff patchType')
 
@@ -46,7 +56,7 @@ for (const file of files.sort()) {
     t.same(podViolations(pod), [], 'the patched Pod is one the API server accepts')
     t.same(unexpectedChanges(review.request.object, pod), [], 'only injection changed the Pod')
 
-    const again = admit({ ...parsed.request, object: pod }, testConfig).response
+    const again = admit({ ...parsed.request, object: pod }, context).response
     t.same([again.allowed, again.patch], [true, undefined], 'reinvocation changes nothing')
   })
 }

@@ -11,7 +11,9 @@ t.test('defaults: HTTPS on 8443, certificates in ./certs', async (t) => {
     certDir: 'certs',
     service: 'sidecar-patterns',
     namespace: 'sidecar-patterns',
-    meterImage: undefined,
+    image: undefined,
+    config: undefined,
+    kubeconfig: undefined,
     logLevel: 'info',
   })
   t.ok(Object.isFrozen(parsed.value))
@@ -29,8 +31,12 @@ t.test('--port N and the other flags', async (t) => {
     'hooks',
     '--namespace',
     'platform',
-    '--meter-image',
-    'registry.example/meter:1',
+    '--image',
+    'registry.example/sidecar-patterns:1',
+    '--config',
+    '/etc/sp/catalog.yaml',
+    '--kubeconfig',
+    '/root/.kube/config',
     '--log-level',
     'debug',
   ])
@@ -41,7 +47,9 @@ t.test('--port N and the other flags', async (t) => {
     certDir: '/tmp/c',
     service: 'hooks',
     namespace: 'platform',
-    meterImage: 'registry.example/meter:1',
+    image: 'registry.example/sidecar-patterns:1',
+    config: '/etc/sp/catalog.yaml',
+    kubeconfig: '/root/.kube/config',
     logLevel: 'debug',
   })
   t.match(
@@ -59,7 +67,7 @@ t.test('reports every bad flag at once', async (t) => {
     'Hooks_',
     '--log-level',
     'loud',
-    '--meter-image',
+    '--config',
     '',
   ])
   t.same(parsed, {
@@ -68,7 +76,7 @@ t.test('reports every bad flag at once', async (t) => {
       '--port: "70000" is not a port (0-65535)',
       '--service: "Hooks_" is not a DNS-1123 label',
       '--log-level: "loud" is not one of fatal, error, warn, info, debug, trace',
-      '--meter-image: must not be empty',
+      '--config: must not be empty',
     ],
   })
   t.match(parseServeArgs(['--prot', '1']), { ok: false, errors: [/Unknown option '--prot'/] })

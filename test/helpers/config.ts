@@ -1,8 +1,22 @@
-import type { AdmissionConfig } from '../../src/admission/admit.ts'
-import { builtinCatalog, defaultImages } from '../../src/injection/sidecars/index.ts'
+// The catalogs tests use: the built-in one, and the built-in one extended by the test catalog
+// file (a custom sidecar and policies), both with the image pinned to a test tag.
+import { readFileSync } from 'node:fs'
+import { type CatalogSource, loadCatalog } from '../../src/catalog/load.ts'
+import type { Catalog } from '../../src/injection/catalog.ts'
 
-/** The admission configuration tests use: the built-in catalog, images pinned to a test tag. */
-export const testConfig: AdmissionConfig = Object.freeze({
-  catalog: builtinCatalog,
-  images: defaultImages('0.0.0-test'),
+export const TEST_IMAGE = 'ghcr.io/sidecar-patterns/sidecar-patterns:0.0.0-test'
+
+/** Loads a catalog or fails the test run loudly. */
+export function catalogFrom(source?: CatalogSource): Catalog {
+  const loaded = loadCatalog(source, TEST_IMAGE)
+  if (!loaded.ok) throw new Error(`test catalog is invalid:\n${loaded.errors.join('\n')}`)
+  return loaded.catalog
+}
+
+export const builtinCatalog = catalogFrom()
+
+export const TEST_CATALOG_PATH = new URL('../fixtures/catalog.yaml', import.meta.url).pathname
+export const testCatalog = catalogFrom({
+  name: 'catalog.yaml',
+  text: readFileSync(TEST_CATALOG_PATH, 'utf8'),
 })

@@ -6,9 +6,16 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Test } from 'tap'
 import { Agent, request } from 'undici'
+import { type NamespaceLookup, noNamespaces } from '../../src/admission/namespaces.ts'
+import type { Catalog } from '../../src/injection/catalog.ts'
 import { buildServer } from '../../src/server.ts'
 import { loadOrCreate, serviceNames } from '../../src/tls/certificates.ts'
-import { testConfig } from './config.ts'
+import { testCatalog } from './config.ts'
+
+export interface WebhookOptions {
+  catalog?: () => Catalog
+  namespaces?: NamespaceLookup
+}
 
 export interface RunningWebhook {
   origin: string
@@ -24,13 +31,14 @@ export interface RunningWebhook {
 }
 
 /** Starts the webhook over TLS on an ephemeral loopback port for the duration of `t`. */
-export async function startWebhook(t: Test): Promise<RunningWebhook> {
+export async function startWebhook(t: Test, options: WebhookOptions = {}): Promise<RunningWebhook> {
   const dir = await mkdtemp(join(tmpdir(), 'sidecar-patterns-test-'))
   const { certificate } = await loadOrCreate(
     dir,
     serviceNames('sidecar-patterns', 'sidecar-patterns'),
   )
-  const app = buildServer({ admission: testConfig, tls: certificate })
+  const { catalog = () => testCatalog, namespaces = noNamespaces } = options
+  const app = buildServer({ catalog, namespaces, tls: certificate })
   let accepted = 0
   app.server.on('secureConnection', () => accepted++)
   await app.listen({ port: 0, host: '127.0.0.1' })

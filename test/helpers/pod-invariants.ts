@@ -39,7 +39,16 @@ export function podViolations(pod: Pod): string[] {
   )
   const volumeNames = new Set(volumes.map((v) => v.name))
   for (const c of all) problems.push(...containerViolations(c, volumeNames))
-  problems.push(...sharedPorts(containers))
+  problems.push(...initContainerViolations(initContainers))
+  // Native sidecars run beside the app, so their ports share its network namespace.
+  problems.push(
+    ...sharedPorts([...initContainers.filter((c) => c.restartPolicy === 'Always'), ...containers]),
+  )
+  problems.push(
+    ...containers
+      .filter((c) => c.restartPolicy !== undefined)
+      .map((c) => `container "${c.name}" sets restartPolicy`),
+  )
   return problems
 }
 
@@ -81,6 +90,20 @@ function portViolations(c: Container): string[] {
   if (new Set(names).size !== names.length)
     problems.push(`container "${c.name}" repeats a port name`)
   return problems
+}
+
+// Init containers that run to completion may not have probes or lifecycle hooks; only native
+// sidecars (restartPolicy Always) may.
+function initContainerViolations(initContainers: Container[]): string[] {
+  return initContainers.flatMap((c) => {
+    if (c.restartPolicy !== undefined && c.restartPolicy !== 'Always')
+      return [`init container "${c.name}" has restartPolicy ${c.restartPolicy}`]
+    if (c.restartPolicy === 'Always') return []
+    const probes = ['readinessProbe', 'livenessProbe', 'startupProbe', 'lifecycle'].filter(
+      (f) => f in c,
+    )
+    return probes.map((f) => `init container "${c.name}" sets ${f}`)
+  })
 }
 
 function sharedPorts(containers: Container[]): string[] {

@@ -5,7 +5,7 @@ import t from 'tap'
 import { type Decision, decide } from '../../src/injection/decide.ts'
 import type { Container, ContainerPort, Pod } from '../../src/injection/pod.ts'
 import type { Problem } from '../../src/injection/problems.ts'
-import { builtinCatalog } from '../../src/injection/sidecars/index.ts'
+import { builtinCatalog } from '../helpers/config.ts'
 
 const REPO = 'https://github.com/example/site.git'
 const web: Container = { name: 'web', image: 'web', ports: [{ name: 'http', containerPort: 8080 }] }

@@ -10,7 +10,7 @@ import t from 'tap'
 import { admit } from '../../src/admission/admit.ts'
 import { parseReview } from '../../src/admission/review.ts'
 import type { Container, ContainerPort, Pod, Volume, VolumeMount } from '../../src/injection/pod.ts'
-import { testConfig } from '../helpers/config.ts'
+import { builtinCatalog } from '../helpers/config.ts'
 import { podViolations, unexpectedChanges } from '../helpers/pod-invariants.ts'
 
 // Names a sidecar would claim show up often, so that the suffixing of names is exercised.
@@ -189,13 +189,14 @@ const review = fc
 
 type Checked = Parameters<typeof podViolations>[0]
 const outcomes = new Map<string, number>()
+const context = { catalog: builtinCatalog, namespace: undefined }
 
 /** Every rule a response breaks, as sentences; empty when the response is right. */
 function violations(body: Review): string[] {
   const original = structuredClone(body.request.object)
   const parsed = parseReview(body)
   if (!parsed.ok) return [`the generated review is not one: ${parsed.error}`]
-  const { response, outcome } = admit(parsed.request, testConfig)
+  const { response, outcome } = admit(parsed.request, context)
   outcomes.set(outcome.result, (outcomes.get(outcome.result) ?? 0) + 1)
   const found: string[] = []
   const fail = (ok: unknown, why: string) => ok || found.push(why)
@@ -219,7 +220,7 @@ function violations(body: Review): string[] {
     ...podViolations(pod as Checked),
     ...unexpectedChanges(original as Checked, pod as Checked),
   )
-  const again = admit({ ...parsed.request, object: pod }, testConfig).response
+  const again = admit({ ...parsed.request, object: pod }, context).response
   fail(again.allowed && again.patch === undefined, `reinvocation: ${JSON.stringify(again)}`)
   return found
 }

@@ -4,10 +4,12 @@
 import t from 'tap'
 import * as validators from '../../src/injection/validators.ts'
 import {
+  boolean,
   duration,
   emailDomain,
   gitRef,
   gitRepository,
+  integer,
   loopbackUrl,
   mountPath,
   objectName,
@@ -15,6 +17,7 @@ import {
   port,
   portRef,
   quote,
+  text,
   type Validator,
 } from '../../src/injection/validators.ts'
 
@@ -133,6 +136,30 @@ const tables: Record<string, Table> = {
     validator: emailDomain,
     accepts: ['*', 'example.com', 'corp.example.co.uk'],
     rejects: ['', '*.example.com', '@example.com', 'Example.com', 'a@b.c', '**', 'example.com.'],
+  },
+  // Factories that catalog parameters configure: shown here with the options a catalog sets.
+  integer: {
+    validator: integer(-5, 100),
+    accepts: [
+      ['0', 0],
+      ['-5', -5],
+      ['100', 100],
+      ['42', 42],
+    ],
+    rejects: ['', '101', '-6', '01', '1.5', '1e2', ' 4', '+4', 'four'],
+  },
+  boolean: {
+    validator: boolean,
+    accepts: [
+      ['true', true],
+      ['false', false],
+    ],
+    rejects: ['', 'True', 'yes', '1', 'on'],
+  },
+  text: {
+    validator: text(/^[a-z]+(-[a-z]+)*$/),
+    accepts: ['abc', 'team-a'],
+    rejects: ['', 'Team', 'a b', 'a\nb', `${long(1025)}`, 'tab\there'],
   },
 }
 

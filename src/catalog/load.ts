@@ -1,0 +1,147 @@
+// Loads a catalog: the built-in sidecars, overridden or extended by an administrator's file.
+// Everything wrong is reported at once, each problem with its file, line and path; a catalog
+// with any problem is refused whole.
+import { readFileSync } from 'node:fs'
+import { Compile } from 'typebox/compile'
+import { LineCounter, parseDocument } from 'yaml'
+import type { Catalog } from '../injection/catalog.ts'
+import { type CatalogError, checkSidecar } from './checks.ts'
+import { CatalogFile, type SidecarDefinition } from './format.ts'
+import { compileSidecar } from './sidecar.ts'
+
+export type Loaded = { ok: true; catalog: Catalog } | { ok: false; errors: string[] }
+
+export interface CatalogSource {
+  /** A name for messages, such as the file's path. */
+  name: string
+  text: string
+}
+
+const BUILTIN: CatalogSource = {
+  name: 'built-in catalog',
+  text: readFileSync(new URL('./builtin.yaml', import.meta.url), 'utf8'),
+}
+const fileValidator = Compile(CatalogFile)
+// A ConfigMap holds at most 1 MiB; a catalog larger than that is a mistake.
+const MAX_BYTES = 1024 * 1024
+
+/** The built-in catalog, extended by `source` when given; `selfImage` fills `{{self.image}}`. */
+export function loadCatalog(source: CatalogSource | undefined, selfImage: string): Loaded {
+  const builtin = parse(BUILTIN)
+  if (!builtin.ok) return builtin
+  const file = source ? parse(source) : { ok: true as const, file: {} as CatalogFile, errors: [] }
+  if (!file.ok) return file
+  const sidecars = merge(builtin.file.sidecars ?? [], file.file.sidecars ?? [])
+  const errors = [
+    ...builtin.errors,
+    ...file.errors,
+    ...catalogErrors(sidecars, file.file, source?.name ?? ''),
+  ]
+  if (errors.length) return { ok: false, errors }
+  const compiled = sidecars.map((d) => compileSidecar(d, selfImage))
+  const catalog: Catalog = {
+    mode: file.file.mode ?? builtin.file.mode ?? 'native',
+    sidecars: new Map(compiled.map((s) => [s.name, s])),
+    policies: file.file.policies ?? [],
+  }
+  return { ok: true, catalog: Object.freeze(catalog) }
+}
+
+type Parsed = { ok: true; file: CatalogFile; errors: string[] } | { ok: false; errors: string[] }
+
+function parse(source: CatalogSource): Parsed {
+  if (Buffer.byteLength(source.text) > MAX_BYTES)
+    return { ok: false, errors: [`${source.name}: larger than 1 MiB`] }
+  const lineCounter = new LineCounter()
+  const doc = parseDocument(source.text, { lineCounter, uniqueKeys: true, prettyErrors: true })
+  if (doc.errors.length) {
+    return {
+      ok: false,
+      errors: doc.errors.map(
+        (e) => `${source.name}:${e.linePos?.[0].line ?? 0}: ${firstLine(e.message)}`,
+      ),
+    }
+  }
+  const data: unknown = doc.toJS() ?? {}
+  const where = (pointer: string) => {
+    const node = doc.getIn(pointer.split('/').slice(1), true) as { range?: [number] } | undefined
+    const line = node?.range ? `:${lineCounter.linePos(node.range[0]).line}` : ''
+    return `${source.name}${line}: ${pointer.slice(1).replaceAll('/', '.') || '(top)'}`
+  }
+  if (!fileValidator.Check(data))
+    return { ok: false, errors: schemaErrors(data).map((e) => `${where(e.pointer)}: ${e.message}`) }
+  const errors = (data.sidecars ?? []).flatMap((d, i) => checkSidecar(d, `/sidecars/${i}`))
+  return { ok: true, file: data, errors: errors.map((e) => `${where(e.pointer)}: ${e.message}`) }
+}
+
+// The yaml package appends the position and a code frame, which the line number already gives.
+function firstLine(message: string): string {
+  return (message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')
+}
+
+// TypeBox reports an unknown key twice and every branch of a union; one line each is enough.
+function schemaErrors(data: unknown): CatalogError[] {
+  const seen = new Set<string>()
+  const errors: CatalogError[] = []
+  for (const e of fileValidator.Errors(data)) {
+    if (e.keyword === 'additionalProperties' || e.schemaPath.includes('/anyOf/')) continue
+    const message =
+      e.keyword === 'boolean'
+        ? 'unknown key'
+        : e.keyword === 'anyOf'
+          ? 'has the wrong type'
+          : e.message
+    const line = `${e.instancePath}\u0000${message}`
+    if (!seen.has(line)) errors.push({ pointer: e.instancePath, message })
+    seen.add(line)
+  }
+  return errors
+}
+
+function merge(
+  builtin: readonly SidecarDefinition[],
+  file: readonly SidecarDefinition[],
+): SidecarDefinition[] {
+  const overridden = builtin.map((b) => file.find((f) => f.name === b.name) ?? b)
+  return [...overridden, ...file.filter((f) => !builtin.some((b) => b.name === f.name))]
+}
+
+// Problems that involve several entries: names defined twice, policies that name sidecars the
+// catalog does not have, two proxies that claim one place in the chain.
+function catalogErrors(
+  sidecars: readonly SidecarDefinition[],
+  file: CatalogFile,
+  name: string,
+): string[] {
+  const known = new Set(sidecars.map((s) => s.name))
+  const policies = file.policies ?? []
+  return [
+    ...twice((file.sidecars ?? []).map((s) => s.name)).map(
+      (i) => `sidecars.${i}.name: ${file.sidecars?.[i]?.name} is defined twice`,
+    ),
+    ...twice(policies.map((p) => p.name)).map(
+      (i) => `policies.${i}.name: ${policies[i]?.name} is defined twice`,
+    ),
+    ...policies.flatMap((policy, i) =>
+      policy.required
+        .filter((r) => !known.has(r))
+        .map((r) => `policies.${i}.required: no sidecar is named ${r}`),
+    ),
+    ...proxyOrderClashes(sidecars),
+  ].map((message) => `${name}: ${message}`)
+}
+
+/** Indexes of names that an earlier entry already has. */
+function twice(names: readonly string[]): number[] {
+  return names.flatMap((n, i) => (names.indexOf(n) === i ? [] : [i]))
+}
+
+function proxyOrderClashes(sidecars: readonly SidecarDefinition[]): string[] {
+  const proxies = sidecars.filter((s) => s.proxy)
+  return proxies.flatMap((p, i) => {
+    const first = proxies.find((q) => q.proxy?.order === p.proxy?.order)
+    return first && first !== p && proxies.indexOf(first) < i
+      ? [`sidecars ${first.name} and ${p.name} have the same proxy order ${p.proxy?.order}`]
+      : []
+  })
+}

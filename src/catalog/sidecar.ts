@@ -1,0 +1,139 @@
+// A catalog entry made into a Sidecar: its parameters validated by type, its templates rendered
+// with their values, and the result shaped for the chosen mode (native or classic).
+import { baseContainerName } from '../injection/app-containers.ts'
+import { resolveParams } from '../injection/params.ts'
+import type { Container, SecurityContext, Volume } from '../injection/pod.ts'
+import type {
+  AppMountPath,
+  BuildContext,
+  ConfiguredSidecar,
+  Listen,
+  ParamSpecs,
+  Sidecar,
+  SidecarParts,
+} from '../injection/sidecar.ts'
+import type { ContainerTemplate, SidecarDefinition } from './format.ts'
+import { toSpec } from './param-types.ts'
+import { render, type Values, wholePlaceholder } from './render.ts'
+
+// The Pod Security "restricted" profile; a catalog entry may override single fields.
+const RESTRICTED: SecurityContext = {
+  runAsNonRoot: true,
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  capabilities: { drop: ['ALL'] },
+  seccompProfile: { type: 'RuntimeDefault' },
+}
+const RESOURCES = { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '128Mi' } }
+
+/** Makes a validated catalog entry into a Sidecar; `selfImage` fills `{{self.image}}`. */
+export function compileSidecar(definition: SidecarDefinition, selfImage: string): Sidecar {
+  const params: ParamSpecs = Object.fromEntries(
+    Object.entries(definition.params ?? {}).map(([name, p]) => [name, toSpec(p)]),
+  )
+  const template = withDefaults(definition, selfImage)
+  return Object.freeze({
+    name: definition.name,
+    summary: definition.summary ?? '',
+    isProxy: definition.proxy !== undefined,
+    params,
+    configure(raw: ReadonlyMap<string, string>) {
+      const resolution = resolveParams(definition.name, params, raw)
+      if (!resolution.ok) return resolution
+      return { ok: true, sidecar: bind(template, resolution.values as Values) } as const
+    },
+  })
+}
+
+function withDefaults(definition: SidecarDefinition, selfImage: string): SidecarDefinition {
+  const { container } = definition
+  return {
+    ...definition,
+    container: {
+      ...container,
+      image: container.image.replaceAll('{{self.image}}', selfImage),
+      resources: { ...RESOURCES, ...container.resources },
+      securityContext: { ...RESTRICTED, ...container.securityContext },
+    },
+  }
+}
+
+function bind(definition: SidecarDefinition, values: Values): ConfiguredSidecar {
+  const { name, proxy } = definition
+  return {
+    name,
+    ...(proxy && {
+      proxy: {
+        appPort: values[proxy.appPort] as number | string | undefined,
+        appPortParam: proxy.appPort,
+        listen: { port: Number(values[proxy.listen]), param: proxy.listen },
+        order: proxy.order,
+      },
+    }),
+    listens: listens(definition.container, values),
+    appMountPaths: appMountPaths(definition, values),
+    build: (context) => build(definition, values, context),
+  }
+}
+
+function listens(container: ContainerTemplate, values: Values): Listen[] {
+  return (container.ports ?? []).flatMap((port) => {
+    const param =
+      typeof port.containerPort === 'string' ? wholePlaceholder(port.containerPort) : undefined
+    const { containerPort } = render({ containerPort: port.containerPort }, values)
+    return typeof containerPort === 'number' ? [{ port: containerPort, param: param ?? '' }] : []
+  })
+}
+
+function appMountPaths(definition: SidecarDefinition, values: Values): AppMountPath[] {
+  return (definition.volumes ?? []).flatMap((volume) => {
+    if (volume.appMountPath === undefined) return []
+    const [path] = render([volume.appMountPath], values)
+    return path === undefined ? [] : [{ path, param: wholePlaceholder(volume.appMountPath) ?? '' }]
+  })
+}
+
+function build(definition: SidecarDefinition, values: Values, context: BuildContext): SidecarParts {
+  const all = { ...values, upstream: context.upstream }
+  const volumes = render(definition.volumes ?? [], all).map((v) => shareVolume(v, context))
+  const base = baseContainerName(definition.name)
+  // The loader checked that every containerPort renders to a number, as Container wants.
+  const rendered = render(definition.container, all) as unknown as Omit<Container, 'name'>
+  const container: Container = { name: context.containerName(base), ...rendered }
+  if (volumes.length) container.volumeMounts = volumes.map((v) => v.sidecarMount)
+  const parts = {
+    volumes: volumes.map((v) => v.volume),
+    appMounts: volumes.flatMap((v) => (v.appMount ? [v.appMount] : [])),
+  }
+  if (context.mode === 'native') {
+    return { containers: [], initContainers: [{ ...container, restartPolicy: 'Always' }], ...parts }
+  }
+  const init =
+    definition.init &&
+    oneTime(container, render(definition.init.args, all), context.containerName(`${base}-init`))
+  return { containers: [container], initContainers: init ? [init] : [], ...parts }
+}
+
+type VolumeTemplate = NonNullable<SidecarDefinition['volumes']>[number]
+
+// A catalog volume becomes a Pod volume under a free name, the sidecar's mount, and optionally
+// the mount every app container gets.
+function shareVolume(template: VolumeTemplate, context: BuildContext) {
+  const { name, mountPath, readOnly, appMountPath, appReadOnly, ...source } = template
+  const podName = context.volumeName(`patterns-${name}`)
+  return {
+    volume: { name: podName, ...source } as Volume,
+    sidecarMount: { name: podName, mountPath, ...(readOnly && { readOnly }) },
+    appMount:
+      appMountPath === undefined
+        ? undefined
+        : { name: podName, mountPath: appMountPath, ...(appReadOnly && { readOnly: appReadOnly }) },
+  }
+}
+
+// Init containers that run to completion may not have probes or lifecycle hooks (the API server
+// rejects them), and they listen on nothing.
+function oneTime(container: Container, args: string[], name: string): Container {
+  const { readinessProbe: _r, livenessProbe: _l, startupProbe: _s, ports: _p, ...rest } = container
+  return { ...rest, name, args }
+}

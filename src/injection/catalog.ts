@@ -1,0 +1,53 @@
+// The catalog as injection uses it: sidecars by name, the platform's policies, the default mode.
+import type { Mode, Sidecar } from './sidecar.ts'
+
+/** A Kubernetes label selector (metav1.LabelSelector). */
+export interface LabelSelector {
+  matchLabels?: Readonly<Record<string, string>>
+  matchExpressions?: readonly {
+    key: string
+    operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'
+    values?: readonly string[]
+  }[]
+}
+
+/** Sidecars a namespace must have, whatever its Pods say. */
+export interface Policy {
+  name: string
+  namespaceSelector: LabelSelector
+  required: readonly string[]
+}
+
+export interface Catalog {
+  /** Injection mode unless a Pod says otherwise with `patterns/mode`. */
+  mode: Mode
+  /** Sidecars by name, in the order they are added to a Pod. */
+  sidecars: ReadonlyMap<string, Sidecar>
+  policies: readonly Policy[]
+}
+
+type Expression = NonNullable<LabelSelector['matchExpressions']>[number]
+
+/** Whether labels satisfy a selector, as the API server evaluates it; an empty selector matches all. */
+export function matches(
+  selector: LabelSelector,
+  labels: Readonly<Record<string, string>>,
+): boolean {
+  const exact = Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v)
+  return exact && (selector.matchExpressions ?? []).every((e) => satisfies(e, labels))
+}
+
+function satisfies(e: Expression, labels: Readonly<Record<string, string>>): boolean {
+  const has = Object.hasOwn(labels, e.key)
+  const listed = has && (e.values ?? []).includes(labels[e.key] ?? '')
+  switch (e.operator) {
+    case 'In':
+      return listed
+    case 'NotIn':
+      return !listed
+    case 'Exists':
+      return has
+    default:
+      return !has
+  }
+}

@@ -1,0 +1,187 @@
+// The catalog file: the built-ins in the same format, overridden or extended by an administrator,
+// checked strictly, with every problem reported at once with its line and path.
+import t from 'tap'
+import { loadCatalog } from '../../src/catalog/load.ts'
+import { TEST_IMAGE, testCatalog } from '../helpers/config.ts'
+
+const load = (text: string) => loadCatalog({ name: 'catalog.yaml', text }, TEST_IMAGE)
+const errorsOf = (text: string) => {
+  const loaded = load(text)
+  return loaded.ok ? [] : loaded.errors
+}
+const has = (errors: string[], pattern: RegExp) => errors.some((e) => pattern.test(e))
+
+t.test(
+  'the built-in catalog alone: metrics, auth, git-sync, native mode, no policies',
+  async (t) => {
+    const loaded = loadCatalog(undefined, TEST_IMAGE)
+    if (!loaded.ok) throw new Error(loaded.errors.join('\n'))
+    t.same([...loaded.catalog.sidecars.keys()], ['metrics', 'auth', 'git-sync'])
+    t.same([loaded.catalog.mode, loaded.catalog.policies], ['native', []])
+    t.ok(Object.isFrozen(loaded.catalog))
+  },
+)
+
+t.test('a file adds sidecars and policies, and overrides built-ins by name', async (t) => {
+  t.same([...testCatalog.sidecars.keys()], ['metrics', 'auth', 'git-sync', 'log-shipper'])
+  t.same(
+    testCatalog.policies.map((p) => p.name),
+    ['prod-metering', 'regulated-logs'],
+  )
+  const overridden = load(`
+mode: classic
+sidecars:
+  - name: auth
+    params:
+      port: { type: port-ref }
+      proxy-port: { type: port, default: 8443 }
+    proxy: { appPort: port, listen: proxy-port, order: 20 }
+    container:
+      image: registry.example.com/our-auth:2
+      args: ["--listen=:{{proxy-port}}", "--to=127.0.0.1:{{upstream}}"]
+`)
+  if (!overridden.ok) throw new Error(overridden.errors.join('\n'))
+  t.equal(overridden.catalog.mode, 'classic')
+  t.same(Object.keys(overridden.catalog.sidecars.get('auth')?.params ?? {}), ['port', 'proxy-port'])
+  t.same([...overridden.catalog.sidecars.keys()], ['metrics', 'auth', 'git-sync'], 'in place')
+})
+
+t.test('reports every problem at once, each with its line and path', async (t) => {
+  const errors = errorsOf(`mode: classic
+sidecars:
+  - name: broken
+    params:
+      level: { type: enum, default: info }
+      size: { type: integer, pattern: "x", default: 5 }
+      port: { type: port, required: true, default: 80 }
+      maybe: { type: string }
+      when: { type: duration, default: soon }
+      re: { type: string, pattern: "(" }
+    proxy: { appPort: port, listen: nothing, order: 10 }
+    container:
+      imge: x
+      image: "{{nope}}"
+      workingDir: "{{maybe}}"
+      ports:
+        - { containerPort: "{{when}}" }
+      env:
+        - { name: A, value: "{{self.image}}" }
+    volumes:
+      - { name: data, mountPath: /data }
+      - { name: data, emptyDir: {}, configMap: { name: x }, mountPath: /d }
+policies:
+  - name: p
+    namespaceSelector: {}
+    required: [ghost]
+  - name: p
+    namespaceSelector: { matchExpressions: [{ key: a, operator: Near }] }
+    required: [metrics]
+`)
+  const expected = [
+    /catalog\.yaml:13: sidecars\.0\.container\.imge: unknown key/,
+    /catalog\.yaml:28: policies\.1\.namespaceSelector\.matchExpressions\.0\.operator: has the wrong type/,
+  ]
+  for (const pattern of expected) t.ok(has(errors, pattern), String(pattern))
+  t.equal(errors.length, 2, 'schema errors stop the checks that need a well-formed file')
+
+  const semantic = errorsOf(`sidecars:
+  - name: broken
+    params:
+      level: { type: enum, default: info }
+      size: { type: integer, pattern: "x", default: 5 }
+      port: { type: port, required: true, default: 80 }
+      maybe: { type: string }
+      when: { type: duration, default: soon }
+      re: { type: string, pattern: "(" }
+    proxy: { appPort: port, listen: nothing, order: 30 }
+    container:
+      image: "{{nope}}"
+      workingDir: "{{maybe}}"
+      ports:
+        - { containerPort: "{{when}}" }
+      env:
+        - { name: A, value: "{{self.image}}" }
+    volumes:
+      - { name: data, mountPath: /data }
+      - { name: data, emptyDir: {}, configMap: { name: x }, mountPath: /d }
+  - name: helper
+    container: { image: x, args: ["{{upstream}}"] }
+  - name: helper
+    container: { image: x }
+policies:
+  - { name: p, namespaceSelector: {}, required: [ghost] }
+  - { name: p, namespaceSelector: {}, required: [metrics] }
+`)
+  const checks: [string, RegExp][] = [
+    ['enum without values', /:4: sidecars\.0\.params\.level: values go with type enum/],
+    ['pattern on an integer', /:5: sidecars\.0\.params\.size: pattern goes with type string only/],
+    [
+      'required with a default',
+      /:6: sidecars\.0\.params\.port: a required parameter has no default/,
+    ],
+    ['an invalid default', /:8: sidecars\.0\.params\.when: default "soon" is not a duration/],
+    ['an invalid pattern', /:9: sidecars\.0\.params\.re: pattern "\(" is not a regular expression/],
+    [
+      'an unknown placeholder',
+      /:12: sidecars\.0\.container\.image: \{\{nope\}\} is not a parameter of broken/,
+    ],
+    [
+      'an optional parameter outside a list',
+      /:13: sidecars\.0\.container\.workingDir: optional parameter \{\{maybe\}\}/,
+    ],
+    [
+      'a port that is no port parameter',
+      /:15: sidecars\.0\.container\.ports\.0\.containerPort: must be a number or exactly/,
+    ],
+    [
+      'self.image outside image',
+      /:17: sidecars\.0\.container\.env\.0\.value: \{\{self\.image\}\} belongs in container\.image only/,
+    ],
+    [
+      'a proxy app port that is no port-ref',
+      /:10: sidecars\.0\.proxy\.appPort: port must be a parameter of type port-ref/,
+    ],
+    [
+      'a proxy listen parameter missing',
+      /:10: sidecars\.0\.proxy\.listen: nothing must be a parameter of type port/,
+    ],
+    [
+      'a proxy that forwards nowhere',
+      /sidecars\.0\.container: a proxy must forward to \{\{upstream\}\}/,
+    ],
+    [
+      'a volume with no source',
+      /:19: sidecars\.0\.volumes\.0: needs exactly one of emptyDir, configMap, secret/,
+    ],
+    ['a volume with two sources', /:20: sidecars\.0\.volumes\.1: needs exactly one/],
+    ['a volume defined twice', /:20: sidecars\.0\.volumes\.1\.name: volume data is defined twice/],
+    [
+      'upstream without a proxy',
+      /:22: sidecars\.1\.container\.args\.0: \{\{upstream\}\} needs a proxy section/,
+    ],
+    ['a sidecar defined twice', /sidecars\.2\.name: helper is defined twice/],
+    ['a policy naming a missing sidecar', /policies\.0\.required: no sidecar is named ghost/],
+    ['a policy defined twice', /policies\.1\.name: p is defined twice/],
+  ]
+  for (const [what, pattern] of checks) t.ok(has(semantic, pattern), what)
+  t.equal(semantic.length, checks.length, 'and nothing else')
+})
+
+t.test('YAML problems and sizes', async (t) => {
+  t.ok(has(errorsOf('sidecars: [\n'), /^catalog\.yaml:\d+: /), 'a syntax error, with its line')
+  t.ok(has(errorsOf('mode: native\nmode: classic\n'), /catalog\.yaml:2: Map keys must be unique/))
+  t.ok(has(errorsOf('- a\n- b\n'), /\(top\): must be object/))
+  t.ok(has(errorsOf(`# ${'x'.repeat(1024 * 1024)}`), /larger than 1 MiB/))
+  t.ok(has(errorsOf('mode: hybrid\n'), /mode: has the wrong type/))
+  t.equal(load('').ok, true, 'an empty file is the built-in catalog')
+})
+
+t.test('two proxies cannot claim one place in the chain', async (t) => {
+  const errors = errorsOf(`sidecars:
+  - name: waf
+    params: { port: { type: port-ref }, listen: { type: port, default: 9000 } }
+    proxy: { appPort: port, listen: listen, order: 10 }
+    container: { image: waf, args: ["--to={{upstream}}"] }
+`)
+  t.ok(has(errors, /sidecars metrics and waf have the same proxy order 10/))
+})

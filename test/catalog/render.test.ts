@@ -1,0 +1,63 @@
+// Templates are filled once with validated values: typed where Kubernetes wants numbers, text
+// elsewhere, list items left out when they use an unset optional parameter, and values never
+// read again as templates.
+import t from 'tap'
+import { placeholders, render, wholePlaceholder } from '../../src/catalog/render.ts'
+
+t.test('finds placeholders', async (t) => {
+  t.same(placeholders('--a={{x}} --b={{ y-z }} {{self.image}}'), ['x', 'y-z', 'self.image'])
+  t.same(
+    [wholePlaceholder('{{port}}'), wholePlaceholder('{{port}}/x'), wholePlaceholder('x')],
+    ['port', undefined, undefined],
+  )
+})
+
+t.test('ports stay numbers where Kubernetes wants numbers, and are text in args', async (t) => {
+  const template = {
+    args: ['--listen', '0.0.0.0:{{p}}', '{{p}}'],
+    ports: [{ name: 'http', containerPort: '{{p}}' }],
+    readinessProbe: { httpGet: { path: '/', port: '{{p}}' } },
+  }
+  t.same(render(template, { p: 8080 }), {
+    args: ['--listen', '0.0.0.0:8080', '8080'],
+    ports: [{ name: 'http', containerPort: 8080 }],
+    readinessProbe: { httpGet: { path: '/', port: 8080 } },
+  })
+})
+
+t.test(
+  'a list item that uses an unset optional parameter is left out, with all of it',
+  async (t) => {
+    const template = {
+      args: ['--a', '--hook={{hook}}', '--b'],
+      env: [
+        { name: 'A', value: '{{a}}' },
+        { name: 'HOOK', value: '{{hook}}' },
+      ],
+    }
+    t.same(render(template, { a: 'x', hook: undefined }), {
+      args: ['--a', '--b'],
+      env: [{ name: 'A', value: 'x' }],
+    })
+    t.throws(() => render({ workingDir: '{{hook}}' }, { hook: undefined }), /outside any list/)
+  },
+)
+
+t.test('values are substituted once: a value that looks like a template stays text', async (t) => {
+  const rendered = render(
+    { args: ['--repo={{repo}}', '{{other}}'] },
+    { repo: '{{other}}', other: 'secret' },
+  )
+  t.same(rendered, { args: ['--repo={{other}}', 'secret'] })
+  t.same(
+    render({ args: ['$(HOME) {{x}}'] }, { x: '$(PATH)' }),
+    { args: ['$(HOME) $(PATH)'] },
+    'no other expansion either',
+  )
+})
+
+t.test('the template is not modified', async (t) => {
+  const template = { args: ['{{x}}'] }
+  render(template, { x: 'y' })
+  t.same(template, { args: ['{{x}}'] })
+})

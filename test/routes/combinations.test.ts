@@ -1,0 +1,91 @@
+// How the Pod's annotation, its namespace's annotation and the platform's policies combine: every
+// row of the table in the README ("How requests combine"), through the real HTTPS server.
+import { applyPatch, type Operation } from 'rfc6902'
+import t from 'tap'
+import { catalogFrom } from '../helpers/config.ts'
+import { startWebhook } from '../helpers/https.ts'
+import { podReview, staticNamespaces } from '../helpers/reviews.ts'
+
+// Policies on a catalog whose required sidecars need no parameters from the Pod.
+const catalog = catalogFrom({
+  name: 'policies.yaml',
+  text: `policies:
+  - name: prod-metering
+    namespaceSelector: { matchLabels: { env: prod } }
+    required: [metrics]
+`,
+})
+
+const namespaces = staticNamespaces([
+  { name: 'plain', labels: {}, annotations: {} },
+  { name: 'defaults', labels: {}, annotations: { 'patterns/sidecar': 'auth, tracing' } },
+  { name: 'prod', labels: { env: 'prod' }, annotations: {} },
+  { name: 'prod-defaults', labels: { env: 'prod' }, annotations: { 'patterns/sidecar': 'auth' } },
+])
+
+interface Answer {
+  response: { allowed: boolean; patch?: string; warnings?: string[]; status?: { message: string } }
+}
+
+type Row = [
+  string, // namespace
+  Record<string, string>, // Pod annotations, under patterns/
+  string | { denied: RegExp }, // sidecars injected (patterns/injected), '' for none
+  RegExp[], // warnings
+  string, // why
+]
+
+const optOut = { inject: 'false' }
+// biome-ignore format: one row per line, like the README table
+const rows: Row[] = [
+  // namespace        Pod annotations                         injected              warnings
+  ['plain',           {},                                     '',                   [],                                        'nothing asked, nothing injected'],
+  ['plain',           { sidecar: 'metrics' },                 'metrics',            [],                                        'the Pod asks'],
+  ['defaults',        {},                                     'auth',               [/unknown sidecar "tracing"; ignored/],    'the namespace asks (unknown names there are warned about)'],
+  ['defaults',        { sidecar: 'metrics' },                 'metrics,auth',       [/tracing/],                               'the Pod adds to the namespace default'],
+  ['defaults',        optOut,                                 '',                   [/tracing/],                               'the Pod opts out of the default'],
+  ['plain',           { ...optOut, sidecar: 'metrics' },      '',                   [/patterns\/sidecar is ignored/],          'the Pod opts out of its own request'],
+  ['prod',            {},                                     'metrics',            [],                                        'policy requires'],
+  ['prod',            { sidecar: 'auth' },                    'metrics,auth',       [],                                        'the Pod adds to what policy requires'],
+  ['prod',            optOut,                                 'metrics',            [/does not apply to metrics: policy prod-metering requires it/], 'an opt-out does not remove what policy requires'],
+  ['prod-defaults',   { ...optOut, sidecar: 'git-sync' },     'metrics',            [/does not apply to metrics/, /patterns\/sidecar is ignored/],             '...nor keeps the namespace default or the Pod list'],
+  ['prod-defaults',   { sidecar: 'metrics' },                 'metrics,auth',       [],                                        'all three sources, each sidecar once'],
+  ['plain',           { sidecar: 'vault' },                   { denied: /unknown sidecar "vault"/ }, [],                     'an unknown name on the Pod is refused'],
+  ['prod',            { ...optOut, sidecar: 'vault' },        'metrics',            [/does not apply/, /patterns\/sidecar is ignored/],                        'an opted-out Pod list is not read'],
+  ['prod',            { sidecar: 'metrics', injected: 'metrics' }, '',              [],                                        'reinvocation: already injected'],
+  ['unknown-ns',      { sidecar: 'metrics' },                 'metrics',            [],                                        'a namespace the API does not know: the Pod alone'],
+]
+
+// What a response injected: the patterns/injected it writes, '' when it adds nothing.
+function injectedBy(response: Answer['response'], review: ReturnType<typeof podReview>): string {
+  const pod = structuredClone(review.request.object) as {
+    metadata: { annotations?: Record<string, string> }
+  }
+  const before = pod.metadata.annotations?.['patterns/injected'] ?? ''
+  if (response.patch)
+    applyPatch(pod, JSON.parse(Buffer.from(response.patch, 'base64').toString()) as Operation[])
+  const after = pod.metadata.annotations?.['patterns/injected'] ?? ''
+  return after === before ? '' : after
+}
+
+t.test('how requests combine', async (t) => {
+  const webhook = await startWebhook(t, { catalog: () => catalog, namespaces })
+  for (const [namespace, patterns, expected, warnings, why] of rows) {
+    const annotations = Object.fromEntries(
+      Object.entries(patterns).map(([k, v]) => [`patterns/${k}`, v]),
+    )
+    const review = podReview(namespace, annotations)
+    const { response } = (await webhook.post('/mutate', JSON.stringify(review))).json as Answer
+    t.test(why, async (t) => {
+      if (typeof expected === 'object')
+        t.match(response, { allowed: false, status: { message: expected.denied } })
+      else t.equal(injectedBy(response, review), expected, `injected: ${expected || 'nothing'}`)
+      t.equal(response.warnings?.length ?? 0, warnings.length, 'as many warnings as expected')
+      for (const w of warnings)
+        t.ok(
+          response.warnings?.some((x) => w.test(x)),
+          `warns ${w}`,
+        )
+    })
+  }
+})
