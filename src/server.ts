@@ -24,6 +24,8 @@ export interface ServerOptions {
   /** The catalog in force now. */
   catalog: () => Catalog
   namespaces: NamespaceLookup
+  /** Readiness; ready unless told otherwise. */
+  ready?: () => boolean
   /** PEM certificate chain and key; without them the server speaks plain HTTP (inject() tests). */
   tls?: { cert: string; key: string }
   /** A pino logger; none means silence. */
@@ -41,7 +43,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     ...(tls && { https: { ...tls, minVersion: 'TLSv1.2' as const } }),
   })
   app.setErrorHandler(answerError)
-  app.register(healthRoutes)
+  app.register(healthRoutes, { ready: options.ready ?? (() => true) })
   app.register(mutateRoute, { catalog: options.catalog, namespaces: options.namespaces })
   return app
 }

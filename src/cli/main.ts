@@ -1,5 +1,6 @@
 // The `sidecar-patterns` command: one binary, several subcommands.
 import pkg from '../../package.json' with { type: 'json' }
+import { inject } from './inject.ts'
 import type { Io } from './io.ts'
 import { serve } from './serve.ts'
 
@@ -7,6 +8,7 @@ const USAGE = `Usage: sidecar-patterns <command> [options]
 
 Commands:
   serve      run the mutating admission webhook over HTTPS
+  inject     add sidecars to the Pod templates of YAML manifests, offline, as the webhook would
   version    print the version
   help       show this help
 
@@ -14,6 +16,7 @@ Run 'sidecar-patterns <command> --help' for a command's options.`
 
 const commands: Record<string, (args: readonly string[], io: Io) => Promise<number | undefined>> = {
   serve,
+  inject,
   version: async (_args, io) => print(io, io.version),
   help: async (_args, io) => print(io, USAGE),
 }
@@ -36,8 +39,14 @@ export async function main(argv: readonly string[], io: Io): Promise<number | un
 export function run(argv: readonly string[]): void {
   const io: Io = {
     out: (text) => process.stdout.write(`${text}\n`),
+    write: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(`${text}\n`),
     version: pkg.version,
+    stdin: async () => {
+      const chunks: Buffer[] = []
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
+      return Buffer.concat(chunks).toString('utf8')
+    },
   }
   main(argv, io).then(
     (code) => {

@@ -1,12 +1,14 @@
 // `sidecar-patterns serve`: the only impure edge of the webhook. Flags -> configuration ->
 // catalog and certificates -> server -> listen, and a graceful close on SIGINT or SIGTERM.
 import closeWithGrace from 'close-with-grace'
+import type { Logger } from 'pino'
 import { pino } from 'pino'
 import { Registry } from 'prom-client'
-import { noNamespaces } from '../admission/namespaces.ts'
+import { type NamespaceLookup, noNamespaces } from '../admission/namespaces.ts'
 import { loadCatalog } from '../catalog/load.ts'
 import { type CatalogStore, fixedCatalog, watchCatalog } from '../catalog/store.ts'
 import { parseServeArgs, SERVE_USAGE, type ServeConfig } from '../config/serve.ts'
+import { loadKubeConfig, watchNamespaces } from '../kube/namespaces.ts'
 import { createWebhookMetrics } from '../observability/metrics.ts'
 import { buildServer } from '../server.ts'
 import { loadOrCreate, serviceNames } from '../tls/certificates.ts'
@@ -36,9 +38,11 @@ export async function serve(args: readonly string[], io: Io): Promise<number | u
   const { certificate, created } = await loadOrCreate(config.certDir, names)
   if (created) log.info({ dir: config.certDir, names }, 'generated a CA and a serving certificate')
 
+  const namespaces = openNamespaces(config, log)
   const app = buildServer({
     catalog: catalog.current,
-    namespaces: noNamespaces,
+    namespaces: namespaces.lookup,
+    ready: namespaces.synced,
     tls: certificate,
     logger: log,
   })
@@ -46,10 +50,33 @@ export async function serve(args: readonly string[], io: Io): Promise<number | u
     if (err) log.error({ err }, 'shutting down after an error')
     else log.info({ signal }, 'shutting down')
     catalog.close()
-    await app.close()
+    await Promise.all([app.close(), namespaces.stop()])
   })
   await app.listen({ port: config.port, host: config.host })
   return undefined
+}
+
+interface Namespaces {
+  lookup: NamespaceLookup
+  synced: () => boolean
+  stop: () => Promise<void>
+}
+
+// In a Pod (or with --kubeconfig) namespaces come from a watch-backed cache, and the webhook is
+// ready once the first list is in; elsewhere no namespace is read and it is ready at once.
+function openNamespaces(config: ServeConfig, log: Logger): Namespaces {
+  const inCluster = process.env.KUBERNETES_SERVICE_HOST !== undefined
+  if (config.kubeconfig === undefined && !inCluster) {
+    log.info('no Kubernetes API configured: namespace defaults and policies are not applied')
+    return { lookup: noNamespaces, synced: () => true, stop: async () => undefined }
+  }
+  const kubeconfig = config.kubeconfig === undefined ? {} : { kubeconfig: config.kubeconfig }
+  const watcher = watchNamespaces(loadKubeConfig(kubeconfig), log)
+  watcher.start().then(
+    () => log.info('namespace cache synced'),
+    (err: unknown) => log.warn({ err }, 'namespace cache stopped before its first list'),
+  )
+  return watcher
 }
 
 async function openCatalog(

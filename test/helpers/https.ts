@@ -15,6 +15,7 @@ import { testCatalog } from './config.ts'
 export interface WebhookOptions {
   catalog?: () => Catalog
   namespaces?: NamespaceLookup
+  ready?: () => boolean
 }
 
 export interface RunningWebhook {
@@ -38,7 +39,12 @@ export async function startWebhook(t: Test, options: WebhookOptions = {}): Promi
     serviceNames('sidecar-patterns', 'sidecar-patterns'),
   )
   const { catalog = () => testCatalog, namespaces = noNamespaces } = options
-  const app = buildServer({ catalog, namespaces, tls: certificate })
+  const app = buildServer({
+    catalog,
+    namespaces,
+    tls: certificate,
+    ...(options.ready && { ready: options.ready }),
+  })
   let accepted = 0
   app.server.on('secureConnection', () => accepted++)
   await app.listen({ port: 0, host: '127.0.0.1' })

@@ -1,0 +1,91 @@
+// `sidecar-patterns inject -f FILE`: the webhook's injection, offline, on YAML manifests.
+import { readFile } from 'node:fs/promises'
+import { parseArgs } from 'node:util'
+import { loadCatalog } from '../catalog/load.ts'
+import { injectDocuments } from '../offline/inject-documents.ts'
+import type { Io } from './io.ts'
+
+export const INJECT_USAGE = `Usage: sidecar-patterns inject -f FILE [options]
+
+Adds sidecars to every Pod template in multi-document YAML (Pod, Deployment, StatefulSet,
+DaemonSet, ReplicaSet, Job, CronJob, List) exactly as the webhook would, and writes the result to
+standard output; every other document and field is kept as it was. Namespace objects in the same
+input stand for the cluster's namespaces (labels for policies, patterns/sidecar defaults).
+
+Options:
+  -f, --filename FILE  the manifests; - reads standard input
+  --config FILE        catalog file, as for serve (default: the built-in catalog)
+  --namespace NAME     namespace of objects that name none (default: default)
+  --image REF          this project's image, run by the metrics sidecar
+  -q, --quiet          report only warnings and errors
+  -h, --help           show this help
+
+Exit status: 0 when every document was handled, 1 when one was refused (nothing is written), 2 on
+bad flags.`
+
+interface InjectFlags {
+  filename: string
+  config?: string
+  namespace?: string
+  image?: string
+  quiet?: boolean
+}
+
+/** Reads manifests, injects, and writes them; messages go to standard error. */
+export async function inject(args: readonly string[], io: Io): Promise<number> {
+  const flags = parseFlags(args)
+  if (flags === 'help') return print(io, INJECT_USAGE)
+  if (typeof flags === 'string') return usageError(io, flags)
+
+  const selfImage = flags.image ?? `ghcr.io/sidecar-patterns/sidecar-patterns:${io.version}`
+  const source = flags.config
+    ? { name: flags.config, text: await readFile(flags.config, 'utf8') }
+    : undefined
+  const loaded = loadCatalog(source, selfImage)
+  if (!loaded.ok) {
+    io.err(loaded.errors.map((e) => `error: ${e}`).join('\n'))
+    return 1
+  }
+  const text = flags.filename === '-' ? await io.stdin() : await readFile(flags.filename, 'utf8')
+  const result = injectDocuments(text, {
+    catalog: loaded.catalog,
+    namespace: flags.namespace ?? 'default',
+  })
+  for (const m of result.messages)
+    if (!flags.quiet || m.level !== 'info') io.err(`${m.level}: ${m.where}: ${m.text}`)
+  if (result.output === undefined) return 1
+  io.write(result.output)
+  return 0
+}
+
+// The flags, 'help', or what is wrong with them.
+function parseFlags(args: readonly string[]): InjectFlags | 'help' | string {
+  try {
+    const { values } = parseArgs({
+      args: [...args],
+      options: {
+        filename: { type: 'string', short: 'f' },
+        config: { type: 'string' },
+        namespace: { type: 'string' },
+        image: { type: 'string' },
+        quiet: { type: 'boolean', short: 'q' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    })
+    if (values.help) return 'help'
+    if (!values.filename) return '-f FILE is required (- for standard input)'
+    return { ...values, filename: values.filename }
+  } catch (error) {
+    return (error as Error).message
+  }
+}
+
+function print(io: Io, text: string): number {
+  io.out(text)
+  return 0
+}
+
+function usageError(io: Io, message: string): number {
+  io.err(`error: ${message}\n\n${INJECT_USAGE}`)
+  return 2
+}

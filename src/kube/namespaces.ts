@@ -1,0 +1,128 @@
+// Each namespace's labels and annotations, as admission needs them (a platform team's
+// `patterns/sidecar` default, policies that select namespaces by label), from a watch-backed
+// cache instead of one API call per admission review.
+import {
+  ApiException,
+  CoreV1Api,
+  type KubeConfig,
+  type ObjectCache,
+  type V1Namespace,
+} from '@kubernetes/client-node'
+import type { Logger } from 'pino'
+import type { BackoffOptions } from './backoff.ts'
+import { superviseInformer } from './informer.ts'
+import { withSignal } from './request-options.ts'
+
+export { loadKubeConfig } from './config.ts'
+
+export interface NamespaceInfo {
+  name: string
+  labels: Readonly<Record<string, string>>
+  annotations: Readonly<Record<string, string>>
+}
+
+export interface NamespaceLookup {
+  /** The namespace's metadata, or undefined when the API server has no such namespace. */
+  get(name: string): Promise<NamespaceInfo | undefined>
+}
+
+export interface NamespaceWatcher {
+  /** Resolves once the initial list is in the cache; rejects if stop() comes first. */
+  start(): Promise<void>
+  /** Stops the watch, its restarts and any fallback reads for good. */
+  stop(): Promise<void>
+  /** For the readiness probe: true from the first complete list on. */
+  synced(): boolean
+  lookup: NamespaceLookup
+}
+
+export interface WatchNamespacesOptions {
+  /** Delays between restarts of a failed list or watch; tests shorten them. */
+  backoff?: BackoffOptions
+}
+
+// A webhook has at most its timeoutSeconds (10 s by default, 30 s at most) to answer; a fallback
+// read must fail well inside that so the review can still be answered.
+const READ_TIMEOUT_MS = 5_000
+// Listing every namespace takes well under a second even on large clusters; a minute only
+// catches a connection that hangs.
+const LIST_TIMEOUT_MS = 60_000
+
+/** Watches every namespace into a cache; call start() to begin and stop() to end. */
+export function watchNamespaces(
+  kubeConfig: KubeConfig,
+  log: Logger,
+  options: WatchNamespacesOptions = {},
+): NamespaceWatcher {
+  const coreV1 = kubeConfig.makeApiClient(CoreV1Api)
+  const informer = superviseInformer<V1Namespace>(kubeConfig, {
+    path: '/api/v1/namespaces',
+    list: (signal) =>
+      coreV1.listNamespace({}, withSignal(AbortSignal.any([signal, timeout(LIST_TIMEOUT_MS)]))),
+    log,
+    ...(options.backoff && { backoff: options.backoff }),
+  })
+  const read = async (name: string): Promise<V1Namespace | undefined> => {
+    log.debug({ namespace: name }, 'namespace not in the cache yet; reading it')
+    const signal = AbortSignal.any([informer.signal, timeout(READ_TIMEOUT_MS)])
+    try {
+      return await coreV1.readNamespace({ name }, withSignal(signal))
+    } catch (error) {
+      if (error instanceof ApiException && error.code === 404) return undefined
+      throw error
+    }
+  }
+  return {
+    start: informer.start,
+    stop: informer.stop,
+    synced: informer.synced,
+    lookup: cachedLookup(informer.cache, read),
+  }
+}
+
+/**
+ * Answers from the cache, and reads the API server only on a miss. Misses are rare: the API
+ * server's NamespaceLifecycle admission plugin refuses objects in a namespace that does not
+ * exist before any webhook is called, so a miss means a namespace created moments ago whose
+ * ADDED event is still on its way (milliseconds), or one created while the watch was down. They
+ * are bounded: concurrent lookups of one name share a single GET, and once the watch delivers
+ * the namespace every later lookup is a cache hit. Before the first list (readiness is false,
+ * so the API server should send no reviews) every lookup is a miss.
+ */
+function cachedLookup(
+  cache: ObjectCache<V1Namespace>,
+  read: (name: string) => Promise<V1Namespace | undefined>,
+): NamespaceLookup {
+  const reading = new Map<string, Promise<NamespaceInfo | undefined>>()
+  return {
+    get(name) {
+      // '' is what a review of a cluster-scoped object carries; GET /api/v1/namespaces/ would
+      // list every namespace instead.
+      if (name === '') return Promise.resolve(undefined)
+      const cached = cache.get(name)
+      if (cached) return Promise.resolve(toInfo(name, cached))
+      let pending = reading.get(name)
+      if (!pending) {
+        pending = read(name)
+          .then((namespace) => namespace && toInfo(name, namespace))
+          .finally(() => reading.delete(name))
+        reading.set(name, pending)
+      }
+      return pending
+    },
+  }
+}
+
+// A frozen copy: callers must not be able to edit the informer's cache. Listed and read objects
+// went through client-node's ObjectSerializer, which drops fields its models do not know; only
+// labels and annotations are read here, so nothing that matters is lost.
+function toInfo(name: string, namespace: V1Namespace): NamespaceInfo {
+  return Object.freeze({
+    name: namespace.metadata?.name ?? name,
+    labels: Object.freeze({ ...namespace.metadata?.labels }),
+    annotations: Object.freeze({ ...namespace.metadata?.annotations }),
+  })
+}
+
+// Timers behind AbortSignal.timeout() are unref'd: a pending one never holds the process open.
+const timeout = (ms: number) => AbortSignal.timeout(ms)

@@ -1,0 +1,115 @@
+// `sidecar-patterns inject`: the webhook's decision and patch, applied to the Pod templates of a
+// multi-document YAML stream, for GitOps pipelines and for seeing what the webhook would do.
+import { type Document, LineCounter, parseAllDocuments } from 'yaml'
+import { checkPod } from '../admission/pod-shape.ts'
+import type { Catalog } from '../injection/catalog.ts'
+import { decide } from '../injection/decide.ts'
+import { inject } from '../injection/mutate.ts'
+import { diff } from '../injection/patch.ts'
+import { describeProblems } from '../injection/problems.ts'
+import type { NamespaceFacts } from '../injection/scope.ts'
+import { findTemplates, type Path, type TemplateSite } from './templates.ts'
+import { applyToYaml } from './yaml-patch.ts'
+
+export interface Message {
+  level: 'error' | 'warning' | 'info'
+  /** "document 3 (Deployment shop/web)" */
+  where: string
+  text: string
+}
+
+export interface Injected {
+  /** The stream with sidecars added; undefined when any document failed. */
+  output: string | undefined
+  messages: Message[]
+}
+
+export interface InjectOptions {
+  catalog: Catalog
+  /** The namespace of objects that name none. */
+  namespace: string
+}
+
+/** Injects every Pod template in a YAML stream; any error withholds the whole output. */
+export function injectDocuments(text: string, options: InjectOptions): Injected {
+  const lineCounter = new LineCounter()
+  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: true })
+  const list = Array.isArray(docs) ? docs : []
+  const messages: Message[] = list.flatMap((doc, i) =>
+    doc.errors.map((e) => ({
+      level: 'error' as const,
+      where: `document ${i + 1}`,
+      text: `line ${e.linePos?.[0].line}: ${e.message.split('\n')[0]}`,
+    })),
+  )
+  if (messages.length) return { output: undefined, messages }
+  const namespaces = namespacesIn(list)
+  for (const [i, doc] of list.entries()) {
+    for (const site of findTemplates(doc.toJS()))
+      messages.push(...injectSite(doc, site, i + 1, { ...options, namespaces }))
+  }
+  const failed = messages.some((m) => m.level === 'error')
+  return { output: failed ? undefined : list.map((doc) => doc.toString()).join(''), messages }
+}
+
+// Namespace objects in the same stream stand in for the cluster's: their labels select policies
+// and their patterns/sidecar annotation is a default, as the webhook would see them.
+function namespacesIn(docs: readonly Document[]): Map<string, NamespaceFacts> {
+  const found = new Map<string, NamespaceFacts>()
+  for (const doc of docs) {
+    const object = doc.toJS() as {
+      kind?: string
+      metadata?: {
+        name?: string
+        labels?: Record<string, string>
+        annotations?: Record<string, string>
+      }
+    } | null
+    const name = object?.metadata?.name
+    if (object?.kind !== 'Namespace' || !name) continue
+    found.set(name, {
+      name,
+      labels: object.metadata?.labels ?? {},
+      annotations: object.metadata?.annotations ?? {},
+    })
+  }
+  return found
+}
+
+function injectSite(
+  doc: Document,
+  site: TemplateSite,
+  number: number,
+  options: InjectOptions & { namespaces: ReadonlyMap<string, NamespaceFacts> },
+): Message[] {
+  const where = `document ${number} (${site.owner})`
+  const checked = checkPod(valueAt(doc.toJS(), site.path))
+  if (!checked.ok)
+    return [
+      { level: 'error', where, text: checked.error.replace('request.object', 'the Pod template') },
+    ]
+  const namespace = options.namespaces.get(site.namespace ?? options.namespace)
+  const decision = decide(checked.pod, options.catalog, namespace)
+  const warnings = decision.warnings.map((text) => ({ level: 'warning' as const, where, text }))
+  switch (decision.action) {
+    case 'deny':
+      return [...warnings, { level: 'error', where, text: describeProblems(decision.problems) }]
+    case 'skip':
+      return [...warnings, { level: 'info', where, text: `unchanged (${decision.reason})` }]
+    case 'inject': {
+      applyToYaml(doc, site.path, diff(checked.pod, inject(checked.pod, decision.plan)))
+      const names = decision.plan.sidecars.map((s) => s.name).join(', ')
+      return [...warnings, { level: 'info', where, text: `injected ${names}` }]
+    }
+  }
+}
+
+function valueAt(value: unknown, path: Path): unknown {
+  return path.reduce<unknown>(
+    (node, key) =>
+      node !== null && typeof node === 'object'
+        ? (node as Record<string, unknown>)[key]
+        : undefined,
+    value,
+  )
+}

@@ -1,0 +1,152 @@
+// The fake API server's storage: one collection per resource, all sharing one resourceVersion
+// counter as etcd's revision is shared by every key, and a history of changes for watches.
+import { randomUUID } from 'node:crypto'
+
+export interface ObjectMeta {
+  name: string
+  uid: string
+  resourceVersion: string
+  creationTimestamp: string
+  labels?: Record<string, string>
+  annotations?: Record<string, string>
+}
+
+/** An object as stored: metadata plus whatever the resource has (spec, status, data...). */
+export interface StoredObject {
+  metadata: ObjectMeta
+  [field: string]: unknown
+}
+
+export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED'
+
+export interface Change {
+  type: ChangeType
+  object: StoredObject
+  resourceVersion: number
+}
+
+/** What a test writes: the metadata it cares about, and the rest of the object. */
+export interface ObjectInput {
+  labels?: Record<string, string>
+  annotations?: Record<string, string>
+  body?: Record<string, unknown>
+}
+
+/** The cluster-wide revision; every write to any collection moves it forward. */
+export class Revision {
+  current = 1
+  next(): number {
+    this.current += 1
+    return this.current
+  }
+}
+
+/** One resource's objects by name, with the changes a watch may still replay. */
+export class Collection {
+  readonly kind: string
+  readonly plural: string
+  readonly #revision: Revision
+  readonly #objects = new Map<string, StoredObject>()
+  readonly #listeners = new Set<(change: Change) => void>()
+  #history: Change[] = []
+  #compactedAt = 0
+
+  constructor(revision: Revision, kind: string, plural: string) {
+    this.#revision = revision
+    this.kind = kind
+    this.plural = plural
+  }
+
+  list(): { items: StoredObject[]; resourceVersion: string } {
+    const items = [...this.#objects.values()].sort((a, b) =>
+      a.metadata.name.localeCompare(b.metadata.name),
+    )
+    return { items, resourceVersion: String(this.#revision.current) }
+  }
+
+  /** Like etcd compaction: a watch from a resourceVersion older than this is answered 410. */
+  get compactedAt(): number {
+    return this.#compactedAt
+  }
+
+  get(name: string): StoredObject | undefined {
+    return this.#objects.get(name)
+  }
+
+  create(name: string, input: ObjectInput): StoredObject {
+    if (this.#objects.has(name)) throw new Error(`${this.plural} "${name}" already exists`)
+    const rv = this.#revision.next()
+    const metadata: ObjectMeta = {
+      name,
+      uid: randomUUID(),
+      resourceVersion: String(rv),
+      creationTimestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    }
+    return this.#record('ADDED', withInput({ metadata }, input), rv)
+  }
+
+  /** Replaces the labels, annotations and body fields that `input` names. */
+  update(name: string, input: ObjectInput): StoredObject {
+    const current = this.#require(name)
+    const rv = this.#revision.next()
+    const metadata = { ...current.metadata, resourceVersion: String(rv) }
+    return this.#record('MODIFIED', withInput({ ...current, metadata }, input), rv)
+  }
+
+  delete(name: string): StoredObject {
+    const current = this.#require(name)
+    const rv = this.#revision.next()
+    const object = { ...current, metadata: { ...current.metadata, resourceVersion: String(rv) } }
+    this.#objects.delete(name)
+    return this.#record('DELETED', object, rv)
+  }
+
+  /** The changes after `resourceVersion`, or 'expired' when compaction forgot some of them. */
+  changesSince(resourceVersion: number): Change[] | 'expired' {
+    if (resourceVersion < this.#compactedAt) return 'expired'
+    return this.#history.filter((change) => change.resourceVersion > resourceVersion)
+  }
+
+  /** Forgets the history, as etcd compaction does; an unrelated write moves the revision on. */
+  compact(): number {
+    this.#compactedAt = this.#revision.next()
+    this.#history = []
+    return this.#compactedAt
+  }
+
+  subscribe(listener: (change: Change) => void): () => void {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
+  }
+
+  #require(name: string): StoredObject {
+    const current = this.#objects.get(name)
+    if (!current) throw new Error(`${this.plural} "${name}" not found`)
+    return current
+  }
+
+  #record(type: ChangeType, object: StoredObject, resourceVersion: number): StoredObject {
+    if (type !== 'DELETED') this.#objects.set(object.metadata.name, object)
+    const change = { type, object, resourceVersion }
+    this.#history.push(change)
+    for (const listener of this.#listeners) listener(change)
+    return object
+  }
+}
+
+// The API server omits empty labels and annotations rather than sending {}.
+function withInput(object: StoredObject, input: ObjectInput): StoredObject {
+  const next: StoredObject = { ...object, ...input.body, metadata: { ...object.metadata } }
+  if (input.labels !== undefined) setOrOmit(next.metadata, 'labels', input.labels)
+  if (input.annotations !== undefined) setOrOmit(next.metadata, 'annotations', input.annotations)
+  return next
+}
+
+function setOrOmit(
+  metadata: ObjectMeta,
+  key: 'labels' | 'annotations',
+  value: Record<string, string>,
+): void {
+  if (Object.keys(value).length > 0) metadata[key] = { ...value }
+  else delete metadata[key]
+}

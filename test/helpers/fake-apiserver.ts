@@ -1,0 +1,159 @@
+// A small, honest fake of the Kubernetes API over real TLS on 127.0.0.1: the REST paths and JSON
+// shapes of the API reference, bearer-token authentication, resourceVersions, watches that
+// replay history or answer 410 Expired, and knobs for tests (drop watches, compact, fail).
+import { mkdtemp, rm } from 'node:fs/promises'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { createServer } from 'node:https'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { KubeConfig } from '@kubernetes/client-node'
+import { loadOrCreate, serviceNames } from '../../src/tls/certificates.ts'
+import { dispatch, type Route, sendJson, status } from './fake-apiserver-http.ts'
+import { collectionRoutes } from './fake-apiserver-routes.ts'
+import { Collection, Revision, type StoredObject } from './fake-apiserver-store.ts'
+
+export interface RecordedRequest {
+  method: string
+  path: string
+  query: Readonly<Record<string, string>>
+}
+
+export interface NamespaceMeta {
+  labels?: Record<string, string>
+  annotations?: Record<string, string>
+}
+
+export interface FakeApiServer {
+  /** https://127.0.0.1:{port} */
+  url: string
+  /** PEM of the CA that signed the serving certificate. */
+  ca: string
+  token: string
+  createNamespace(name: string, meta?: NamespaceMeta): StoredObject
+  /** Replaces the namespace's labels and annotations (the name label stays, as the API server
+   *  enforces it). */
+  updateNamespace(name: string, meta: NamespaceMeta): StoredObject
+  deleteNamespace(name: string): StoredObject
+  /** Every request received so far, authorized or not, in order. */
+  requests(): readonly RecordedRequest[]
+  /** Ends every open watch stream (as an API server restart or timeout does), or with
+   *  `abruptly` resets their connections; returns how many there were. */
+  dropWatches(options?: { abruptly?: boolean }): number
+  /** Forgets the change history, so a watch from any resourceVersion seen so far gets 410. */
+  compact(): void
+  /** Answers the next `count` authorized requests with 500 InternalError. */
+  failNext(count: number): void
+  /** A client-node configuration that trusts this server; `token` overrides the good one. */
+  kubeConfig(options?: { token?: string }): KubeConfig
+  close(): Promise<void>
+}
+
+const NAME_LABEL = 'kubernetes.io/metadata.name'
+
+/** Starts the fake on an ephemeral loopback port. */
+export async function startFakeApiServer(): Promise<FakeApiServer> {
+  const dir = await mkdtemp(join(tmpdir(), 'sidecar-patterns-apiserver-'))
+  const { certificate } = await loadOrCreate(dir, serviceNames('kubernetes', 'default'))
+  const ca = certificate.ca ?? ''
+  const namespaces = new Collection(new Revision(), 'Namespace', 'namespaces')
+  const watches = new Set<ServerResponse>()
+  const door: FrontDoor = {
+    token: `fake-${crypto.randomUUID()}`,
+    routes: collectionRoutes({
+      collection: namespaces,
+      prefix: '/api/v1',
+      apiVersion: 'v1',
+      watches,
+    }),
+    log: [],
+    failures: 0,
+  }
+  const tls = { cert: certificate.cert, key: certificate.key }
+  const server = createServer(tls, (req, res) => enter(door, req, res))
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`
+  return {
+    url,
+    ca,
+    token: door.token,
+    createNamespace: (name, meta = {}) => namespaces.create(name, namespaceInput(name, meta)),
+    updateNamespace: (name, meta) => namespaces.update(name, namespaceInput(name, meta)),
+    deleteNamespace: (name) => namespaces.delete(name),
+    requests: () => [...door.log],
+    dropWatches: (options = {}) => closeWatches(watches, options.abruptly ?? false),
+    compact: () => namespaces.compact(),
+    failNext: (count) => {
+      door.failures = count
+    },
+    kubeConfig: (options = {}) => kubeConfigFor(url, ca, options.token ?? door.token),
+    close: async () => {
+      closeWatches(watches, false)
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
+      await rm(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+interface FrontDoor {
+  token: string
+  routes: readonly Route[]
+  log: RecordedRequest[]
+  /** How many of the next authorized requests fail with 500. */
+  failures: number
+}
+
+/** Every request: recorded, then authenticated, then maybe failed on purpose, then routed. */
+function enter(door: FrontDoor, req: IncomingMessage, res: ServerResponse): void {
+  door.log.push(recorded(req))
+  if (req.headers.authorization !== `Bearer ${door.token}`) {
+    sendJson(res, 401, status(401, 'Unauthorized', 'Unauthorized'))
+  } else if (door.failures > 0) {
+    door.failures -= 1
+    const message = 'Internal error occurred: injected by the test'
+    sendJson(res, 500, status(500, 'InternalError', message))
+  } else {
+    dispatch(door.routes, req, res)
+  }
+}
+
+function closeWatches(watches: Set<ServerResponse>, abruptly: boolean): number {
+  const open = [...watches]
+  watches.clear()
+  for (const response of open) {
+    if (abruptly) response.socket?.destroy()
+    else response.end()
+  }
+  return open.length
+}
+
+function recorded(req: IncomingMessage): RecordedRequest {
+  const url = new URL(req.url ?? '/', 'https://fake')
+  return {
+    method: req.method ?? '',
+    path: url.pathname,
+    query: Object.fromEntries(url.searchParams),
+  }
+}
+
+// What the API server stores for a new namespace: the immutable name label (Kubernetes 1.21+),
+// the "kubernetes" finalizer and the Active phase.
+function namespaceInput(name: string, meta: NamespaceMeta) {
+  return {
+    labels: { ...meta.labels, [NAME_LABEL]: name },
+    annotations: meta.annotations ?? {},
+    body: { spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } },
+  }
+}
+
+function kubeConfigFor(server: string, ca: string, token: string): KubeConfig {
+  const kubeConfig = new KubeConfig()
+  kubeConfig.loadFromOptions({
+    clusters: [{ name: 'fake', server, caData: Buffer.from(ca).toString('base64') }],
+    users: [{ name: 'fake', token }],
+    contexts: [{ name: 'fake', cluster: 'fake', user: 'fake' }],
+    currentContext: 'fake',
+  })
+  return kubeConfig
+}

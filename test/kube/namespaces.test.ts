@@ -1,0 +1,230 @@
+// The namespace cache through client-node's informer against the fake API server over real TLS:
+// one list, then a watch; lookups from the cache; a single GET on a miss; re-watches after
+// dropped or reset streams; a relist after 410 Expired; retries when the list fails.
+import type { KubeConfig } from '@kubernetes/client-node'
+import { pino } from 'pino'
+import t, { type Test } from 'tap'
+import { type NamespaceWatcher, watchNamespaces } from '../../src/kube/namespaces.ts'
+import { type FakeApiServer, startFakeApiServer } from '../helpers/fake-apiserver.ts'
+
+interface Setup {
+  fake: FakeApiServer
+  watcher: NamespaceWatcher
+  /** Every log line written so far, parsed. */
+  logs: Array<{ level: number; msg: string }>
+}
+
+interface SetupOptions {
+  token?: string
+  configure?: (kubeConfig: KubeConfig) => void
+}
+
+async function setup(t: Test, options: SetupOptions = {}): Promise<Setup> {
+  const fake = await startFakeApiServer()
+  fake.createNamespace('default')
+  fake.createNamespace('team-a', {
+    labels: { team: 'a' },
+    annotations: { 'patterns/sidecar': 'metrics' },
+  })
+  const logs: Setup['logs'] = []
+  const log = pino({ level: 'debug' }, { write: (line: string) => logs.push(JSON.parse(line)) })
+  const kubeConfig = fake.kubeConfig(options.token === undefined ? {} : { token: options.token })
+  options.configure?.(kubeConfig)
+  const watcher = watchNamespaces(kubeConfig, log, {
+    backoff: { initialMs: 20, maxMs: 200 },
+  })
+  t.teardown(async () => {
+    await watcher.stop()
+    await fake.close()
+  })
+  return { fake, watcher, logs }
+}
+
+const isList = (r: { path: string; query: Record<string, string> }) =>
+  r.path === '/api/v1/namespaces' && r.query.watch === undefined
+const lists = (fake: FakeApiServer) => fake.requests().filter(isList)
+const watches = (fake: FakeApiServer) => fake.requests().filter((r) => r.query.watch === 'true')
+const reads = (fake: FakeApiServer, name?: string) =>
+  fake
+    .requests()
+    .filter((r) => (name ? r.path === `/api/v1/namespaces/${name}` : r.path.split('/').length > 4))
+
+/** Polls `probe` until it returns something other than undefined; fails after `ms`. */
+async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined, ms = 5000) {
+  const deadline = Date.now() + ms
+  for (;;) {
+    const value = await probe()
+    if (value !== undefined) return value
+    if (Date.now() > deadline) throw new Error(`still undefined after ${ms} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
+/** The lookup's answer if it came from the cache (no GET was made for it), else undefined. */
+async function fromCache({ fake, watcher }: Setup, name: string) {
+  const before = reads(fake).length
+  const info = await watcher.lookup.get(name)
+  return reads(fake).length === before ? info : undefined
+}
+
+t.test('start() resolves once the initial list is in the cache', async (t) => {
+  const s = await setup(t)
+  t.equal(s.watcher.synced(), false, 'not synced before start()')
+  await s.watcher.start()
+  t.equal(s.watcher.synced(), true)
+  t.same(
+    s.fake.requests().map((r) => [r.path, r.query]),
+    [
+      ['/api/v1/namespaces', {}],
+      ['/api/v1/namespaces', { watch: 'true', resourceVersion: '3' }],
+    ],
+    'one list, then a watch from the list resourceVersion',
+  )
+  t.ok(await fromCache(s, 'team-a'), 'the listed namespaces are cached')
+})
+
+t.test('lookups answer from the cache without any request', async (t) => {
+  const { fake, watcher } = await setup(t)
+  await watcher.start()
+  const before = fake.requests().length
+  const info = await watcher.lookup.get('team-a')
+  t.same(info, {
+    name: 'team-a',
+    labels: { team: 'a', 'kubernetes.io/metadata.name': 'team-a' },
+    annotations: { 'patterns/sidecar': 'metrics' },
+  })
+  t.ok(Object.isFrozen(info) && Object.isFrozen(info?.labels), 'callers cannot edit the cache')
+  for (let i = 0; i < 50; i++) await watcher.lookup.get(i % 2 ? 'team-a' : 'default')
+  t.equal(fake.requests().length, before, 'no GET per lookup')
+})
+
+t.test('ADDED, MODIFIED and DELETED namespaces reach later lookups', async (t) => {
+  const s = await setup(t)
+  await s.watcher.start()
+  s.fake.createNamespace('late', { annotations: { 'patterns/sidecar': 'auth' } })
+  t.match(await eventually(() => fromCache(s, 'late')), {
+    annotations: { 'patterns/sidecar': 'auth' },
+  })
+  s.fake.updateNamespace('late', { labels: { tier: 'gold' } })
+  const updated = await eventually(async () => {
+    const info = await fromCache(s, 'late')
+    return info?.labels.tier === 'gold' ? info : undefined
+  })
+  t.same(updated.annotations, {}, 'the update removed the annotation')
+  s.fake.deleteNamespace('late')
+  await eventually(async () => ((await s.watcher.lookup.get('late')) ? undefined : 'gone'))
+  t.equal(lists(s.fake).length, 1, 'all of it through the watch, without a relist')
+})
+
+t.test('a cache miss reads the namespace with exactly one GET', async (t) => {
+  const { fake, watcher } = await setup(t)
+  await watcher.start()
+  // Created and looked up in the same turn, before the watch can deliver it: a certain miss.
+  fake.createNamespace('fresh', { labels: { new: 'yes' } })
+  const answers = await Promise.all([1, 2, 3].map(() => watcher.lookup.get('fresh')))
+  t.same(answers[0]?.labels, { new: 'yes', 'kubernetes.io/metadata.name': 'fresh' })
+  t.same(answers[1], answers[0])
+  t.equal(reads(fake, 'fresh').length, 1, 'concurrent lookups share one GET')
+
+  t.equal(await watcher.lookup.get('missing'), undefined, '404 means no such namespace')
+  t.equal(reads(fake, 'missing').length, 1)
+  t.equal(await watcher.lookup.get(''), undefined, 'a cluster-scoped object has no namespace')
+  t.equal(reads(fake).length, 2, 'and that costs no request')
+
+  fake.failNext(1)
+  await t.rejects(watcher.lookup.get('unlucky'), { code: 500 }, 'other failures are thrown')
+})
+
+t.test('stop() aborts a read in flight', async (t) => {
+  const { watcher } = await setup(t)
+  await watcher.start()
+  const pending = watcher.lookup.get('not-yet-watched')
+  await watcher.stop()
+  await t.rejects(pending, { name: 'AbortError' })
+})
+
+t.test('after dropped watches the informer re-watches and sees later changes', async (t) => {
+  const s = await setup(t)
+  await s.watcher.start()
+  t.equal(s.fake.dropWatches(), 1)
+  const rewatch = await eventually(() => watches(s.fake)[1])
+  t.equal(rewatch.query.resourceVersion, '3', 'from where it was, without a relist')
+  s.fake.createNamespace('after-drop')
+  t.ok(await eventually(() => fromCache(s, 'after-drop')))
+  t.equal(lists(s.fake).length, 1)
+})
+
+t.test('a reset watch connection is logged and the informer is restarted', async (t) => {
+  const s = await setup(t)
+  await s.watcher.start()
+  t.equal(s.fake.dropWatches({ abruptly: true }), 1)
+  const warning = await eventually(() => s.logs.find((line) => line.level === 40))
+  t.match(warning, { msg: 'watch failed; restarting', path: '/api/v1/namespaces' })
+  s.fake.createNamespace('after-reset')
+  t.ok(await eventually(() => fromCache(s, 'after-reset')))
+  t.equal(watches(s.fake).length, 2, 'one restart')
+})
+
+t.test('credentials that fail before a re-watch are logged and retried', async (t) => {
+  // Like a projected token file that is briefly unreadable: client-node throws before the watch
+  // request, which would be an unhandled rejection in ListWatch's reconnect path.
+  const credentials = { broken: false }
+  const s = await setup(t, {
+    configure: (kubeConfig) =>
+      kubeConfig.addAuthenticator({
+        isAuthProvider: () => true,
+        applyAuthentication: async () => {
+          if (credentials.broken) throw new Error('token file is gone')
+        },
+      }),
+  })
+  await s.watcher.start()
+  credentials.broken = true
+  s.fake.dropWatches()
+  const warning = await eventually(() => s.logs.find((line) => line.level === 40))
+  t.match(warning, { msg: 'watch failed; restarting', err: { message: 'token file is gone' } })
+  credentials.broken = false
+  s.fake.createNamespace('after-recovery')
+  t.ok(await eventually(() => fromCache(s, 'after-recovery')), 'watching again once they work')
+})
+
+t.test('410 Expired on a re-watch leads to a relist', async (t) => {
+  const s = await setup(t)
+  await s.watcher.start()
+  // While no watch is open, team-a goes away and the history that recorded it is compacted:
+  // only a relist can tell the informer.
+  s.fake.dropWatches()
+  s.fake.deleteNamespace('team-a')
+  s.fake.compact()
+  await eventually(() => lists(s.fake)[1])
+  t.equal(watches(s.fake)[1]?.query.resourceVersion, '3', 'the re-watch that got 410')
+  await eventually(async () => ((await s.watcher.lookup.get('team-a')) ? undefined : 'gone'))
+  t.same(
+    s.logs.filter((line) => line.level >= 40),
+    [],
+    'client-node handles 410 itself; no error',
+  )
+  s.fake.createNamespace('after-relist')
+  t.ok(await eventually(() => fromCache(s, 'after-relist')), 'and watches again afterwards')
+})
+
+t.test('start() retries a failed initial list', async (t) => {
+  const { fake, watcher, logs } = await setup(t)
+  fake.failNext(1)
+  await watcher.start()
+  t.equal(watcher.synced(), true)
+  t.equal(lists(fake).length, 2)
+  t.match(logs, [{ level: 40, msg: 'watch failed; restarting' }])
+})
+
+t.test('without valid credentials start() keeps trying until stop() rejects it', async (t) => {
+  const { fake, watcher } = await setup(t, { token: 'revoked' })
+  const started = watcher.start()
+  await eventually(() => lists(fake)[2])
+  t.equal(watcher.synced(), false, 'never ready on a 401')
+  await watcher.stop()
+  await t.rejects(started, /stopped before \/api\/v1\/namespaces was listed/)
+  const after = fake.requests().length
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  t.equal(fake.requests().length, after, 'no retry after stop()')
+})

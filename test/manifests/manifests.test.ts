@@ -1,0 +1,178 @@
+// What `kubectl apply -k` would install: every object renders and parses, the webhook
+// configuration reaches the Service, port and path the server serves, and RBAC grants exactly the
+// requests the code makes (recorded against a fake API server).
+import { execFile } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { promisify } from 'node:util'
+import { pino } from 'pino'
+import t from 'tap'
+import { parseAllDocuments } from 'yaml'
+import { noNamespaces } from '../../src/admission/namespaces.ts'
+import { loadCatalog } from '../../src/catalog/load.ts'
+import { watchNamespaces } from '../../src/kube/namespaces.ts'
+import { buildServer } from '../../src/server.ts'
+import { builtinCatalog } from '../helpers/config.ts'
+import { startFakeApiServer } from '../helpers/fake-apiserver.ts'
+
+// biome-ignore lint/suspicious/noExplicitAny: rendered manifests are walked as plain JSON
+type Obj = any
+const root = new URL('../../', import.meta.url).pathname
+
+async function render(dir: string): Promise<Obj[]> {
+  const { stdout } = await promisify(execFile)('kubectl', ['kustomize', dir], { cwd: root })
+  return parseAllDocuments(stdout).map((d) => d.toJS())
+}
+const find = (objects: Obj[], kind: string) => objects.filter((o) => o.kind === kind)
+
+t.test('the cert-manager overlay renders every object the install needs', async (t) => {
+  const objects = await render('manifests/overlays/cert-manager')
+  t.same(objects.map((o) => o.kind).sort(), [
+    'Certificate',
+    'ClusterRole',
+    'ClusterRoleBinding',
+    'ConfigMap',
+    'Deployment',
+    'Issuer',
+    'MutatingWebhookConfiguration',
+    'Namespace',
+    'PodDisruptionBudget',
+    'Service',
+    'ServiceAccount',
+  ])
+  const [mwc] = find(objects, 'MutatingWebhookConfiguration')
+  t.equal(
+    mwc.metadata.annotations['cert-manager.io/inject-ca-from'],
+    'sidecar-patterns/sidecar-patterns',
+  )
+  const [certificate] = find(objects, 'Certificate')
+  const [service] = find(objects, 'Service')
+  t.ok(
+    certificate.spec.dnsNames.includes(
+      `${service.metadata.name}.${service.metadata.namespace}.svc`,
+    ),
+    'covers the Service name',
+  )
+  const [deployment] = find(objects, 'Deployment')
+  t.equal(
+    deployment.spec.template.spec.volumes.find((v: Obj) => v.name === 'certs').secret.secretName,
+    certificate.spec.secretName,
+  )
+})
+
+t.test('the webhook configuration reaches what the server serves', async (t) => {
+  const objects = await render('manifests/base')
+  const [mwc] = find(objects, 'MutatingWebhookConfiguration')
+  const [service] = find(objects, 'Service')
+  const [deployment] = find(objects, 'Deployment')
+  const container = deployment.spec.template.spec.containers[0]
+  const app = buildServer({ catalog: () => builtinCatalog, namespaces: noNamespaces })
+  t.teardown(() => app.close())
+  await app.ready()
+  t.same(
+    mwc.webhooks.map((w: Obj) => [w.name, w.failurePolicy]),
+    [
+      ['opt-in.sidecar-patterns.io', 'Ignore'],
+      ['enforced.sidecar-patterns.io', 'Fail'],
+    ],
+  )
+  for (const webhook of mwc.webhooks) {
+    const { service: target } = webhook.clientConfig
+    t.same(
+      [target.name, target.namespace],
+      [service.metadata.name, service.metadata.namespace],
+      'the Service',
+    )
+    const port = service.spec.ports.find((p: Obj) => p.port === target.port)
+    const containerPort = container.ports.find((p: Obj) => p.name === port.targetPort).containerPort
+    t.ok(container.args.includes(`--port=${containerPort}`), 'the port the server listens on')
+    t.ok(app.hasRoute({ method: 'POST', url: target.path }), `the path ${target.path} is served`)
+    t.match(webhook, {
+      admissionReviewVersions: ['v1'],
+      sideEffects: 'None',
+      reinvocationPolicy: 'IfNeeded',
+      rules: [
+        { apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods'] },
+      ],
+    })
+    t.ok(webhook.timeoutSeconds >= 1 && webhook.timeoutSeconds <= 10)
+    const excluded = webhook.namespaceSelector.matchExpressions.find(
+      (e: Obj) => e.key === 'kubernetes.io/metadata.name',
+    )
+    t.same(
+      [excluded.operator, excluded.values],
+      ['NotIn', ['sidecar-patterns', 'kube-system']],
+      'never its own namespace',
+    )
+  }
+  for (const probe of [container.readinessProbe, container.livenessProbe]) {
+    t.ok(
+      app.hasRoute({ method: 'GET', url: probe.httpGet.path }),
+      `${probe.httpGet.path} is served`,
+    )
+  }
+  t.equal(deployment.spec.replicas, 2)
+  t.match(container.securityContext, {
+    readOnlyRootFilesystem: true,
+    allowPrivilegeEscalation: false,
+  })
+  t.match(deployment.spec.template.spec.securityContext, { runAsNonRoot: true })
+  t.match(container.resources, {
+    requests: { cpu: String, memory: String },
+    limits: { memory: String },
+  })
+  const [pdb] = find(objects, 'PodDisruptionBudget')
+  t.match(
+    deployment.spec.template.metadata.labels,
+    pdb.spec.selector.matchLabels,
+    'the PDB covers the Pods',
+  )
+  t.match(
+    deployment.spec.template.metadata.labels,
+    service.spec.selector,
+    'the Service selects the Pods',
+  )
+  t.equal(
+    container.env.find((e: Obj) => e.name === 'SELF_IMAGE').value,
+    container.image,
+    'one image setting',
+  )
+})
+
+t.test('the shipped catalog loads', async (t) => {
+  const text = readFileSync(new URL('../../manifests/base/catalog.yaml', import.meta.url), 'utf8')
+  t.equal(loadCatalog({ name: 'catalog.yaml', text }, 'x').ok, true)
+})
+
+// Verbs as RBAC names the requests client-node makes.
+function verbOf(request: {
+  method: string
+  path: string
+  query: Readonly<Record<string, string>>
+}): string {
+  const [, , , resource, name] = request.path.split('/')
+  if (request.method !== 'GET') return `${request.method.toLowerCase()} ${resource}`
+  if (name) return `get ${resource}`
+  return request.query.watch ? `watch ${resource}` : `list ${resource}`
+}
+
+t.test('RBAC grants exactly what the code asks of the API', async (t) => {
+  const api = await startFakeApiServer()
+  t.teardown(() => api.close())
+  api.createNamespace('shop')
+  const watcher = watchNamespaces(api.kubeConfig(), pino({ level: 'silent' }))
+  await watcher.start()
+  api.createNamespace('new')
+  await watcher.lookup.get('brand-new-and-missing')
+  await watcher.stop()
+  const used = new Set(api.requests().map(verbOf))
+
+  const objects = await render('manifests/base')
+  const granted = new Set(
+    [...find(objects, 'ClusterRole'), ...find(objects, 'Role')].flatMap((role: Obj) =>
+      role.rules.flatMap((rule: Obj) =>
+        rule.verbs.flatMap((v: string) => rule.resources.map((r: string) => `${v} ${r}`)),
+      ),
+    ),
+  )
+  t.same([...used].sort(), [...granted].sort())
+})
