@@ -68,7 +68,7 @@ export function decide(pod: Pod, catalog: Catalog, namespace?: NamespaceFacts): 
 
   const planned = plan(pending, pod, request, request.mode ?? catalog.mode)
   return planned.ok
-    ? { action: 'inject', plan: planned.plan, warnings }
+    ? { action: 'inject', plan: planned.plan, warnings: [...warnings, ...planned.warnings] }
     : { action: 'deny', problems: planned.problems, warnings }
 }
 
@@ -91,7 +91,9 @@ function chainChange(pending: readonly Sidecar[], injected: readonly string[], c
   return { annotation: SIDECAR, message }
 }
 
-type Planned = { ok: true; plan: InjectionPlan } | { ok: false; problems: Problem[] }
+type Planned =
+  | { ok: true; plan: InjectionPlan; warnings: string[] }
+  | { ok: false; problems: Problem[] }
 
 function plan(
   pending: readonly Sidecar[],
@@ -117,5 +119,6 @@ function plan(
   ]
   if (conflicts.length) return { ok: false, problems: conflicts }
   const alreadyInjected = request.injected
-  return { ok: true, plan: { sidecars, upstreams: chain.upstreams, mode, alreadyInjected } }
+  const injection = { sidecars, upstreams: chain.upstreams, mode, alreadyInjected }
+  return { ok: true, plan: injection, warnings: chain.warnings }
 }

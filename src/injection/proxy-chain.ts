@@ -6,7 +6,13 @@ import type { Problem } from './problems.ts'
 import type { ConfiguredSidecar } from './sidecar.ts'
 
 export type Chain =
-  | { ok: true; appPort: number | undefined; upstreams: ReadonlyMap<string, number> }
+  | {
+      ok: true
+      appPort: number | undefined
+      upstreams: ReadonlyMap<string, number>
+      /** Said when the app port was inferred rather than given, so the user knows which. */
+      warnings: string[]
+    }
   | { ok: false; problems: Problem[] }
 
 /** Resolves the app port every proxy fronts and where each proxy forwards. */
@@ -18,13 +24,19 @@ export function planChain(
     .flatMap((s) => (s.proxy ? [{ name: s.name, ...s.proxy }] : []))
     .sort((a, b) => a.order - b.order)
   const first = proxies[0]
-  if (first === undefined) return { ok: true, appPort: undefined, upstreams: new Map() }
+  if (first === undefined)
+    return { ok: true, appPort: undefined, upstreams: new Map(), warnings: [] }
   const resolved = resolveAppPort(proxies, app)
   if (!resolved.ok) return resolved
   const upstreams = new Map(
     proxies.map((proxy, i) => [proxy.name, proxies[i + 1]?.listen.port ?? resolved.port]),
   )
-  return { ok: true, appPort: resolved.port, upstreams }
+  const warnings = proxies.every((p) => p.appPort === undefined)
+    ? [
+        `${paramAnnotation(first.name, first.appPortParam)}: not set; inferred app port ${resolved.port}`,
+      ]
+    : []
+  return { ok: true, appPort: resolved.port, upstreams, warnings }
 }
 
 interface Proxy {

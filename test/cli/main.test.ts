@@ -147,3 +147,23 @@ t.test('inject -f FILE exits 1 and writes nothing when a document is refused', a
   })
   await t.rejects(run(['inject']), { code: 2, stderr: /-f FILE is required/ })
 })
+
+t.test('serve refuses to start on an invalid catalog and says every problem', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'sidecar-patterns-catalog-'))
+  const config = join(dir, 'catalog.yaml')
+  await writeFile(config, 'mode: hybrid\nsidecars:\n  - name: x\n    container: { imag: y }\n')
+  const failed = await run(['serve', '--port', '0', '--cert-dir', dir, '--config', config]).catch(
+    (e: { code: number; stderr: string }) => e,
+  )
+  t.match(failed, { code: 1, stderr: /invalid catalog/ })
+  t.match((failed as { stderr: string }).stderr, /catalog\.yaml:1: mode: has the wrong type/)
+  t.match(
+    (failed as { stderr: string }).stderr,
+    /catalog\.yaml:4: sidecars\.0\.container\.imag: unknown key/,
+  )
+})
+
+t.test('npx sidecar-patterns --help works in a checkout', async (t) => {
+  const { stdout } = await promisify(execFile)('npx', ['sidecar-patterns', '--help'], { cwd: root })
+  t.match(stdout, /Commands:\n\s+serve/)
+})

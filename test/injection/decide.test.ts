@@ -92,7 +92,12 @@ t.test('the truth table', async (t) => {
 t.test('warnings ride along with any decision', async (t) => {
   const repeated = decide(pod({ sidecar: 'metrics,metrics' }), builtinCatalog)
   t.equal(repeated.action, 'inject')
-  t.same(repeated.warnings, ['patterns/sidecar: "metrics" is listed more than once'])
+  t.same(repeated.warnings, [
+    'patterns/sidecar: "metrics" is listed more than once',
+    'patterns/metrics.port: not set; inferred app port 8080',
+  ])
+  const explicit = decide(pod({ sidecar: 'metrics', 'metrics.port': 'http' }), builtinCatalog)
+  t.same(explicit.warnings, [], 'no word about a port the Pod gave')
   const ignored = decide(pod({ inject: 'false', sidecar: 'x' }), builtinCatalog)
   t.same(ignored.warnings, [
     'patterns/inject is "false": patterns/sidecar is ignored and nothing is injected',
