@@ -1,8 +1,6 @@
 // The `sidecar-patterns` command: one binary, several subcommands.
 import pkg from '../../package.json' with { type: 'json' }
-import { inject } from './inject.ts'
 import type { Io } from './io.ts'
-import { serve } from './serve.ts'
 
 const USAGE = `Usage: sidecar-patterns <command> [options]
 
@@ -14,9 +12,13 @@ Commands:
 
 Run 'sidecar-patterns <command> --help' for a command's options.`
 
-const commands: Record<string, (args: readonly string[], io: Io) => Promise<number | undefined>> = {
-  serve,
-  inject,
+type Command = (args: readonly string[], io: Io) => Promise<number | undefined>
+
+// Each command loads only its own modules: inject starts without the server and the
+// Kubernetes client.
+const commands: Record<string, Command> = {
+  serve: async (args, io) => (await import('./serve.ts')).serve(args, io),
+  inject: async (args, io) => (await import('./inject.ts')).inject(args, io),
   version: async (_args, io) => print(io, io.version),
   help: async (_args, io) => print(io, USAGE),
 }

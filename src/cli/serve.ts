@@ -1,5 +1,6 @@
 // `sidecar-patterns serve`: the only impure edge of the webhook. Flags -> configuration ->
 // catalog and certificates -> server -> listen, and a graceful close on SIGINT or SIGTERM.
+import { setTimeout } from 'node:timers/promises'
 import closeWithGrace from 'close-with-grace'
 import type { Logger } from 'pino'
 import { pino } from 'pino'
@@ -10,13 +11,14 @@ import { type CatalogStore, fixedCatalog, watchCatalog } from '../catalog/store.
 import { parseServeArgs, SERVE_USAGE, type ServeConfig } from '../config/serve.ts'
 import { loadKubeConfig, watchNamespaces } from '../kube/namespaces.ts'
 import { createWebhookMetrics } from '../observability/metrics.ts'
+import { startMetricsServer } from '../observability/metrics-server.ts'
 import { buildServer } from '../server.ts'
 import { loadOrCreate, serviceNames } from '../tls/certificates.ts'
 import type { Io } from './io.ts'
 
-// Long enough for in-flight reviews (the API server waits at most 30 s for one), short enough
-// to stay well inside a Pod's default 30 s termination grace period.
-const SHUTDOWN_DELAY_MS = 10_000
+// After the drain delay, time for in-flight reviews to finish (the API server waits at most the
+// webhook's 5 s timeout for one), well inside a Pod's default 30 s termination grace period.
+const CLOSE_TIMEOUT_MS = 15_000
 
 /** Runs the webhook until a signal stops it; resolves with an exit code only on bad flags. */
 export async function serve(args: readonly string[], io: Io): Promise<number | undefined> {
@@ -45,13 +47,22 @@ export async function serve(args: readonly string[], io: Io): Promise<number | u
     ready: namespaces.synced,
     tls: certificate,
     logger: log,
+    metrics,
   })
-  closeWithGrace({ delay: SHUTDOWN_DELAY_MS, logger: log }, async ({ signal, err }) => {
-    if (err) log.error({ err }, 'shutting down after an error')
-    else log.info({ signal }, 'shutting down')
-    catalog.close()
-    await Promise.all([app.close(), namespaces.stop()])
-  })
+  const metricsServer = await startMetricsServer(metrics.registry, config.host, config.metricsPort)
+  // On SIGTERM: not ready at once, keep answering while endpoints drop this Pod (every answer
+  // closes its connection), then stop listening and finish what is in flight.
+  closeWithGrace(
+    { delay: config.shutdownDelay * 1000 + CLOSE_TIMEOUT_MS, logger: log },
+    async ({ signal, err }) => {
+      if (err) log.error({ err }, 'shutting down after an error')
+      else log.info({ signal, drainSeconds: config.shutdownDelay }, 'shutting down')
+      app.drain()
+      await setTimeout(config.shutdownDelay * 1000)
+      catalog.close()
+      await Promise.all([app.close(), namespaces.stop(), metricsServer.close()])
+    },
+  )
   await app.listen({ port: config.port, host: config.host })
   return undefined
 }

@@ -15,6 +15,10 @@ export interface ServeConfig {
   config: string | undefined
   /** A kubeconfig file for reading namespaces off a cluster; in a Pod the in-cluster config is used. */
   kubeconfig: string | undefined
+  /** Plain-HTTP port for /metrics; 0 picks a free one. */
+  metricsPort: number
+  /** Seconds between readiness turning false and the listener closing, on SIGTERM. */
+  shutdownDelay: number
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace'
 }
 
@@ -35,6 +39,9 @@ Options:
                        a Pod, otherwise namespaces are not read)
   --image REF          this project's image, run by the metrics sidecar
                        (default this version's release image)
+  --metrics-port N     plain-HTTP port serving /metrics (default 9090)
+  --shutdown-delay S   on SIGTERM, seconds to keep answering, not ready, before closing
+                       (default 5: time for endpoints to drop this Pod)
   --log-level LEVEL    fatal, error, warn, info, debug or trace (default info)
   -h, --help           show this help`
 
@@ -60,6 +67,8 @@ export function parseServeArgs(args: readonly string[]): Parsed<Readonly<ServeCo
         image: { type: 'string' },
         config: { type: 'string' },
         kubeconfig: { type: 'string' },
+        'metrics-port': { type: 'string', default: '9090' },
+        'shutdown-delay': { type: 'string', default: '5' },
         'log-level': { type: 'string', default: 'info' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -76,9 +85,15 @@ function validate(
 ): Parsed<Readonly<ServeConfig>> {
   const text = (name: string) => String(values[name] ?? '')
   const errors: string[] = []
-  const port = Number(text('port'))
-  if (!/^\d+$/.test(text('port')) || port > 65535)
-    errors.push(`--port: "${text('port')}" is not a port (0-65535)`)
+  const number = (name: string, max: number, what: string) => {
+    const n = Number(text(name))
+    if (!/^\d+$/.test(text(name)) || n > max)
+      errors.push(`--${name}: "${text(name)}" is not ${what}`)
+    return n
+  }
+  const port = number('port', 65535, 'a port (0-65535)')
+  const metricsPort = number('metrics-port', 65535, 'a port (0-65535)')
+  const shutdownDelay = number('shutdown-delay', 60, 'a number of seconds (0-60)')
   for (const name of ['service', 'namespace']) {
     if (!DNS_LABEL.test(text(name)))
       errors.push(`--${name}: "${text(name)}" is not a DNS-1123 label`)
@@ -102,6 +117,8 @@ function validate(
       image: optional('image'),
       config: optional('config'),
       kubeconfig: optional('kubeconfig'),
+      metricsPort,
+      shutdownDelay,
       logLevel,
     }),
   }

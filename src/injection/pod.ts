@@ -71,6 +71,7 @@ export interface ObjectMeta {
   generateName?: string
   namespace?: string
   annotations?: Record<string, string>
+  ownerReferences?: { kind: string; name: string; controller?: boolean }[]
   [field: string]: unknown
 }
 
@@ -93,9 +94,10 @@ export function volumeNames(pod: Pod): Set<string> {
   return new Set((pod.spec.volumes ?? []).map((v) => v.name))
 }
 
-/** A name for people: the Pod's name, or its generateName prefix, in its namespace. */
+/** A name for people: the Pod's name, or its generateName prefix, in its namespace, and its owner. */
 export function describePod(pod: Pod, namespace: string): string {
   const meta = pod.metadata ?? {}
   const name = meta.name || (meta.generateName ? `${meta.generateName}*` : '(unnamed)')
-  return `${namespace}/${name}`
+  const owner = meta.ownerReferences?.find((o) => o.controller) ?? meta.ownerReferences?.[0]
+  return `${namespace}/${name}${owner ? ` (${owner.kind} ${owner.name})` : ''}`
 }

@@ -85,6 +85,8 @@ t.test(
       '127.0.0.1',
       '--cert-dir',
       certDir,
+      '--metrics-port',
+      '0',
     ]
     // npm does not pass SIGTERM on to the server, so the whole process group is stopped instead.
     const child = spawn('npm', args, {
@@ -100,7 +102,20 @@ t.test(
 
 t.test('serve exits cleanly on SIGTERM, as a Pod is stopped', async (t) => {
   const certDir = await mkdtemp(join(tmpdir(), 'sidecar-patterns-cli-'))
-  const args = [bin, 'serve', '--port', '0', '--host', '127.0.0.1', '--cert-dir', certDir]
+  const args = [
+    bin,
+    'serve',
+    '--port',
+    '0',
+    '--host',
+    '127.0.0.1',
+    '--cert-dir',
+    certDir,
+    '--metrics-port',
+    '0',
+    '--shutdown-delay',
+    '0',
+  ]
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] })
   t.teardown(() => child.kill('SIGKILL'))
   const log = watchLog(child)
@@ -152,9 +167,17 @@ t.test('serve refuses to start on an invalid catalog and says every problem', as
   const dir = await mkdtemp(join(tmpdir(), 'sidecar-patterns-catalog-'))
   const config = join(dir, 'catalog.yaml')
   await writeFile(config, 'mode: hybrid\nsidecars:\n  - name: x\n    container: { imag: y }\n')
-  const failed = await run(['serve', '--port', '0', '--cert-dir', dir, '--config', config]).catch(
-    (e: { code: number; stderr: string }) => e,
-  )
+  const failed = await run([
+    'serve',
+    '--port',
+    '0',
+    '--metrics-port',
+    '0',
+    '--cert-dir',
+    dir,
+    '--config',
+    config,
+  ]).catch((e: { code: number; stderr: string }) => e)
   t.match(failed, { code: 1, stderr: /invalid catalog/ })
   t.match((failed as { stderr: string }).stderr, /catalog\.yaml:1: mode: has the wrong type/)
   t.match(

@@ -14,6 +14,8 @@ t.test('defaults: HTTPS on 8443, certificates in ./certs', async (t) => {
     image: undefined,
     config: undefined,
     kubeconfig: undefined,
+    metricsPort: 9090,
+    shutdownDelay: 5,
     logLevel: 'info',
   })
   t.ok(Object.isFrozen(parsed.value))

@@ -8,6 +8,7 @@ import type { Test } from 'tap'
 import { Agent, request } from 'undici'
 import { type NamespaceLookup, noNamespaces } from '../../src/admission/namespaces.ts'
 import type { Catalog } from '../../src/injection/catalog.ts'
+import type { WebhookMetrics } from '../../src/observability/metrics.ts'
 import { buildServer } from '../../src/server.ts'
 import { loadOrCreate, serviceNames } from '../../src/tls/certificates.ts'
 import { testCatalog } from './config.ts'
@@ -16,6 +17,7 @@ export interface WebhookOptions {
   catalog?: () => Catalog
   namespaces?: NamespaceLookup
   ready?: () => boolean
+  metrics?: WebhookMetrics
 }
 
 export interface RunningWebhook {
@@ -44,6 +46,7 @@ export async function startWebhook(t: Test, options: WebhookOptions = {}): Promi
     namespaces,
     tls: certificate,
     ...(options.ready && { ready: options.ready }),
+    ...(options.metrics && { metrics: options.metrics }),
   })
   let accepted = 0
   app.server.on('secureConnection', () => accepted++)

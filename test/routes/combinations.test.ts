@@ -77,7 +77,7 @@ t.test('how requests combine', async (t) => {
     const review = podReview(namespace, annotations)
     const { response } = (await webhook.post('/mutate', JSON.stringify(review))).json as Answer
     // The inferred app port is said whenever a proxy is injected; this table is about the rest.
-    response.warnings = response.warnings?.filter((w) => !w.includes('inferred app port'))
+    response.warnings = (response.warnings ?? []).filter((w) => !w.includes('inferred app port'))
     t.test(why, async (t) => {
       if (typeof expected === 'object')
         t.match(response, { allowed: false, status: { message: expected.denied } })

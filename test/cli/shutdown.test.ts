@@ -1,0 +1,102 @@
+// SIGTERM with reviews in flight: several keep-alive connections send reviews without pause while
+// the webhook is stopped. Readiness turns false first, every review the server accepted is
+// answered, and only new connections are refused once the listener is closed.
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { mkdtemp, readFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import t from 'tap'
+import { Client } from 'undici'
+import { podReview } from '../helpers/reviews.ts'
+
+const root = new URL('../../', import.meta.url).pathname
+const bin = join(root, 'bin/sidecar-patterns.js')
+
+interface Tally {
+  answered: number
+  failed: string[]
+  refused: number
+}
+
+// Sends reviews one after another on one keep-alive connection until the server refuses a new
+// one. A failure to connect (refused, or reset before TLS completes, as a listener that closes
+// resets its backlog) means the server never accepted that review; anything else is a failure.
+async function sendUntilRefused(origin: string, ca: string, tally: Tally, stop: () => boolean) {
+  const body = JSON.stringify(podReview('shop', { 'patterns/sidecar': 'metrics' }))
+  let connectFailed = false
+  const client = new Client(origin, { connect: { ca } }).on('connectionError', () => {
+    connectFailed = true
+  })
+  while (!stop() && !connectFailed) {
+    try {
+      const response = await client.request({
+        method: 'POST',
+        path: '/mutate',
+        body,
+        headers: { 'content-type': 'application/json' },
+      })
+      const text = await response.body.text()
+      if (response.statusCode === 200 && text.includes('"allowed":true')) tally.answered++
+      else tally.failed.push(`${response.statusCode} ${text.slice(0, 80)}`)
+    } catch (error) {
+      if (!connectFailed) tally.failed.push(String((error as { code?: string }).code ?? error))
+    }
+  }
+  if (connectFailed) tally.refused++
+  await client.close().catch(() => undefined)
+}
+
+t.test('no accepted review fails while the webhook shuts down', async (t) => {
+  const certDir = await mkdtemp(join(tmpdir(), 'sidecar-patterns-shutdown-'))
+  const args = [
+    bin,
+    'serve',
+    '--port',
+    '0',
+    '--host',
+    '127.0.0.1',
+    '--metrics-port',
+    '0',
+    '--shutdown-delay',
+    '1',
+    '--cert-dir',
+    certDir,
+  ]
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] })
+  t.teardown(() => child.kill('SIGKILL'))
+  const lines = createInterface({ input: child.stdout })
+  const [origin] = await new Promise<string[]>((resolve) =>
+    lines.on('line', (line) => {
+      const match = /Server listening at (https:\/\/127\.0\.0\.1:\d+)/.exec(line)
+      if (match?.[1]) resolve([match[1]])
+    }),
+  )
+  const ca = await readFile(join(certDir, 'ca.crt'), 'utf8')
+  const exited = once(child, 'exit')
+  let done = false
+  const tally: Tally = { answered: 0, failed: [], refused: 0 }
+  const senders = Array.from({ length: 4 }, () =>
+    sendUntilRefused(origin ?? '', ca, tally, () => done),
+  )
+  await new Promise((r) => setTimeout(r, 300))
+  const before = tally.answered
+  child.kill('SIGTERM')
+  const readiness = new Client(origin ?? '', { connect: { ca } })
+  await new Promise((r) => setTimeout(r, 200))
+  const ready = await readiness.request({ method: 'GET', path: '/readyz' })
+  t.equal(ready.statusCode, 503, 'not ready as soon as the signal arrives')
+  await ready.body.text()
+  await readiness.close()
+  const timer = setTimeout(() => (done = true), 10_000)
+  await Promise.all(senders)
+  clearTimeout(timer)
+  t.same(await exited, [0, null], 'exits 0')
+  t.ok(
+    before > 0 && tally.answered > before,
+    `reviews answered during the drain (${tally.answered} in all)`,
+  )
+  t.same(tally.failed, [], 'no accepted review failed')
+  t.equal(tally.refused, 4, 'each sender was refused a new connection at the end, and only then')
+})
