@@ -2,36 +2,18 @@
 // swaps atomically to a new timestamped directory. A valid new catalog takes effect without a
 // restart; an invalid one is refused with a log line and a metric, and the last good one stays.
 import { EventEmitter, once } from 'node:events'
-import { mkdir, mkdtemp, rename, symlink, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { pino } from 'pino'
 import { Registry } from 'prom-client'
 import t, { type Test } from 'tap'
 import { InvalidCatalogError, watchCatalog } from '../../src/catalog/store.ts'
 import { createWebhookMetrics } from '../../src/observability/metrics.ts'
 import { TEST_IMAGE } from '../helpers/config.ts'
+import { configMapVolume } from '../helpers/configmap.ts'
 
 const customSidecar = (name: string) => `sidecars:
   - name: ${name}
     container: { image: example/${name}:1 }
 `
-
-/** A folder laid out as the kubelet lays out a ConfigMap volume, with a way to update it. */
-async function configMapVolume(text: string) {
-  const dir = await mkdtemp(join(tmpdir(), 'sidecar-patterns-configmap-'))
-  let generation = 0
-  const publish = async (content: string) => {
-    const version = `..2026_11_25_${generation++}`
-    await mkdir(join(dir, version))
-    await writeFile(join(dir, version, 'catalog.yaml'), content)
-    await symlink(version, join(dir, '..data_tmp'))
-    await rename(join(dir, '..data_tmp'), join(dir, '..data'))
-  }
-  await publish(text)
-  await symlink('..data/catalog.yaml', join(dir, 'catalog.yaml'))
-  return { path: join(dir, 'catalog.yaml'), publish }
-}
 
 async function watched(t: Test, text: string) {
   const volume = await configMapVolume(text)

@@ -1,7 +1,4 @@
 // Native and classic sidecars, proxy chaining and catalog reload, through the real HTTPS server.
-import { mkdir, mkdtemp, rename, symlink, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { pino } from 'pino'
 import { Registry } from 'prom-client'
 import { applyPatch, type Operation } from 'rfc6902'
@@ -10,6 +7,7 @@ import { watchCatalog } from '../../src/catalog/store.ts'
 import type { Container, Pod } from '../../src/injection/pod.ts'
 import { createWebhookMetrics } from '../../src/observability/metrics.ts'
 import { catalogFrom, TEST_IMAGE } from '../helpers/config.ts'
+import { configMapVolume } from '../helpers/configmap.ts'
 import { type RunningWebhook, startWebhook } from '../helpers/https.ts'
 import { podViolations } from '../helpers/pod-invariants.ts'
 import { podReview } from '../helpers/reviews.ts'
@@ -93,27 +91,11 @@ t.test('classic from the catalog, and a Pod may still ask for native', async (t)
   t.same(names(native.spec.initContainers), ['patterns-metrics'])
 })
 
-/** A ConfigMap-style folder: catalog.yaml -> ..data/catalog.yaml, ..data -> a versioned folder. */
-async function configMap(text: string) {
-  const dir = await mkdtemp(join(tmpdir(), 'sidecar-patterns-reload-'))
-  let n = 0
-  const publish = async (content: string) => {
-    const version = `..v${n++}`
-    await mkdir(join(dir, version))
-    await writeFile(join(dir, version, 'catalog.yaml'), content)
-    await symlink(version, join(dir, '..tmp'))
-    await rename(join(dir, '..tmp'), join(dir, '..data'))
-  }
-  await publish(text)
-  await symlink('..data/catalog.yaml', join(dir, 'catalog.yaml'))
-  return { path: join(dir, 'catalog.yaml'), publish }
-}
-
 const shipper = (image: string) =>
   `sidecars:\n  - name: shipper\n    container: { image: ${image} }\n`
 
 t.test('a reloaded catalog serves the next review; an invalid one changes nothing', async (t) => {
-  const volume = await configMap('')
+  const volume = await configMapVolume('')
   let reloaded: (result: string) => void = () => undefined
   const store = await watchCatalog(volume.path, {
     selfImage: TEST_IMAGE,
