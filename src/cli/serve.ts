@@ -1,9 +1,11 @@
 // `sidecar-patterns serve`: the only impure edge of the webhook. Flags -> configuration ->
-// catalog and certificates -> server -> listen, and a graceful close on SIGINT or SIGTERM.
+// catalog, certificates and namespaces -> server -> listen, and a graceful close on SIGTERM.
+
 import { setTimeout } from 'node:timers/promises'
+import type { Server } from 'node:tls'
+import type { KubeConfig } from '@kubernetes/client-node'
 import closeWithGrace from 'close-with-grace'
-import type { Logger } from 'pino'
-import { pino } from 'pino'
+import { type Logger, pino } from 'pino'
 import { Registry } from 'prom-client'
 import { type NamespaceLookup, noNamespaces } from '../admission/namespaces.ts'
 import { loadCatalog } from '../catalog/load.ts'
@@ -13,7 +15,7 @@ import { loadKubeConfig, watchNamespaces } from '../kube/namespaces.ts'
 import { createWebhookMetrics } from '../observability/metrics.ts'
 import { startMetricsServer } from '../observability/metrics-server.ts'
 import { buildServer } from '../server.ts'
-import { loadOrCreate, serviceNames } from '../tls/certificates.ts'
+import { openCertificates } from './certificates.ts'
 import type { Io } from './io.ts'
 
 // After the drain delay, time for in-flight reviews to finish (the API server waits at most the
@@ -31,40 +33,56 @@ export async function serve(args: readonly string[], io: Io): Promise<number | u
     io.err(`${parsed.errors.map((e) => `error: ${e}`).join('\n')}\n\n${SERVE_USAGE}`)
     return 2
   }
-  const config = parsed.value
+  await run(parsed.value, io)
+  return undefined
+}
+
+async function run(config: ServeConfig, io: Io): Promise<void> {
   const log = pino({ level: config.logLevel })
   const metrics = createWebhookMetrics(new Registry())
   const selfImage = config.image ?? `ghcr.io/sidecar-patterns/sidecar-patterns:${io.version}`
+  const kubeConfig = kubeConfigOnce(config)
   const catalog = await openCatalog(config, { selfImage, log, metrics })
-  const names = serviceNames(config.service, config.namespace)
-  const { certificate, created } = await loadOrCreate(config.certDir, names)
-  if (created) log.info({ dir: config.certDir, names }, 'generated a CA and a serving certificate')
-
-  const namespaces = openNamespaces(config, log)
+  const certificates = await openCertificates(config, {
+    log,
+    registry: metrics.registry,
+    kubeConfig,
+  })
+  const namespaces = openNamespaces(config, kubeConfig, log)
   const app = buildServer({
     catalog: catalog.current,
     namespaces: namespaces.lookup,
     ready: namespaces.synced,
-    tls: certificate,
+    tls: certificates.certificate,
     logger: log,
     metrics,
   })
+  certificates.attach(app.server as unknown as Server)
   const metricsServer = await startMetricsServer(metrics.registry, config.host, config.metricsPort)
   // On SIGTERM: not ready at once, keep answering while endpoints drop this Pod (every answer
   // closes its connection), then stop listening and finish what is in flight.
-  closeWithGrace(
-    { delay: config.shutdownDelay * 1000 + CLOSE_TIMEOUT_MS, logger: log },
-    async ({ signal, err }) => {
-      if (err) log.error({ err }, 'shutting down after an error')
-      else log.info({ signal, drainSeconds: config.shutdownDelay }, 'shutting down')
-      app.drain()
-      await setTimeout(config.shutdownDelay * 1000)
-      catalog.close()
-      await Promise.all([app.close(), namespaces.stop(), metricsServer.close()])
-    },
-  )
+  const delay = config.shutdownDelay * 1000
+  closeWithGrace({ delay: delay + CLOSE_TIMEOUT_MS, logger: log }, async ({ signal, err }) => {
+    if (err) log.error({ err }, 'shutting down after an error')
+    else log.info({ signal, drainSeconds: config.shutdownDelay }, 'shutting down')
+    app.drain()
+    await setTimeout(delay)
+    catalog.close()
+    await Promise.all([app.close(), namespaces.stop(), metricsServer.close(), certificates.close()])
+  })
   await app.listen({ port: config.port, host: config.host })
-  return undefined
+}
+
+// The cluster's API: --kubeconfig, or the in-cluster configuration in a Pod; loaded once, when
+// first needed.
+function kubeConfigOnce(config: ServeConfig): () => KubeConfig {
+  let loaded: KubeConfig | undefined
+  return () => {
+    loaded ??= loadKubeConfig(
+      config.kubeconfig === undefined ? {} : { kubeconfig: config.kubeconfig },
+    )
+    return loaded
+  }
 }
 
 interface Namespaces {
@@ -75,14 +93,17 @@ interface Namespaces {
 
 // In a Pod (or with --kubeconfig) namespaces come from a watch-backed cache, and the webhook is
 // ready once the first list is in; elsewhere no namespace is read and it is ready at once.
-function openNamespaces(config: ServeConfig, log: Logger): Namespaces {
+function openNamespaces(
+  config: ServeConfig,
+  kubeConfig: () => KubeConfig,
+  log: Logger,
+): Namespaces {
   const inCluster = process.env.KUBERNETES_SERVICE_HOST !== undefined
   if (config.kubeconfig === undefined && !inCluster) {
     log.info('no Kubernetes API configured: namespace defaults and policies are not applied')
     return { lookup: noNamespaces, synced: () => true, stop: async () => undefined }
   }
-  const kubeconfig = config.kubeconfig === undefined ? {} : { kubeconfig: config.kubeconfig }
-  const watcher = watchNamespaces(loadKubeConfig(kubeconfig), log)
+  const watcher = watchNamespaces(kubeConfig(), log)
   watcher.start().then(
     () => log.info('namespace cache synced'),
     (err: unknown) => log.warn({ err }, 'namespace cache stopped before its first list'),

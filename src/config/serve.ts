@@ -5,7 +5,12 @@ import { parseArgs } from 'node:util'
 export interface ServeConfig {
   host: string
   port: number
+  /** generate: certs/ on disk, made on first start; files: mounted files, reloaded on change
+   *  (cert-manager); secret: a Secret the webhook creates, renews and puts in its caBundle. */
+  tlsMode: TlsMode
   certDir: string
+  tlsSecret: string
+  webhookConfiguration: string
   /** The webhook's Service and namespace, for the certificate's in-cluster names. */
   service: string
   namespace: string
@@ -22,6 +27,9 @@ export interface ServeConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace'
 }
 
+export const TLS_MODES = ['generate', 'files', 'secret'] as const
+export type TlsMode = (typeof TLS_MODES)[number]
+
 export const SERVE_USAGE = `Usage: sidecar-patterns serve [options]
 
 Serves the mutating admission webhook over HTTPS (POST /mutate, GET /healthz, GET /readyz).
@@ -29,8 +37,15 @@ Serves the mutating admission webhook over HTTPS (POST /mutate, GET /healthz, GE
 Options:
   --port N             port to listen on (default 8443; 0 picks a free one)
   --host ADDRESS       address to listen on (default 0.0.0.0)
-  --cert-dir DIR       where tls.crt, tls.key and ca.crt are read, or generated on first start
-                       (default ./certs)
+  --tls-mode MODE      generate: tls.crt, tls.key, ca.crt in --cert-dir, generated on first
+                       start (default); files: read from --cert-dir and reloaded when they
+                       change (cert-manager); secret: kept in a Secret that the webhook creates
+                       and renews, with its CA in the webhook configuration's caBundle
+  --cert-dir DIR       certificate files for generate and files (default ./certs)
+  --tls-secret NAME    the Secret for --tls-mode secret (default sidecar-patterns-tls)
+  --webhook-configuration NAME
+                       the MutatingWebhookConfiguration whose caBundle --tls-mode secret keeps
+                       (default sidecar-patterns)
   --service NAME       the webhook's Service name, for the certificate (default sidecar-patterns)
   --namespace NAME     the webhook's namespace, for the certificate (default sidecar-patterns)
   --config FILE        catalog file: sidecars and policies added to the built-in ones; reloaded
@@ -46,6 +61,8 @@ Options:
   -h, --help           show this help`
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const
+const DNS_SUBDOMAIN =
+  /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; errors: string[] } | { ok: 'help' }
@@ -70,6 +87,9 @@ export function parseServeArgs(args: readonly string[]): Parsed<Readonly<ServeCo
         'metrics-port': { type: 'string', default: '9090' },
         'shutdown-delay': { type: 'string', default: '5' },
         'log-level': { type: 'string', default: 'info' },
+        'tls-mode': { type: 'string', default: 'generate' },
+        'tls-secret': { type: 'string', default: 'sidecar-patterns-tls' },
+        'webhook-configuration': { type: 'string', default: 'sidecar-patterns' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }).values
@@ -83,35 +103,26 @@ export function parseServeArgs(args: readonly string[]): Parsed<Readonly<ServeCo
 function validate(
   values: Record<string, string | boolean | undefined>,
 ): Parsed<Readonly<ServeConfig>> {
-  const text = (name: string) => String(values[name] ?? '')
-  const errors: string[] = []
-  const number = (name: string, max: number, what: string) => {
-    const n = Number(text(name))
-    if (!/^\d+$/.test(text(name)) || n > max)
-      errors.push(`--${name}: "${text(name)}" is not ${what}`)
-    return n
-  }
-  const port = number('port', 65535, 'a port (0-65535)')
-  const metricsPort = number('metrics-port', 65535, 'a port (0-65535)')
-  const shutdownDelay = number('shutdown-delay', 60, 'a number of seconds (0-60)')
-  for (const name of ['service', 'namespace']) {
-    if (!DNS_LABEL.test(text(name)))
-      errors.push(`--${name}: "${text(name)}" is not a DNS-1123 label`)
-  }
-  const logLevel = LOG_LEVELS.find((level) => level === text('log-level'))
-  if (!logLevel)
-    errors.push(`--log-level: "${text('log-level')}" is not one of ${LOG_LEVELS.join(', ')}`)
-  for (const name of ['host', 'cert-dir', 'image', 'config', 'kubeconfig']) {
-    if (values[name] === '') errors.push(`--${name}: must not be empty`)
-  }
-  if (errors.length || !logLevel) return { ok: false, errors }
-  const optional = (name: string) => (values[name] === undefined ? undefined : text(name))
+  const check = checker(values)
+  const port = check.number('port', 65535, 'a port (0-65535)')
+  const metricsPort = check.number('metrics-port', 65535, 'a port (0-65535)')
+  const shutdownDelay = check.number('shutdown-delay', 60, 'a number of seconds (0-60)')
+  const tlsMode = check.oneOf('tls-mode', TLS_MODES)
+  const logLevel = check.oneOf('log-level', LOG_LEVELS)
+  check.matches(['service', 'namespace'], DNS_LABEL, 'a DNS-1123 label')
+  check.matches(['tls-secret', 'webhook-configuration'], DNS_SUBDOMAIN, 'a Kubernetes object name')
+  check.notEmpty(['host', 'cert-dir', 'image', 'config', 'kubeconfig'])
+  if (check.errors.length || !logLevel || !tlsMode) return { ok: false, errors: check.errors }
+  const { text, optional } = check
   return {
     ok: true,
     value: Object.freeze({
       host: text('host'),
       port,
+      tlsMode,
       certDir: text('cert-dir'),
+      tlsSecret: text('tls-secret'),
+      webhookConfiguration: text('webhook-configuration'),
       service: text('service'),
       namespace: text('namespace'),
       image: optional('image'),
@@ -121,5 +132,35 @@ function validate(
       shutdownDelay,
       logLevel,
     }),
+  }
+}
+
+// Reads flags by name, collecting one error per bad flag, so that all are reported at once.
+function checker(values: Record<string, string | boolean | undefined>) {
+  const errors: string[] = []
+  const text = (name: string) => String(values[name] ?? '')
+  return {
+    errors,
+    text,
+    optional: (name: string) => (values[name] === undefined ? undefined : text(name)),
+    number(name: string, max: number, what: string): number {
+      const n = Number(text(name))
+      if (!/^\d+$/.test(text(name)) || n > max)
+        errors.push(`--${name}: "${text(name)}" is not ${what}`)
+      return n
+    },
+    oneOf<const T extends string>(name: string, allowed: readonly T[]): T | undefined {
+      const found = allowed.find((value) => value === text(name))
+      if (!found) errors.push(`--${name}: "${text(name)}" is not one of ${allowed.join(', ')}`)
+      return found
+    },
+    matches(names: string[], pattern: RegExp, what: string): void {
+      for (const name of names.filter((n) => !pattern.test(text(n))))
+        errors.push(`--${name}: "${text(name)}" is not ${what}`)
+    },
+    notEmpty(names: string[]): void {
+      for (const name of names.filter((n) => values[n] === ''))
+        errors.push(`--${name}: must not be empty`)
+    },
   }
 }

@@ -98,6 +98,17 @@ export function volumeNames(pod: Pod): Set<string> {
 export function describePod(pod: Pod, namespace: string): string {
   const meta = pod.metadata ?? {}
   const name = meta.name || (meta.generateName ? `${meta.generateName}*` : '(unnamed)')
-  const owner = meta.ownerReferences?.find((o) => o.controller) ?? meta.ownerReferences?.[0]
-  return `${namespace}/${name}${owner ? ` (${owner.kind} ${owner.name})` : ''}`
+  return `${namespace}/${name}${describeOwner(meta.ownerReferences)}`
+}
+
+// Only for messages and logs, so a malformed ownerReferences (which the API server will reject
+// after admission anyway) is left out rather than checked as part of the Pod.
+function describeOwner(references: unknown): string {
+  if (!Array.isArray(references)) return ''
+  const owners = references.filter(
+    (o): o is { kind: string; name: string; controller?: boolean } =>
+      typeof o?.kind === 'string' && typeof o?.name === 'string',
+  )
+  const owner = owners.find((o) => o.controller === true) ?? owners[0]
+  return owner ? ` (${owner.kind} ${owner.name})` : ''
 }

@@ -3,27 +3,19 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto'
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { generate } from 'selfsigned'
+import { createCa, issueServing } from './issue.ts'
+import type { CertificateNames } from './names.ts'
+
+export { type CertificateNames, serviceNames } from './names.ts'
 
 export const FILES = { ca: 'ca.crt', cert: 'tls.crt', key: 'tls.key' } as const
 
 export interface ServingCertificate {
   cert: string
   key: string
-  /** The CA that signed `cert`, for the webhook configuration's caBundle. */
+  /** The CA that signed `cert` (during a CA rotation, the new and the old CA), as PEM: what the
+   *  webhook configuration's caBundle must hold. */
   ca: string | undefined
-}
-
-/** The names the serving certificate must cover. */
-export interface CertificateNames {
-  dnsNames: string[]
-  ips: string[]
-}
-
-/** localhost, loopback, and the in-cluster names of the webhook's Service. */
-export function serviceNames(service: string, namespace: string): CertificateNames {
-  const inCluster = [service, `${service}.${namespace}`, `${service}.${namespace}.svc`]
-  return { dnsNames: ['localhost', ...inCluster], ips: ['127.0.0.1', '::1'] }
 }
 
 /** Reads the certificate in `dir`, or creates one there if it holds none. */
@@ -71,41 +63,10 @@ function check(certificate: ServingCertificate, dir: string, now: Date): Serving
   return certificate
 }
 
-const DAY = 24 * 60 * 60 * 1000
-const KEY = { keyType: 'ec', curve: 'P-256', algorithm: 'sha256' } as const
-
 async function createCertificate(names: CertificateNames, now: Date): Promise<ServingCertificate> {
-  const ca = await generate([{ name: 'commonName', value: 'sidecar-patterns webhook CA' }], {
-    ...KEY,
-    notBeforeDate: now,
-    notAfterDate: new Date(now.getTime() + 10 * 365 * DAY),
-    extensions: [
-      { name: 'basicConstraints', cA: true, pathLenConstraint: 0, critical: true },
-      { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
-    ],
-  })
-  const serving = await generate(
-    [{ name: 'commonName', value: names.dnsNames.at(-1) ?? 'localhost' }],
-    {
-      ...KEY,
-      notBeforeDate: now,
-      notAfterDate: new Date(now.getTime() + 365 * DAY),
-      ca: { key: ca.private, cert: ca.cert },
-      extensions: [
-        { name: 'basicConstraints', cA: false, critical: true },
-        { name: 'keyUsage', digitalSignature: true, critical: true },
-        { name: 'extKeyUsage', serverAuth: true },
-        {
-          name: 'subjectAltName',
-          altNames: [
-            ...names.dnsNames.map((value) => ({ type: 2 as const, value })),
-            ...names.ips.map((ip) => ({ type: 7 as const, ip })),
-          ],
-        },
-      ],
-    },
-  )
-  return { cert: serving.cert, key: serving.private, ca: ca.cert }
+  const ca = await createCa(now)
+  const serving = await issueServing(ca, names, now)
+  return { ...serving, ca: ca.cert }
 }
 
 // Each file is written whole and renamed into place, so a crash or a second process starting at

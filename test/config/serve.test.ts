@@ -8,7 +8,10 @@ t.test('defaults: HTTPS on 8443, certificates in ./certs', async (t) => {
   t.same(parsed.value, {
     host: '0.0.0.0',
     port: 8443,
+    tlsMode: 'generate',
     certDir: 'certs',
+    tlsSecret: 'sidecar-patterns-tls',
+    webhookConfiguration: 'sidecar-patterns',
     service: 'sidecar-patterns',
     namespace: 'sidecar-patterns',
     image: undefined,
@@ -76,9 +79,16 @@ t.test('reports every bad flag at once', async (t) => {
     ok: false,
     errors: [
       '--port: "70000" is not a port (0-65535)',
-      '--service: "Hooks_" is not a DNS-1123 label',
       '--log-level: "loud" is not one of fatal, error, warn, info, debug, trace',
+      '--service: "Hooks_" is not a DNS-1123 label',
       '--config: must not be empty',
+    ],
+  })
+  t.match(parseServeArgs(['--tls-mode', 'vault', '--tls-secret', 'Bad_Name']), {
+    ok: false,
+    errors: [
+      /--tls-mode: "vault" is not one of generate, files, secret/,
+      /--tls-secret: "Bad_Name" is not a Kubernetes object name/,
     ],
   })
   t.match(parseServeArgs(['--prot', '1']), { ok: false, errors: [/Unknown option '--prot'/] })

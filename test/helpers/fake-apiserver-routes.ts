@@ -1,12 +1,24 @@
-// REST routes for one cluster-scoped collection, with the JSON shapes of the Kubernetes API
-// reference: list, watch (?watch=true) and get. Namespaced resources would add a
-// /namespaces/{namespace} segment to the same three routes.
+// REST routes for one collection, with the JSON shapes of the Kubernetes API reference: list,
+// watch (?watch=true) and get. A namespaced resource has the same three routes under
+// /namespaces/{namespace}; listing it across all namespaces is not implemented.
 import type { ServerResponse } from 'node:http'
-import { notFound, type Route, type RouteRequest, sendJson, status } from './fake-apiserver-http.ts'
-import type { Change, Collection, StoredObject } from './fake-apiserver-store.ts'
+import {
+  notFound,
+  type Resource,
+  type Route,
+  type RouteRequest,
+  sendJson,
+  status,
+} from './fake-apiserver-http.ts'
+import {
+  type Change,
+  Collection,
+  type NamespacedCollection,
+  type StoredObject,
+} from './fake-apiserver-store.ts'
 
 export interface CollectionApi {
-  collection: Collection
+  collection: Collection | NamespacedCollection
   /** '/api/v1' for the core group, '/apis/{group}/{version}' for the others. */
   prefix: string
   apiVersion: string
@@ -14,9 +26,34 @@ export interface CollectionApi {
   watches: Set<ServerResponse>
 }
 
+/** The collection's path as a pattern, with a `namespace` group for a namespaced resource. */
+export function basePath(api: CollectionApi): string {
+  const scope = api.collection instanceof Collection ? '' : '/namespaces/(?<namespace>[^/]+)'
+  return `${api.prefix}${scope}/${api.collection.plural}`
+}
+
+/** The objects a request addresses: the resource's, or those of the namespace in its path. */
+export function collectionOf(api: CollectionApi, request: RouteRequest): Collection {
+  const { collection } = api
+  return collection instanceof Collection
+    ? collection
+    : collection.in(request.params.namespace ?? '')
+}
+
+/** The resource as Status messages name it. */
+export function resourceOf(api: CollectionApi): Resource {
+  const [, apis, group] = api.prefix.split('/')
+  return { plural: api.collection.plural, group: apis === 'apis' ? (group ?? '') : '' }
+}
+
+/** A lone object carries its kind and apiVersion; items inside a list do not. */
+export function typed(api: CollectionApi, object: StoredObject) {
+  return { kind: api.collection.kind, apiVersion: api.apiVersion, ...object }
+}
+
 /** The list, watch and get routes of `api.collection`. */
 export function collectionRoutes(api: CollectionApi): Route[] {
-  const base = `${api.prefix}/${api.collection.plural}`
+  const base = basePath(api)
   return [
     {
       method: 'GET',
@@ -36,14 +73,9 @@ export function collectionRoutes(api: CollectionApi): Route[] {
 const TRUE = new Set(['1', 't', 'T', 'true', 'TRUE', 'True'])
 const isWatch = (url: URL) => TRUE.has(url.searchParams.get('watch') ?? '')
 
-/** A lone object carries its kind and apiVersion; items inside a list do not. */
-function typed(api: CollectionApi, object: StoredObject) {
-  return { kind: api.collection.kind, apiVersion: api.apiVersion, ...object }
-}
-
 function list(api: CollectionApi, request: RouteRequest, response: ServerResponse): void {
   if (refuseSelectors(request, response)) return
-  const { items, resourceVersion } = api.collection.list()
+  const { items, resourceVersion } = collectionOf(api, request).list()
   sendJson(response, 200, {
     kind: `${api.collection.kind}List`,
     apiVersion: api.apiVersion,
@@ -54,9 +86,9 @@ function list(api: CollectionApi, request: RouteRequest, response: ServerRespons
 
 function get(api: CollectionApi, request: RouteRequest, response: ServerResponse): void {
   const name = request.params.name ?? ''
-  const object = api.collection.get(name)
+  const object = collectionOf(api, request).get(name)
   if (object) sendJson(response, 200, typed(api, object))
-  else sendJson(response, 404, notFound(api.collection.plural, name))
+  else sendJson(response, 404, notFound(resourceOf(api), name))
 }
 
 // Selectors are not implemented; saying so beats silently answering with every object.
@@ -83,10 +115,11 @@ function watch(api: CollectionApi, request: RouteRequest, response: ServerRespon
   const send = (type: string, object: unknown) => {
     if (!response.writableEnded) response.write(`${JSON.stringify({ type, object })}\n`)
   }
-  const backlog = from === undefined ? initialEvents(api) : api.collection.changesSince(from)
+  const collection = collectionOf(api, request)
+  const backlog = from === undefined ? initialEvents(collection) : collection.changesSince(from)
   if (backlog === 'expired') {
     // The watch cache answers an expired resourceVersion in-stream, then closes the stream.
-    const message = `too old resource version: ${from} (${api.collection.compactedAt})`
+    const message = `too old resource version: ${from} (${collection.compactedAt})`
     send('ERROR', status(410, 'Expired', message))
     response.end()
     return
@@ -97,8 +130,8 @@ function watch(api: CollectionApi, request: RouteRequest, response: ServerRespon
 }
 
 /** Without a resourceVersion a watch starts with a synthetic ADDED for every existing object. */
-function initialEvents(api: CollectionApi): Change[] {
-  return api.collection.list().items.map((object) => ({
+function initialEvents(collection: Collection): Change[] {
+  return collection.list().items.map((object) => ({
     type: 'ADDED',
     object,
     resourceVersion: Number(object.metadata.resourceVersion),
@@ -111,7 +144,7 @@ function stream(
   response: ServerResponse,
   emit: (change: Change) => void,
 ): void {
-  const unsubscribe = api.collection.subscribe(emit)
+  const unsubscribe = collectionOf(api, request).subscribe(emit)
   api.watches.add(response)
   const seconds = Number(request.url.searchParams.get('timeoutSeconds') ?? 0)
   const timer = seconds > 0 ? setTimeout(() => response.end(), seconds * 1000) : undefined

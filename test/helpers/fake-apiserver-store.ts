@@ -1,9 +1,11 @@
-// The fake API server's storage: one collection per resource, all sharing one resourceVersion
-// counter as etcd's revision is shared by every key, and a history of changes for watches.
+// The fake API server's storage: one collection per resource (per namespace for a namespaced
+// one), all sharing one resourceVersion counter as etcd's revision is shared by every key, and a
+// history of changes for watches.
 import { randomUUID } from 'node:crypto'
 
 export interface ObjectMeta {
   name: string
+  namespace?: string
   uid: string
   resourceVersion: string
   creationTimestamp: string
@@ -45,16 +47,19 @@ export class Revision {
 export class Collection {
   readonly kind: string
   readonly plural: string
+  /** Set for the objects of one namespace of a namespaced resource. */
+  readonly namespace: string | undefined
   readonly #revision: Revision
   readonly #objects = new Map<string, StoredObject>()
   readonly #listeners = new Set<(change: Change) => void>()
   #history: Change[] = []
   #compactedAt = 0
 
-  constructor(revision: Revision, kind: string, plural: string) {
+  constructor(revision: Revision, kind: string, plural: string, namespace?: string) {
     this.#revision = revision
     this.kind = kind
     this.plural = plural
+    this.namespace = namespace
   }
 
   list(): { items: StoredObject[]; resourceVersion: string } {
@@ -78,6 +83,7 @@ export class Collection {
     const rv = this.#revision.next()
     const metadata: ObjectMeta = {
       name,
+      ...(this.namespace !== undefined && { namespace: this.namespace }),
       uid: randomUUID(),
       resourceVersion: String(rv),
       creationTimestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
@@ -91,6 +97,16 @@ export class Collection {
     const rv = this.#revision.next()
     const metadata = { ...current.metadata, resourceVersion: String(rv) }
     return this.#record('MODIFIED', withInput({ ...current, metadata }, input), rv)
+  }
+
+  /** Replaces everything but the system metadata (name, namespace, uid, creationTimestamp), as a
+   *  PUT or a patch does: labels, annotations and fields that `input` leaves out are gone. */
+  replace(name: string, input: ObjectInput): StoredObject {
+    const { labels: _l, annotations: _a, ...system } = this.#require(name).metadata
+    const rv = this.#revision.next()
+    const metadata = { ...system, resourceVersion: String(rv) }
+    const complete = { labels: {}, annotations: {}, ...input }
+    return this.#record('MODIFIED', withInput({ metadata }, complete), rv)
   }
 
   delete(name: string): StoredObject {
@@ -131,6 +147,29 @@ export class Collection {
     this.#history.push(change)
     for (const listener of this.#listeners) listener(change)
     return object
+  }
+}
+
+/** A namespaced resource: a Collection per namespace, made on first use, sharing the revision. */
+export class NamespacedCollection {
+  readonly kind: string
+  readonly plural: string
+  readonly #revision: Revision
+  readonly #namespaces = new Map<string, Collection>()
+
+  constructor(revision: Revision, kind: string, plural: string) {
+    this.#revision = revision
+    this.kind = kind
+    this.plural = plural
+  }
+
+  in(namespace: string): Collection {
+    let collection = this.#namespaces.get(namespace)
+    if (!collection) {
+      collection = new Collection(this.#revision, this.kind, this.plural, namespace)
+      this.#namespaces.set(namespace, collection)
+    }
+    return collection
   }
 }
 

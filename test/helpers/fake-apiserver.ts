@@ -1,6 +1,9 @@
 // A small, honest fake of the Kubernetes API over real TLS on 127.0.0.1: the REST paths and JSON
 // shapes of the API reference, bearer-token authentication, resourceVersions, watches that
-// replay history or answer 410 Expired, and knobs for tests (drop watches, compact, fail).
+// replay history or answer 410 Expired, and knobs for tests (drop watches, compact, fail, run
+// another client's writes in the middle of a request). It serves namespaces (get, list, watch),
+// Secrets (get, list, watch, create, update) and MutatingWebhookConfigurations (get, list, watch,
+// patch).
 import { mkdtemp, rm } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { createServer } from 'node:https'
@@ -10,13 +13,24 @@ import { join } from 'node:path'
 import { KubeConfig } from '@kubernetes/client-node'
 import { loadOrCreate, serviceNames } from '../../src/tls/certificates.ts'
 import { dispatch, type Route, sendJson, status } from './fake-apiserver-http.ts'
-import { collectionRoutes } from './fake-apiserver-routes.ts'
-import { Collection, Revision, type StoredObject } from './fake-apiserver-store.ts'
+import { createStores, routeTable } from './fake-apiserver-kinds.ts'
+import type { StoredObject } from './fake-apiserver-store.ts'
 
 export interface RecordedRequest {
   method: string
   path: string
   query: Readonly<Record<string, string>>
+  /** The request's Content-Type, when it has one. */
+  contentType?: string
+  /** The status code of the answer, once it is sent. */
+  status?: number
+}
+
+/** An object as a test writes it: its fields besides metadata, plus labels and annotations. */
+export interface ObjectBody {
+  labels?: Record<string, string>
+  annotations?: Record<string, string>
+  [field: string]: unknown
 }
 
 export interface NamespaceMeta {
@@ -35,6 +49,23 @@ export interface FakeApiServer {
    *  enforces it). */
   updateNamespace(name: string, meta: NamespaceMeta): StoredObject
   deleteNamespace(name: string): StoredObject
+  /** The stored Secret, or undefined. */
+  secret(namespace: string, name: string): StoredObject | undefined
+  /** Stores a Secret as another client would create it (type, data...), without validation. */
+  createSecret(namespace: string, name: string, body: ObjectBody): StoredObject
+  /** Replaces a Secret as another client's PUT would: a new resourceVersion. */
+  replaceSecret(namespace: string, name: string, body: ObjectBody): StoredObject
+  /** Stores a MutatingWebhookConfiguration (webhooks...), as `kubectl apply` would create it. */
+  createMutatingWebhookConfiguration(name: string, body: ObjectBody): StoredObject
+  mutatingWebhookConfiguration(name: string): StoredObject | undefined
+  /** Replaces it as another client would (`kubectl apply` resetting the caBundle, say). */
+  replaceMutatingWebhookConfiguration(name: string, body: ObjectBody): StoredObject
+  /**
+   * Runs `action` once, just before the next authorized `method` request for `path` is handled;
+   * the request waits for it. Races become deterministic: another replica's create between this
+   * one's GET and POST, another write between a GET and a PUT.
+   */
+  beforeNext(method: string, path: string, action: () => unknown): void
   /** Every request received so far, authorized or not, in order. */
   requests(): readonly RecordedRequest[]
   /** Ends every open watch stream (as an API server restart or timeout does), or with
@@ -56,18 +87,15 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
   const dir = await mkdtemp(join(tmpdir(), 'sidecar-patterns-apiserver-'))
   const { certificate } = await loadOrCreate(dir, serviceNames('kubernetes', 'default'))
   const ca = certificate.ca ?? ''
-  const namespaces = new Collection(new Revision(), 'Namespace', 'namespaces')
+  const stores = createStores()
+  const { namespaces, secrets, webhookConfigurations: mwcs } = stores
   const watches = new Set<ServerResponse>()
   const door: FrontDoor = {
     token: `fake-${crypto.randomUUID()}`,
-    routes: collectionRoutes({
-      collection: namespaces,
-      prefix: '/api/v1',
-      apiVersion: 'v1',
-      watches,
-    }),
+    routes: routeTable(stores, watches),
     log: [],
     failures: 0,
+    hooks: [],
   }
   const tls = { cert: certificate.cert, key: certificate.key }
   const server = createServer(tls, (req, res) => enter(door, req, res))
@@ -80,6 +108,13 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
     createNamespace: (name, meta = {}) => namespaces.create(name, namespaceInput(name, meta)),
     updateNamespace: (name, meta) => namespaces.update(name, namespaceInput(name, meta)),
     deleteNamespace: (name) => namespaces.delete(name),
+    secret: (namespace, name) => secrets.in(namespace).get(name),
+    createSecret: (namespace, name, body) => secrets.in(namespace).create(name, input(body)),
+    replaceSecret: (namespace, name, body) => secrets.in(namespace).replace(name, input(body)),
+    createMutatingWebhookConfiguration: (name, body) => mwcs.create(name, input(body)),
+    mutatingWebhookConfiguration: (name) => mwcs.get(name),
+    replaceMutatingWebhookConfiguration: (name, body) => mwcs.replace(name, input(body)),
+    beforeNext: (method, path, action) => door.hooks.push({ method, path, action }),
     requests: () => [...door.log],
     dropWatches: (options = {}) => closeWatches(watches, options.abruptly ?? false),
     compact: () => namespaces.compact(),
@@ -96,17 +131,28 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
   }
 }
 
+interface Hook {
+  method: string
+  path: string
+  action: () => unknown
+}
+
 interface FrontDoor {
   token: string
   routes: readonly Route[]
   log: RecordedRequest[]
   /** How many of the next authorized requests fail with 500. */
   failures: number
+  hooks: Hook[]
 }
 
 /** Every request: recorded, then authenticated, then maybe failed on purpose, then routed. */
 function enter(door: FrontDoor, req: IncomingMessage, res: ServerResponse): void {
-  door.log.push(recorded(req))
+  const record = recorded(req)
+  door.log.push(record)
+  res.once('finish', () => {
+    record.status = res.statusCode
+  })
   if (req.headers.authorization !== `Bearer ${door.token}`) {
     sendJson(res, 401, status(401, 'Unauthorized', 'Unauthorized'))
   } else if (door.failures > 0) {
@@ -114,8 +160,27 @@ function enter(door: FrontDoor, req: IncomingMessage, res: ServerResponse): void
     const message = 'Internal error occurred: injected by the test'
     sendJson(res, 500, status(500, 'InternalError', message))
   } else {
-    dispatch(door.routes, req, res)
+    route(door, req, res)
   }
+}
+
+/** Routes the request, after the test's action for it if there is one. */
+function route(door: FrontDoor, req: IncomingMessage, res: ServerResponse): void {
+  const path = new URL(req.url ?? '/', 'https://fake').pathname
+  const index = door.hooks.findIndex((h) => h.method === req.method && h.path === path)
+  const [hook] = index === -1 ? [] : door.hooks.splice(index, 1)
+  // Without a hook the request is routed in this turn, so a watch is subscribed as soon as it is
+  // recorded (tests rely on that).
+  if (!hook) {
+    dispatch(door.routes, req, res)
+    return
+  }
+  Promise.resolve()
+    .then(hook.action)
+    .then(
+      () => dispatch(door.routes, req, res),
+      (error: unknown) => sendJson(res, 500, status(500, 'InternalError', String(error))),
+    )
 }
 
 function closeWatches(watches: Set<ServerResponse>, abruptly: boolean): number {
@@ -130,11 +195,17 @@ function closeWatches(watches: Set<ServerResponse>, abruptly: boolean): number {
 
 function recorded(req: IncomingMessage): RecordedRequest {
   const url = new URL(req.url ?? '/', 'https://fake')
+  const contentType = req.headers['content-type']
   return {
     method: req.method ?? '',
     path: url.pathname,
     query: Object.fromEntries(url.searchParams),
+    ...(contentType !== undefined && { contentType }),
   }
+}
+
+function input({ labels = {}, annotations = {}, ...body }: ObjectBody) {
+  return { labels, annotations, body }
 }
 
 // What the API server stores for a new namespace: the immutable name label (Kubernetes 1.21+),

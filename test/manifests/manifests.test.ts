@@ -5,14 +5,19 @@ import { execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { promisify } from 'node:util'
 import { pino } from 'pino'
-import t from 'tap'
+import { Registry } from 'prom-client'
+import t, { type Test } from 'tap'
 import { parseAllDocuments } from 'yaml'
 import { noNamespaces } from '../../src/admission/namespaces.ts'
 import { loadCatalog } from '../../src/catalog/load.ts'
 import { watchNamespaces } from '../../src/kube/namespaces.ts'
 import { buildServer } from '../../src/server.ts'
+import { certificateManager } from '../../src/tls/certificate-manager.ts'
+import { ensureCertificate } from '../../src/tls/secret-certificates.ts'
 import { builtinCatalog } from '../helpers/config.ts'
-import { startFakeApiServer } from '../helpers/fake-apiserver.ts'
+import { type FakeApiServer, startFakeApiServer } from '../helpers/fake-apiserver.ts'
+import { type Authorization, authorizationOf } from '../helpers/fake-apiserver-rbac.ts'
+import { clock, DAY_MS, fakeCluster, replica, SECRETS_PATH } from '../tls/support.ts'
 
 // biome-ignore lint/suspicious/noExplicitAny: rendered manifests are walked as plain JSON
 type Obj = any
@@ -60,7 +65,7 @@ t.test('the cert-manager overlay renders every object the install needs', async 
 })
 
 t.test('the webhook configuration reaches what the server serves', async (t) => {
-  const objects = await render('manifests/base')
+  const objects = await render('manifests')
   const [mwc] = find(objects, 'MutatingWebhookConfiguration')
   const [service] = find(objects, 'Service')
   const [deployment] = find(objects, 'Deployment')
@@ -143,36 +148,84 @@ t.test('the shipped catalog loads', async (t) => {
   t.equal(loadCatalog({ name: 'catalog.yaml', text }, 'x').ok, true)
 })
 
-// Verbs as RBAC names the requests client-node makes.
-function verbOf(request: {
-  method: string
-  path: string
-  query: Readonly<Record<string, string>>
-}): string {
-  const [, , , resource, name] = request.path.split('/')
-  if (request.method !== 'GET') return `${request.method.toLowerCase()} ${resource}`
-  if (name) return `get ${resource}`
-  return request.query.watch ? `watch ${resource}` : `list ${resource}`
+interface Rule {
+  apiGroups: string[]
+  resources: string[]
+  verbs: string[]
+  resourceNames?: string[]
 }
 
-t.test('RBAC grants exactly what the code asks of the API', async (t) => {
-  const api = await startFakeApiServer()
-  t.teardown(() => api.close())
+function rulesOf(objects: Obj[]): Rule[] {
+  return [...find(objects, 'ClusterRole'), ...find(objects, 'Role')].flatMap(
+    (role: Obj) => role.rules,
+  )
+}
+
+function allows(rule: Rule, a: Authorization): boolean {
+  const named =
+    rule.resourceNames === undefined ||
+    (a.name !== undefined && rule.resourceNames.includes(a.name))
+  return (
+    rule.apiGroups.includes(a.apiGroup) &&
+    rule.resources.includes(a.resource) &&
+    rule.verbs.includes(a.verb) &&
+    named
+  )
+}
+
+/** Every request is allowed, and every verb of every rule is used by some request. */
+function compare(t: Test, rules: Rule[], used: Authorization[]) {
+  for (const a of used)
+    t.ok(
+      rules.some((rule) => allows(rule, a)),
+      `allowed: ${a.verb} ${a.resource} ${a.name ?? ''}`,
+    )
+  for (const rule of rules) {
+    for (const verb of rule.verbs) {
+      const exercised = used.some((a) => allows({ ...rule, verbs: [verb] }, a))
+      t.ok(exercised, `used: ${verb} ${rule.resources.join()} ${rule.resourceNames?.join() ?? ''}`)
+    }
+  }
+}
+
+// What the namespace cache asks: the first list, the watch, and a GET on a cache miss.
+async function namespaceRequests(api: FakeApiServer): Promise<void> {
   api.createNamespace('shop')
   const watcher = watchNamespaces(api.kubeConfig(), pino({ level: 'silent' }))
   await watcher.start()
-  api.createNamespace('new')
   await watcher.lookup.get('brand-new-and-missing')
   await watcher.stop()
-  const used = new Set(api.requests().map(verbOf))
+}
 
-  const objects = await render('manifests/base')
-  const granted = new Set(
-    [...find(objects, 'ClusterRole'), ...find(objects, 'Role')].flatMap((role: Obj) =>
-      role.rules.flatMap((rule: Obj) =>
-        rule.verbs.flatMap((v: string) => rule.resources.map((r: string) => `${v} ${r}`)),
-      ),
-    ),
+// What --tls-mode secret asks: a first start that loses the create race, and a renewal.
+async function secretRequests(t: Test, api: FakeApiServer): Promise<void> {
+  const time = clock()
+  const manager = certificateManager({
+    ...replica(api, { now: time.now }),
+    registry: new Registry(),
+    onCertificate: () => undefined,
+  })
+  t.teardown(() => manager.stop())
+  api.beforeNext('POST', SECRETS_PATH, () => ensureCertificate(replica(api, { now: time.now })))
+  await manager.start()
+  time.advance(250 * DAY_MS)
+  await manager.check()
+}
+
+t.test('RBAC of the default install grants exactly what the code asks of the API', async (t) => {
+  const api = await fakeCluster(t)
+  await namespaceRequests(api)
+  await secretRequests(t, api)
+  compare(t, rulesOf(await render('manifests')), api.requests().map(authorizationOf))
+})
+
+t.test('RBAC of the cert-manager install grants only what reading namespaces needs', async (t) => {
+  const api = await startFakeApiServer()
+  t.teardown(() => api.close())
+  await namespaceRequests(api)
+  compare(
+    t,
+    rulesOf(await render('manifests/overlays/cert-manager')),
+    api.requests().map(authorizationOf),
   )
-  t.same([...used].sort(), [...granted].sort())
 })

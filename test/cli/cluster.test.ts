@@ -1,0 +1,91 @@
+// `serve --tls-mode secret` against a fake Kubernetes API, as it runs in a Pod: it creates its
+// Secret, puts the CA in its webhook configuration's caBundle, serves the Secret's certificate,
+// and reads namespaces for policies and defaults.
+import { spawn } from 'node:child_process'
+import { mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import t from 'tap'
+import { Agent, request } from 'undici'
+import { startFakeApiServer } from '../helpers/fake-apiserver.ts'
+import { podReview } from '../helpers/reviews.ts'
+
+const root = new URL('../../', import.meta.url).pathname
+const bin = join(root, 'bin/sidecar-patterns.js')
+
+t.test('first start in a cluster: Secret, caBundle, namespaces', async (t) => {
+  const api = await startFakeApiServer()
+  t.teardown(() => api.close())
+  api.createNamespace('sidecar-patterns')
+  api.createNamespace('blog', { annotations: { 'patterns/sidecar': 'metrics' } })
+  const webhook = (name: string) => ({
+    name,
+    clientConfig: {
+      service: { name: 'sidecar-patterns', namespace: 'sidecar-patterns', path: '/mutate' },
+    },
+  })
+  api.createMutatingWebhookConfiguration('sidecar-patterns', {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'MutatingWebhookConfiguration',
+    webhooks: [webhook('opt-in.sidecar-patterns.io'), webhook('enforced.sidecar-patterns.io')],
+  })
+  const dir = await mkdtemp(join(tmpdir(), 'sidecar-patterns-cluster-'))
+  const kubeconfig = join(dir, 'kubeconfig')
+  await writeFile(kubeconfig, api.kubeConfig().exportConfig())
+  const args = [
+    bin,
+    'serve',
+    '--port',
+    '0',
+    '--host',
+    '127.0.0.1',
+    '--metrics-port',
+    '0',
+    '--shutdown-delay',
+    '0',
+    '--tls-mode',
+    'secret',
+    '--kubeconfig',
+    kubeconfig,
+  ]
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] })
+  t.teardown(() => child.kill('SIGKILL'))
+  const origin = await new Promise<string>((resolve) =>
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const match = /Server listening at (https:\/\/127\.0\.0\.1:\d+)/.exec(line)
+      if (match?.[1]) resolve(match[1])
+    }),
+  )
+
+  const secret = api.secret('sidecar-patterns', 'sidecar-patterns-tls') as
+    | { data: Record<string, string> }
+    | undefined
+  t.ok(secret, 'the Secret was created')
+  const ca = Buffer.from(secret?.data['ca.crt'] ?? '', 'base64').toString()
+  const configuration = api.mutatingWebhookConfiguration('sidecar-patterns') as unknown as {
+    webhooks: { clientConfig: { caBundle?: string } }[]
+  }
+  t.same(
+    configuration.webhooks.map((w) => w.clientConfig.caBundle),
+    [secret?.data['ca.crt'], secret?.data['ca.crt']],
+    'every webhook trusts the CA',
+  )
+
+  const agent = new Agent({ connect: { ca, servername: 'sidecar-patterns.sidecar-patterns.svc' } })
+  t.teardown(() => agent.close())
+  let ready = 0
+  for (let i = 0; i < 100 && ready !== 200; i++) {
+    ready = (await request(`${origin}/readyz`, { dispatcher: agent })).statusCode
+    if (ready !== 200) await new Promise((r) => setTimeout(r, 50))
+  }
+  t.equal(ready, 200, 'ready once namespaces are listed, over the Secret certificate')
+  const answer = await request(`${origin}/mutate`, {
+    method: 'POST',
+    dispatcher: agent,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(podReview('blog')),
+  })
+  const { response } = (await answer.body.json()) as { response: { patchType?: string } }
+  t.equal(response.patchType, 'JSONPatch', 'the namespace default of blog applies')
+})
