@@ -7,6 +7,7 @@ const USAGE = `Usage: sidecar-patterns <command> [options]
 Commands:
   serve      run the mutating admission webhook over HTTPS
   inject     add sidecars to the Pod templates of YAML manifests, offline, as the webhook would
+  meter      run the metering reverse proxy (the metrics sidecar)
   version    print the version
   help       show this help
 
@@ -14,11 +15,12 @@ Run 'sidecar-patterns <command> --help' for a command's options.`
 
 type Command = (args: readonly string[], io: Io) => Promise<number | undefined>
 
-// Each command loads only its own modules: inject starts without the server and the
-// Kubernetes client.
+// Each command loads only its own modules: the meter, a sidecar in every Pod, starts without
+// loading the Kubernetes client, and inject without the server.
 const commands: Record<string, Command> = {
   serve: async (args, io) => (await import('./serve.ts')).serve(args, io),
   inject: async (args, io) => (await import('./inject.ts')).inject(args, io),
+  meter: async (args, io) => (await import('./meter.ts')).meter(args, io),
   version: async (_args, io) => print(io, io.version),
   help: async (_args, io) => print(io, USAGE),
 }

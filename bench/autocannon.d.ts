@@ -1,0 +1,26 @@
+// The part of autocannon's API the benchmarks use; the package ships no types.
+declare module 'autocannon' {
+  interface Histogram {
+    average: number
+    p50: number
+    p99: number
+    total: number
+  }
+  interface Options {
+    url: string
+    method?: string
+    headers?: Record<string, string>
+    body?: string | Buffer
+    connections?: number
+    duration?: number
+    tlsOptions?: import('node:tls').ConnectionOptions
+  }
+  interface Result {
+    requests: Histogram
+    latency: Histogram
+    errors: number
+    timeouts: number
+    non2xx: number
+  }
+  export default function autocannon(options: Options): Promise<Result>
+}

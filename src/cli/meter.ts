@@ -1,0 +1,40 @@
+// `sidecar-patterns meter`: the metrics sidecar's edge. Flags -> configuration -> the proxy and
+// its metrics port -> a graceful drain on SIGTERM or SIGINT.
+import closeWithGrace from 'close-with-grace'
+import { pino } from 'pino'
+import { METER_USAGE, parseMeterArgs } from '../meter/config.ts'
+import { startMeter } from '../meter/meter.ts'
+import type { Io } from './io.ts'
+
+// The meter cuts what is left itself when its drain timeout ends; this margin only covers
+// closing the pool and the metrics port after that, and is the last resort if they hang.
+const EXIT_MARGIN_MS = 5_000
+
+/** Runs the meter until a signal stops it; resolves with an exit code only on bad flags. */
+export async function meter(args: readonly string[], io: Io): Promise<number | undefined> {
+  const parsed = parseMeterArgs(args)
+  if (parsed.ok === 'help') {
+    io.out(METER_USAGE)
+    return 0
+  }
+  if (!parsed.ok) {
+    io.err(`${parsed.errors.map((e) => `error: ${e}`).join('\n')}\n\n${METER_USAGE}`)
+    return 2
+  }
+  const config = parsed.value
+  // Synchronous writes: the meter logs little (start, drain, the app's failures), and its last
+  // lines must come out whole and in order although the process exits right after them.
+  const log = pino({ level: config.logLevel }, pino.destination({ dest: 1, sync: true }))
+  const running = await startMeter(config, log)
+  // Injected as a native sidecar, the meter receives SIGTERM only after the app has stopped,
+  // so there is nothing to wait for but the requests already in flight.
+  closeWithGrace(
+    { delay: config.drainTimeoutMs + EXIT_MARGIN_MS, logger: log },
+    async ({ signal, err }) => {
+      if (err) log.error({ err }, 'shutting down after an error')
+      else log.info({ signal }, 'shutting down')
+      await running.stop()
+    },
+  )
+  return undefined
+}

@@ -1,0 +1,178 @@
+// `sidecar-patterns meter` options: parsed once from the command line, every error reported with
+// the flag it concerns, then frozen. Nothing else in the meter reads flags or the environment.
+import { parseArgs } from 'node:util'
+import type { Parsed } from '../config/serve.ts'
+import { checkRoute } from './routes.ts'
+
+export interface MeterConfig {
+  /** Where clients connect: the port a Service targets (named meter-http). */
+  listen: { host: string; port: number }
+  /** The app's origin, `http://HOST:PORT`, always plain HTTP on the Pod's loopback. */
+  upstream: string
+  /** Serves /metrics, /healthz and /readyz, on the same host as `listen`. */
+  metricsPort: number
+  /** Path templates that become the `route` label; anything else is `other`. */
+  routes: readonly string[]
+  /** The longest the app may stay silent while a response is due (headers or body). */
+  upstreamTimeoutMs: number
+  /** The longest a graceful shutdown waits for in-flight requests before cutting them. */
+  drainTimeoutMs: number
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+}
+
+export const METER_USAGE = `Usage: sidecar-patterns meter --listen HOST:PORT --upstream http://HOST:PORT --metrics-port N [options]
+
+Runs the metering reverse proxy (the metrics sidecar): forwards every request on --listen to the
+app at --upstream and serves Prometheus metrics about them on --metrics-port (GET /metrics,
+/healthz, /readyz).
+
+Options:
+  --listen HOST:PORT        address clients connect to, e.g. 0.0.0.0:15080 (required)
+  --upstream URL            the app, http://HOST:PORT, e.g. http://127.0.0.1:8080 (required)
+  --metrics-port N          port for /metrics, /healthz and /readyz, on the --listen host
+                            (required)
+  --route TEMPLATE[,...]    path templates for the route label, e.g. /api/users/:id or
+                            /static/*; repeatable or comma-separated, first match wins,
+                            requests that match none are "other"
+  --upstream-timeout TIME   the longest the app may stay silent while a response is due
+                            (default 30s; 504 before the response starts)
+  --drain-timeout TIME      on SIGTERM, the longest to wait for in-flight requests (default 20s)
+  --log-level LEVEL         fatal, error, warn, info, debug, trace or silent (default info)
+  -h, --help                show this help
+
+A port of 0 picks a free one. TIME is a whole number of ms, s or m: 500ms, 30s, 2m.`
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+// Every route multiplies the number of series; past a hundred the label stops being a summary.
+const MAX_ROUTES = 100
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000 } as const
+
+type Values = Record<string, string | boolean | string[] | undefined>
+type Check<T> = { value: T } | { error: string }
+
+/** Parses `meter` arguments into a frozen configuration, or every error found. */
+export function parseMeterArgs(args: readonly string[]): Parsed<Readonly<MeterConfig>> {
+  let values: Values
+  try {
+    values = parseArgs({
+      args: [...args],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        listen: { type: 'string' },
+        upstream: { type: 'string' },
+        'metrics-port': { type: 'string' },
+        route: { type: 'string', multiple: true, default: [] },
+        'upstream-timeout': { type: 'string', default: '30s' },
+        'drain-timeout': { type: 'string', default: '20s' },
+        'log-level': { type: 'string', default: 'info' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }).values
+  } catch (error) {
+    return { ok: false, errors: [(error as Error).message] }
+  }
+  if (values.help) return { ok: 'help' }
+  return validate(values)
+}
+
+function validate(values: Values): Parsed<Readonly<MeterConfig>> {
+  const text = (name: string) => (typeof values[name] === 'string' ? values[name] : undefined)
+  const checks = {
+    listen: required(text('listen'), hostPort),
+    upstream: required(text('upstream'), origin),
+    'metrics-port': required(text('metrics-port'), port),
+    route: routes(Array.isArray(values.route) ? values.route : []),
+    'upstream-timeout': duration(text('upstream-timeout') ?? ''),
+    'drain-timeout': duration(text('drain-timeout') ?? ''),
+    'log-level': logLevel(text('log-level') ?? ''),
+  }
+  const errors = Object.entries(checks).flatMap(([flag, check]) =>
+    'error' in check ? [`--${flag}: ${check.error}`] : [],
+  )
+  const v = valuesOf(checks)
+  if (v && v.listen.port !== 0 && v.listen.port === v['metrics-port'])
+    errors.push(`--metrics-port: ${v['metrics-port']} is also the --listen port`)
+  if (!v || errors.length) return { ok: false, errors }
+  return {
+    ok: true,
+    value: Object.freeze({
+      listen: Object.freeze(v.listen),
+      upstream: v.upstream,
+      metricsPort: v['metrics-port'],
+      routes: Object.freeze(v.route),
+      upstreamTimeoutMs: v['upstream-timeout'],
+      drainTimeoutMs: v['drain-timeout'],
+      logLevel: v['log-level'],
+    }),
+  }
+}
+
+/** The checked values, if every check passed. */
+function valuesOf<T extends Record<string, Check<unknown>>>(
+  checks: T,
+): { [K in keyof T]: T[K] extends Check<infer V> ? V : never } | undefined {
+  const entries = Object.entries(checks)
+  if (entries.some(([, check]) => 'error' in check)) return undefined
+  return Object.fromEntries(
+    entries.map(([key, check]) => [key, (check as { value: unknown }).value]),
+  ) as { [K in keyof T]: T[K] extends Check<infer V> ? V : never }
+}
+
+function required<T>(raw: string | undefined, check: (raw: string) => Check<T>): Check<T> {
+  return raw === undefined ? { error: 'is required' } : check(raw)
+}
+
+function port(raw: string): Check<number> {
+  const n = /^(?:0|[1-9][0-9]{0,4})$/.test(raw) ? Number(raw) : Number.NaN
+  return n <= 65535 ? { value: n } : { error: `"${raw}" is not a port (0-65535)` }
+}
+
+/** HOST:PORT, where HOST is a name, an IPv4 address or a bracketed IPv6 address. */
+function hostPort(raw: string): Check<{ host: string; port: number }> {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]+)):([0-9]+)$/.exec(raw)
+  if (!match) return { error: `"${raw}" is not HOST:PORT, such as 0.0.0.0:15080` }
+  const checked = port(match[3] ?? '')
+  if ('error' in checked) return checked
+  return { value: { host: match[1] ?? match[2] ?? '', port: checked.value } }
+}
+
+/** An http origin with an explicit port and nothing else: the app on the Pod's loopback. */
+function origin(raw: string): Check<string> {
+  const expected = `"${raw}" is not an http://HOST:PORT origin, such as http://127.0.0.1:8080`
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    return { error: expected }
+  }
+  const bare = url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password
+  if (url.protocol !== 'http:' || !bare || url.port === '' || !/:\d+\/?$/.test(raw))
+    return { error: expected }
+  return { value: url.origin }
+}
+
+function duration(raw: string): Check<number> {
+  const match = /^([0-9]{1,7})(ms|s|m)$/.exec(raw)
+  const ms = match ? Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS] : 0
+  return ms > 0 ? { value: ms } : { error: `"${raw}" is not a duration such as 500ms, 30s or 2m` }
+}
+
+function routes(values: readonly string[]): Check<string[]> {
+  // One value may hold several templates, so that a catalog template can pass a list in one
+  // argument; blanks around commas and empty items are ignored.
+  const raw = values.flatMap((value) => value.split(',').map((item) => item.trim())).filter(Boolean)
+  if (raw.length > MAX_ROUTES) return { error: `at most ${MAX_ROUTES} routes, got ${raw.length}` }
+  const errors = raw.flatMap((template) => {
+    const problem = checkRoute(template)
+    return problem ? [`"${template}" ${problem}`] : []
+  })
+  const duplicate = raw.find((template, i) => raw.indexOf(template) !== i)
+  if (duplicate !== undefined) errors.push(`"${duplicate}" is given twice`)
+  return errors.length ? { error: errors.join('; ') } : { value: [...raw] }
+}
+
+function logLevel(raw: string): Check<MeterConfig['logLevel']> {
+  const level = LOG_LEVELS.find((l) => l === raw)
+  return level ? { value: level } : { error: `"${raw}" is not one of ${LOG_LEVELS.join(', ')}` }
+}

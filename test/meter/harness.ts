@@ -1,0 +1,109 @@
+// Real sockets on 127.0.0.1 for the meter's tests: an app to put behind it, a meter started
+// in-process with a silent logger and stopped at the end of the test, and its /metrics read
+// back as numbers.
+import { once } from 'node:events'
+import { createServer, type RequestListener, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { pino } from 'pino'
+import type { Test } from 'tap'
+import { request } from 'undici'
+import type { MeterConfig } from '../../src/meter/config.ts'
+import { type RunningMeter, startMeter } from '../../src/meter/meter.ts'
+
+/** An HTTP server on an ephemeral loopback port, closed (connections and all) at teardown. */
+export async function startApp(t: Test, handler: RequestListener): Promise<Server> {
+  const server = createServer(handler).listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  t.teardown(() => {
+    server.closeAllConnections()
+    server.close()
+  })
+  return server
+}
+
+export function portOf(server: Server): number {
+  return (server.address() as AddressInfo).port
+}
+
+/** A port nothing listens on: one the OS just handed out and took back. */
+export async function closedPort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const port = portOf(server)
+  server.close()
+  await once(server, 'close')
+  return port
+}
+
+export interface TestMeter extends RunningMeter {
+  /** http://127.0.0.1:PORT of the proxy. */
+  origin: string
+  /** http://127.0.0.1:PORT of the metrics port. */
+  metricsOrigin: string
+}
+
+/** A meter in front of `upstreamPort`, stopped at teardown. */
+export async function startTestMeter(
+  t: Test,
+  upstreamPort: number,
+  overrides: Partial<MeterConfig> = {},
+): Promise<TestMeter> {
+  const config: MeterConfig = {
+    listen: { host: '127.0.0.1', port: 0 },
+    upstream: `http://127.0.0.1:${upstreamPort}`,
+    metricsPort: 0,
+    routes: [],
+    upstreamTimeoutMs: 10_000,
+    drainTimeoutMs: 5_000,
+    logLevel: 'silent',
+    ...overrides,
+  }
+  const meter = await startMeter(Object.freeze(config), pino({ level: 'silent' }))
+  t.teardown(() => meter.stop())
+  return {
+    ...meter,
+    origin: `http://127.0.0.1:${meter.proxyAddress.port}`,
+    metricsOrigin: `http://127.0.0.1:${meter.metricsAddress.port}`,
+  }
+}
+
+/** One sample of the Prometheus text format: a name, its labels and its value. */
+export interface Sample {
+  name: string
+  labels: Record<string, string>
+  value: number
+}
+
+/** Reads the meter's /metrics over HTTP and parses the samples. */
+export async function scrape(meter: TestMeter): Promise<Sample[]> {
+  const response = await request(`${meter.metricsOrigin}/metrics`)
+  const text = await response.body.text()
+  return text
+    .split('\n')
+    .filter((line) => line && !line.startsWith('#'))
+    .map((line) => {
+      const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line)
+      if (!match) throw new Error(`not a sample: ${line}`)
+      const labels: Record<string, string> = {}
+      for (const [, key, value] of (match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g))
+        labels[key as string] = value as string
+      return { name: match[1] as string, labels, value: Number(match[3]) }
+    })
+}
+
+/** The value of the sample named `name` whose labels include `labels`; 0 if there is none. */
+export function sampleValue(
+  samples: readonly Sample[],
+  name: string,
+  labels: Record<string, string> = {},
+): number {
+  const found = samples.find(
+    (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
+  )
+  return found?.value ?? 0
+}
+
+/** Resolves when `predicate` holds, checking every 10 ms; the test's own timeout bounds it. */
+export async function until(predicate: () => boolean | Promise<boolean>): Promise<void> {
+  while (!(await predicate())) await new Promise((resolve) => setTimeout(resolve, 10))
+}

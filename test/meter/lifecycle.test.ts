@@ -1,0 +1,110 @@
+// Graceful shutdown: readiness fails, no new connections, in-flight requests finish, idle
+// connections close, and what is left when the drain timeout ends is cut.
+import { once } from 'node:events'
+import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http'
+import { connect } from 'node:net'
+import t from 'tap'
+import { Client, errors } from 'undici'
+import { WebSocket, WebSocketServer } from 'ws'
+import { portOf, startApp, startTestMeter, until } from './harness.ts'
+
+/** An app whose answers wait until the test releases them. */
+async function heldApp(t: Parameters<typeof startApp>[0]) {
+  const held: ServerResponse[] = []
+  const app = await startApp(t, (_req: IncomingMessage, res: ServerResponse) => held.push(res))
+  return { app, held }
+}
+
+async function refused(port: number): Promise<boolean> {
+  const socket = connect(port, '127.0.0.1')
+  try {
+    await once(socket, 'connect')
+    socket.destroy()
+    return false
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ECONNREFUSED'
+  }
+}
+
+t.test('stop drains: not ready, no new connections, in-flight requests finish', async (t) => {
+  const { app, held } = await heldApp(t)
+  const meter = await startTestMeter(t, portOf(app))
+  const client = new Client(meter.origin)
+  t.teardown(() => client.destroy())
+  const metrics = new Client(meter.metricsOrigin)
+  t.teardown(() => metrics.destroy())
+  const inFlight = client.request({ method: 'GET', path: '/slow' })
+  await until(() => held.length === 1)
+
+  let stopped = false
+  const stopping = meter.stop().then(() => {
+    stopped = true
+  })
+  const readiness = await metrics.request({ method: 'GET', path: '/readyz' })
+  t.equal(readiness.statusCode, 503, 'readiness fails while draining')
+  t.equal(await readiness.body.text(), 'draining\n')
+  t.ok(await refused(meter.proxyAddress.port), 'new connections are refused')
+  t.notOk(stopped, 'stop waits for the request in flight')
+
+  held[0]?.end('finally')
+  const response = await inFlight
+  t.equal(response.statusCode, 200)
+  t.equal(response.headers.connection, 'close', 'the connection closes after it')
+  t.equal(await response.body.text(), 'finally')
+  await stopping
+  t.ok(await refused(meter.metricsAddress.port), 'the metrics port closes last')
+})
+
+t.test('a response that started before the drain does not hold it up afterwards', async (t) => {
+  const { app, held } = await heldApp(t)
+  // A drain timeout longer than the test's own: only closing the connection can end it.
+  const meter = await startTestMeter(t, portOf(app), { drainTimeoutMs: 600_000 })
+  const client = new Client(meter.origin)
+  t.teardown(() => client.destroy())
+  const streaming = client.request({ method: 'GET', path: '/stream' })
+  await until(() => held.length === 1)
+  held[0]?.writeHead(200, { 'content-type': 'text/plain' })
+  held[0]?.write('started before, ')
+  const response = await streaming
+  t.equal(response.headers.connection, 'keep-alive', 'its head promised keep-alive')
+  const stopping = meter.stop()
+  held[0]?.end('ended during the drain')
+  t.equal(await response.body.text(), 'started before, ended during the drain')
+  await stopping
+  t.pass('the drain ended with the response')
+})
+
+t.test('idle keep-alive connections do not hold the drain up', async (t) => {
+  const app = await startApp(t, (_req, res) => res.end('ok'))
+  const meter = await startTestMeter(t, portOf(app))
+  const request = httpRequest(`${meter.origin}/`) // the global agent keeps connections alive
+  request.setHeader('connection', 'keep-alive')
+  request.end()
+  const [response] = (await once(request, 'response')) as [IncomingMessage]
+  response.resume()
+  await once(response, 'end')
+  const socket = request.socket
+  t.ok(socket && !socket.destroyed, 'the connection stays open, idle')
+  await meter.stop() // resolves well before the 75 s keep-alive timeout
+  await until(() => socket?.destroyed === true || socket?.readableEnded === true)
+  t.pass('the meter closed the idle connection')
+})
+
+t.test('the drain timeout cuts requests and tunnels that do not finish', async (t) => {
+  const { app, held } = await heldApp(t)
+  const wss = new WebSocketServer({ server: app })
+  t.teardown(() => wss.close())
+  const meter = await startTestMeter(t, portOf(app), { drainTimeoutMs: 200 })
+  const client = new Client(meter.origin)
+  t.teardown(() => client.destroy())
+  const stuck = client.request({ method: 'GET', path: '/forever' })
+  const ws = new WebSocket(`${meter.origin.replace('http', 'ws')}/socket`)
+  ws.on('error', () => {})
+  await once(ws, 'open')
+  await until(() => held.length === 1)
+  const cut = t.rejects(stuck, errors.SocketError, 'the request is cut')
+  await meter.stop()
+  await cut
+  if (ws.readyState !== WebSocket.CLOSED) await once(ws, 'close')
+  t.pass('the tunnel is cut')
+})

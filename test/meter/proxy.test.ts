@@ -1,0 +1,190 @@
+// The meter as a reverse proxy, through real sockets on 127.0.0.1: what the app sees, what the
+// client gets, and what happens when either side fails.
+import { once } from 'node:events'
+import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http'
+import t, { type Test } from 'tap'
+import { Client } from 'undici'
+import {
+  closedPort,
+  portOf,
+  sampleValue,
+  scrape,
+  startApp,
+  startTestMeter,
+  until,
+} from './harness.ts'
+
+/** A GET with node:http, its whole body read. */
+async function get(url: string) {
+  const request = httpRequest(url)
+  request.end()
+  const [response] = (await once(request, 'response')) as [IncomingMessage]
+  let body = ''
+  for await (const chunk of response) body += chunk
+  return { statusCode: response.statusCode, headers: response.headers, body }
+}
+
+/** A client for the meter, closed at teardown. */
+function clientFor(t: Test, origin: string): Client {
+  const client = new Client(origin)
+  t.teardown(() => client.destroy())
+  return client
+}
+
+t.test('requests reach the app with their end-to-end fields and X-Forwarded-*', async (t) => {
+  let seen:
+    | { method?: string; url?: string; headers: IncomingHttpHeaders; body: string }
+    | undefined
+  const app = await startApp(t, async (req, res) => {
+    let body = ''
+    for await (const chunk of req) body += chunk
+    seen = { method: req.method, url: req.url, headers: req.headers, body } as typeof seen
+    res.writeHead(201, 'Made', [
+      ...['content-type', 'text/plain', 'set-cookie', 'a=1', 'set-cookie', 'b=2'],
+      ...['connection', 'keep-alive, x-private', 'x-private', 'hop', 'x-app', 'yes'],
+    ])
+    res.end('created')
+  })
+  const meter = await startTestMeter(t, portOf(app))
+  const response = await clientFor(t, meter.origin).request({
+    method: 'PUT',
+    path: '/things/1?dry=true',
+    headers: { 'x-request-id': 'r1', connection: 'keep-alive', 'content-type': 'text/plain' },
+    body: 'hello',
+  })
+  t.equal(response.statusCode, 201)
+  t.equal(response.statusText, 'Made')
+  t.same(response.headers['set-cookie'], ['a=1', 'b=2'])
+  t.equal(response.headers['x-app'], 'yes')
+  t.notOk('x-private' in response.headers, 'a field the app named in Connection is dropped')
+  t.equal(await response.body.text(), 'created')
+  t.match(seen, {
+    method: 'PUT',
+    url: '/things/1?dry=true',
+    body: 'hello',
+    headers: {
+      host: meter.origin.replace('http://', ''),
+      'x-request-id': 'r1',
+      'x-forwarded-for': '127.0.0.1',
+      'x-forwarded-proto': 'http',
+      'content-length': '5',
+    },
+  })
+})
+
+t.test('a chunked response is passed on chunk by chunk, not collected first', async (t) => {
+  let release: () => void = () => {}
+  const app = await startApp(t, (_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain' }) // no length: chunked
+    res.write('first,')
+    // The second chunk is only written after the client has received the first one.
+    release = () => res.end('second')
+  })
+  const meter = await startTestMeter(t, portOf(app))
+  const response = await clientFor(t, meter.origin).request({ method: 'GET', path: '/' })
+  t.equal(response.headers['transfer-encoding'], 'chunked')
+  const chunks: string[] = []
+  for await (const chunk of response.body) {
+    chunks.push(String(chunk))
+    if (chunks.length === 1) release()
+  }
+  t.same(chunks, ['first,', 'second'])
+})
+
+t.test('a HEAD, a 204 and a 304 keep their framing', async (t) => {
+  const app = await startApp(t, (req, res) => {
+    const status = Number(req.url?.slice(1))
+    res.writeHead(status, { 'content-length': '42', etag: '"v1"' })
+    res.end()
+  })
+  const meter = await startTestMeter(t, portOf(app))
+  const client = clientFor(t, meter.origin)
+  const head = await client.request({ method: 'HEAD', path: '/200' })
+  t.equal(head.headers['content-length'], '42')
+  t.equal(await head.body.text(), '')
+  // node:http as the client: undici, like the meter's own pool, fails a 304 that carries a
+  // Content-Length (which RFC 9110 section 8.6 allows).
+  for (const status of [204, 304]) {
+    const response = await get(`${meter.origin}/${status}`)
+    t.equal(response.statusCode, status)
+    t.equal(response.headers.etag, '"v1"')
+    t.equal(response.body, '')
+  }
+  const samples = await scrape(meter)
+  t.equal(sampleValue(samples, 'meter_upstream_errors_total', { kind: 'reset' }), 0)
+  t.equal(sampleValue(samples, 'meter_http_requests_total', { status_class: '3xx' }), 1)
+})
+
+t.test('the app down: 502 with a short reason, counted, and the meter carries on', async (t) => {
+  const meter = await startTestMeter(t, await closedPort())
+  const client = clientFor(t, meter.origin)
+  for (let i = 0; i < 2; i++) {
+    const response = await client.request({ method: 'GET', path: '/' })
+    t.equal(response.statusCode, 502)
+    t.equal(response.headers['content-type'], 'text/plain; charset=utf-8')
+    t.equal(await response.body.text(), '502 Bad Gateway: the app is not accepting connections.\n')
+  }
+  const samples = await scrape(meter)
+  t.equal(sampleValue(samples, 'meter_upstream_errors_total', { kind: 'connect' }), 2)
+  t.equal(sampleValue(samples, 'meter_http_requests_total', { status_class: '5xx' }), 2)
+})
+
+t.test('the app too slow: 504 after --upstream-timeout, counted as a timeout', async (t) => {
+  const app = await startApp(t, () => {}) // never answers
+  const meter = await startTestMeter(t, portOf(app), { upstreamTimeoutMs: 200 })
+  const response = await clientFor(t, meter.origin).request({ method: 'GET', path: '/' })
+  t.equal(response.statusCode, 504)
+  t.equal(await response.body.text(), '504 Gateway Timeout: the app did not answer in time.\n')
+  const samples = await scrape(meter)
+  t.equal(sampleValue(samples, 'meter_upstream_errors_total', { kind: 'timeout' }), 1)
+})
+
+t.test('the app breaks off a response: the client sees it cut, a reset is counted', async (t) => {
+  const app = await startApp(t, (_req, res) => {
+    res.writeHead(200, { 'content-length': '100' })
+    res.write('only part of it')
+    setImmediate(() => res.socket?.destroy())
+  })
+  const meter = await startTestMeter(t, portOf(app))
+  const response = await clientFor(t, meter.origin).request({ method: 'GET', path: '/' })
+  t.equal(response.statusCode, 200, 'the head had already been sent on')
+  await t.rejects(response.body.text(), 'the body ends early')
+  await until(
+    async () =>
+      sampleValue(await scrape(meter), 'meter_upstream_errors_total', { kind: 'reset' }) === 1,
+  )
+  const samples = await scrape(meter)
+  t.equal(sampleValue(samples, 'meter_http_client_aborts_total'), 0, 'not the client’s doing')
+  t.equal(sampleValue(samples, 'meter_http_requests_in_flight'), 0)
+})
+
+t.test('the app closes without answering: 502, counted as a reset', async (t) => {
+  const app = await startApp(t, (req) => req.socket.destroy())
+  const meter = await startTestMeter(t, portOf(app))
+  const response = await clientFor(t, meter.origin).request({ method: 'GET', path: '/' })
+  t.equal(response.statusCode, 502)
+  t.match(await response.body.text(), /closed the connection/)
+  t.equal(sampleValue(await scrape(meter), 'meter_upstream_errors_total', { kind: 'reset' }), 1)
+})
+
+t.test('a client that leaves cancels the request to the app', async (t) => {
+  let appRequest: IncomingMessage | undefined
+  const app = await startApp(t, (req) => {
+    appRequest = req // and never answer
+  })
+  const meter = await startTestMeter(t, portOf(app), { routes: ['/slow'] })
+  const request = httpRequest(`${meter.origin}/slow`)
+  request.on('error', () => {})
+  request.end()
+  await until(() => appRequest !== undefined)
+  // The app's request fails with "aborted" and closes: what this test waits for.
+  const appClosed = new Promise((resolve) => appRequest?.on('error', () => {}).on('close', resolve))
+  request.destroy()
+  await appClosed
+  t.pass('the app saw its request closed')
+  const samples = await scrape(meter)
+  t.equal(sampleValue(samples, 'meter_http_client_aborts_total', { route: '/slow' }), 1)
+  t.equal(sampleValue(samples, 'meter_http_requests_in_flight'), 0)
+  t.equal(sampleValue(samples, 'meter_upstream_errors_total', { kind: 'reset' }), 0)
+  t.equal(sampleValue(samples, 'meter_http_requests_total'), 0, 'no response was completed')
+})

@@ -1,0 +1,95 @@
+// Upgrade requests through the meter: a WebSocket echo through real sockets, an upgrade the app
+// refuses, and an app that is not there.
+import { once } from 'node:events'
+import { request as httpRequest } from 'node:http'
+import t from 'tap'
+import { WebSocket, WebSocketServer } from 'ws'
+import {
+  closedPort,
+  portOf,
+  sampleValue,
+  scrape,
+  startApp,
+  startTestMeter,
+  until,
+} from './harness.ts'
+
+t.test('a WebSocket echo through the meter, text and a 4 MiB binary message', async (t) => {
+  let seenHeaders: Record<string, unknown> = {}
+  const app = await startApp(t, (_req, res) => res.end('no upgrade'))
+  const wss = new WebSocketServer({ server: app })
+  wss.on('connection', (socket, req) => {
+    seenHeaders = req.headers
+    socket.on('message', (data, binary) => socket.send(data, { binary }))
+  })
+  t.teardown(() => wss.close())
+  const meter = await startTestMeter(t, portOf(app), { routes: ['/chat/:room'] })
+  const ws = new WebSocket(`${meter.origin.replace('http', 'ws')}/chat/lobby`, ['echo.v1'])
+  t.teardown(() => ws.terminate())
+  await once(ws, 'open')
+  t.equal(ws.protocol, 'echo.v1', 'the subprotocol negotiated with the app')
+  const replies: Buffer[] = []
+  ws.on('message', (data: Buffer) => replies.push(data))
+  ws.send('hello')
+  ws.send('world')
+  const big = Buffer.alloc(4 * 1024 * 1024, 7)
+  ws.send(big)
+  await until(() => replies.length === 3)
+  t.same(replies.slice(0, 2).map(String), ['hello', 'world'])
+  t.ok(replies[2]?.equals(big), 'the binary message came back whole')
+  t.equal(seenHeaders['x-forwarded-for'], '127.0.0.1')
+  ws.close()
+  await once(ws, 'close')
+  const samples = await scrape(meter)
+  const labels = { method: 'GET', route: '/chat/:room' }
+  t.equal(sampleValue(samples, 'meter_http_requests_total', { ...labels, status_class: '1xx' }), 1)
+  t.ok(
+    sampleValue(samples, 'meter_http_request_bytes_total', { route: '/chat/:room' }) > big.length,
+  )
+  t.ok(
+    sampleValue(samples, 'meter_http_response_bytes_total', { route: '/chat/:room' }) > big.length,
+  )
+  await until(async () => sampleValue(await scrape(meter), 'meter_http_requests_in_flight') === 0)
+})
+
+/** Sends an upgrade request with node:http and returns the status and body of a non-101 answer. */
+async function refusedUpgrade(origin: string) {
+  const request = httpRequest(`${origin}/ws`, {
+    headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13' },
+  })
+  request.end()
+  const [response] = await once(request, 'response')
+  let body = ''
+  for await (const chunk of response) body += chunk
+  return { status: response.statusCode as number, headers: response.headers, body }
+}
+
+t.test('an upgrade the app refuses comes back as the app answered it', async (t) => {
+  const app = await startApp(t, (_req, res) => {
+    res.writeHead(426, { 'content-type': 'text/plain' })
+    res.end('use the v2 endpoint')
+  })
+  // An app with an upgrade listener that answers with an error, as a WebSocket server does.
+  app.on('upgrade', (_req, socket) => {
+    socket.end(
+      'HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain\r\ncontent-length: 7\r\n\r\nnot you',
+    )
+  })
+  const meter = await startTestMeter(t, portOf(app))
+  const answer = await refusedUpgrade(meter.origin)
+  t.equal(answer.status, 403)
+  t.equal(answer.body, 'not you')
+  t.equal(answer.headers.connection, 'close')
+  const samples = await scrape(meter)
+  t.equal(sampleValue(samples, 'meter_http_requests_total', { status_class: '4xx' }), 1)
+})
+
+t.test('an upgrade to an app that is down: 502, counted', async (t) => {
+  const meter = await startTestMeter(t, await closedPort())
+  const answer = await refusedUpgrade(meter.origin)
+  t.equal(answer.status, 502)
+  t.equal(answer.body, '502 Bad Gateway: the app is not accepting connections.\n')
+  const samples = await scrape(meter)
+  t.equal(sampleValue(samples, 'meter_upstream_errors_total', { kind: 'connect' }), 1)
+  t.equal(sampleValue(samples, 'meter_http_requests_total', { status_class: '5xx' }), 1)
+})
