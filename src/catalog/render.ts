@@ -48,6 +48,8 @@ function renderNode(node: unknown, values: Values, key: string): unknown {
 }
 
 function renderString(text: string, values: Values, typed: boolean): Value | typeof OMIT {
+  // Most template strings hold no placeholder; they are returned without running a pattern.
+  if (!text.includes('{{')) return text
   const names = placeholders(text)
   if (names.some((name) => values[name] === undefined)) return OMIT
   const whole = wholePlaceholder(text)

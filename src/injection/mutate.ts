@@ -1,5 +1,6 @@
 // Applies a plan to one copy of the Pod, sidecar after sidecar; the patch is the diff of that
-// copy against the original, so separate passes can never produce overlapping operations.
+// copy against the original, so separate passes can never produce overlapping operations. The
+// original is never modified.
 import { INJECTED } from './annotations.ts'
 import { appContainers } from './app-containers.ts'
 import type { InjectionPlan } from './decide.ts'
@@ -9,7 +10,14 @@ import type { SidecarParts } from './sidecar.ts'
 
 /** Returns a copy of the Pod with the planned sidecars, their volumes and the record of them. */
 export function inject(pod: Pod, plan: InjectionPlan): Pod {
-  const copy = structuredClone(pod)
+  // Only what injection writes is copied: the spec, its container list and the containers in it
+  // (metadata and the other lists are replaced whole below). Everything else stays shared with the
+  // original, so the diff skips it without walking it: a review costs what it changes, not the
+  // size of the Pod.
+  const copy: Pod = {
+    ...pod,
+    spec: { ...pod.spec, containers: pod.spec.containers.map((c) => ({ ...c })) },
+  }
   const app = appContainers(copy, plan.alreadyInjected)
   const containerName = nameAllocator(containerNames(copy))
   const volumeName = nameAllocator(volumeNames(copy))
