@@ -128,6 +128,7 @@ export const PARAM_TYPES = [
   'loopback-url',
   'object-name',
   'email-domain',
+  'route-templates',
 ] as const
 
 export const ParamDefinition = Type.Object(

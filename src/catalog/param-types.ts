@@ -13,6 +13,7 @@ import {
   oneOf,
   port,
   portRef,
+  routeTemplates,
   text,
   type Validator,
 } from '../injection/validators.ts'
@@ -31,6 +32,7 @@ const fixed: Partial<Record<ParamType, Validator<unknown>>> = {
   'loopback-url': loopbackUrl,
   'object-name': objectName,
   'email-domain': emailDomain,
+  'route-templates': routeTemplates,
 }
 
 /** The validator a parameter definition asks for; `string`, `integer` and `enum` take options. */

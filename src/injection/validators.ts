@@ -1,3 +1,6 @@
+// The meter accepts exactly these templates, so a Pod can never start a meter that refuses them.
+import { checkRoute } from '../meter/routes.ts'
+
 // A table of validators for annotation values. Values only ever fill typed parameters:
 // each validator accepts a narrow, documented shape and explains what it expected otherwise.
 
@@ -140,4 +143,17 @@ export function text(pattern?: RegExp): Validator<string> {
     if (!oneLine) return fail(raw, 'one line of at most 1024 characters')
     return !pattern || pattern.test(raw) ? ok(raw) : fail(raw, `text matching ${pattern.source}`)
   }
+}
+
+/** Path templates for the meter's route label, comma-separated: `/api/users/:id,/static/*`. */
+export const routeTemplates: Validator<string> = (raw) => {
+  const templates = raw.split(',').map((t) => t.trim())
+  const problems = templates.flatMap((t) => {
+    const problem = checkRoute(t)
+    return problem ? [`${quote(t)} ${problem}`] : []
+  })
+  if (raw.length > 2048) return fail(raw, 'at most 2048 characters of path templates')
+  return problems.length
+    ? fail(raw, `a list of path templates: ${problems.join('; ')}`)
+    : ok(templates.join(','))
 }

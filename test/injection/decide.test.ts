@@ -113,7 +113,7 @@ t.test('parameter problems are all reported at once, across sidecars', async (t)
   t.same(run(pod(annotations)).deny, [
     {
       annotation: 'patterns/metrics.prot',
-      message: 'unknown parameter of metrics (known: port, proxy-port, metrics-port)',
+      message: 'unknown parameter of metrics (known: port, proxy-port, metrics-port, routes)',
     },
     { annotation: 'patterns/metrics.proxy-port', message: '"0" is not a port number (1-65535)' },
     { annotation: 'patterns/git-sync.repo', message: 'is required and missing' },

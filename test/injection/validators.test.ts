@@ -17,6 +17,7 @@ import {
   port,
   portRef,
   quote,
+  routeTemplates,
   text,
   type Validator,
 } from '../../src/injection/validators.ts'
@@ -136,6 +137,25 @@ const tables: Record<string, Table> = {
     validator: emailDomain,
     accepts: ['*', 'example.com', 'corp.example.co.uk'],
     rejects: ['', '*.example.com', '@example.com', 'Example.com', 'a@b.c', '**', 'example.com.'],
+  },
+  routeTemplates: {
+    validator: routeTemplates,
+    accepts: [
+      '/api/users/:id',
+      ['/api/users/:id, /static/*', '/api/users/:id,/static/*'],
+      '/',
+      '/healthz,/v1/orders/:order/items/:item',
+    ],
+    rejects: [
+      '',
+      'api/users',
+      '/static/*/x',
+      '/a//b',
+      '/users/:1d',
+      '/a b',
+      '/x,',
+      `/${long(2100)}`,
+    ],
   },
   // Factories that catalog parameters configure: shown here with the options a catalog sets.
   integer: {
