@@ -53,6 +53,8 @@ t.test('reviews by result and reason, sidecars by name, latency, process metrics
   t.equal(value('sidecar_patterns_sidecars_injected_total{sidecar="metrics"}'), 2)
   t.equal(value('sidecar_patterns_sidecars_injected_total{sidecar="auth"}'), 1)
   t.equal(value('sidecar_patterns_admission_review_duration_seconds_count{result="injected"}'), 2)
+  const seconds = value('sidecar_patterns_admission_review_duration_seconds_sum{result="injected"}')
+  t.ok(seconds > 0 && seconds < 5, `review latency is measured (${seconds} s for two)`)
   t.ok(value('process_resident_memory_bytes') > 0, 'process metrics')
   t.equal((await request(`http://127.0.0.1:${server.port}/other`)).statusCode, 404)
 })
