@@ -1,18 +1,14 @@
 // `serve --tls-mode secret` against a fake Kubernetes API, as it runs in a Pod: it creates its
 // Secret, puts the CA in its webhook configuration's caBundle, serves the Secret's certificate,
 // and reads namespaces for policies and defaults.
-import { spawn } from 'node:child_process'
 import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import t from 'tap'
 import { Agent, request } from 'undici'
 import { startFakeApiServer } from '../helpers/fake-apiserver.ts'
 import { podReview } from '../helpers/reviews.ts'
-
-const root = new URL('../../', import.meta.url).pathname
-const bin = join(root, 'bin/sidecar-patterns.js')
+import { startServe } from '../helpers/serve-process.ts'
 
 t.test('first start in a cluster: Secret, caBundle, namespaces', async (t) => {
   const api = await startFakeApiServer()
@@ -33,30 +29,7 @@ t.test('first start in a cluster: Secret, caBundle, namespaces', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'sidecar-patterns-cluster-'))
   const kubeconfig = join(dir, 'kubeconfig')
   await writeFile(kubeconfig, api.kubeConfig().exportConfig())
-  const args = [
-    bin,
-    'serve',
-    '--port',
-    '0',
-    '--host',
-    '127.0.0.1',
-    '--metrics-port',
-    '0',
-    '--shutdown-delay',
-    '0',
-    '--tls-mode',
-    'secret',
-    '--kubeconfig',
-    kubeconfig,
-  ]
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] })
-  t.teardown(() => child.kill('SIGKILL'))
-  const origin = await new Promise<string>((resolve) =>
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      const match = /Server listening at (https:\/\/127\.0\.0\.1:\d+)/.exec(line)
-      if (match?.[1]) resolve(match[1])
-    }),
-  )
+  const { origin } = await startServe(t, ['--tls-mode', 'secret', '--kubeconfig', kubeconfig])
 
   const secret = api.secret('sidecar-patterns', 'sidecar-patterns-tls') as
     | { data: Record<string, string> }

@@ -1,18 +1,13 @@
 // SIGTERM with reviews in flight: several keep-alive connections send reviews without pause while
 // the webhook is stopped. Readiness turns false first, every review the server accepted is
 // answered, and only new connections are refused once the listener is closed.
-import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtemp, readFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import t from 'tap'
 import { Client } from 'undici'
 import { podReview } from '../helpers/reviews.ts'
-
-const root = new URL('../../', import.meta.url).pathname
-const bin = join(root, 'bin/sidecar-patterns.js')
+import { startServe } from '../helpers/serve-process.ts'
 
 interface Tally {
   answered: number
@@ -49,41 +44,16 @@ async function sendUntilRefused(origin: string, ca: string, tally: Tally, stop: 
 }
 
 t.test('no accepted review fails while the webhook shuts down', async (t) => {
-  const certDir = await mkdtemp(join(tmpdir(), 'sidecar-patterns-shutdown-'))
-  const args = [
-    bin,
-    'serve',
-    '--port',
-    '0',
-    '--host',
-    '127.0.0.1',
-    '--metrics-port',
-    '0',
-    '--shutdown-delay',
-    '1',
-    '--cert-dir',
-    certDir,
-  ]
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] })
-  t.teardown(() => child.kill('SIGKILL'))
-  const lines = createInterface({ input: child.stdout })
-  const [origin] = await new Promise<string[]>((resolve) =>
-    lines.on('line', (line) => {
-      const match = /Server listening at (https:\/\/127\.0\.0\.1:\d+)/.exec(line)
-      if (match?.[1]) resolve([match[1]])
-    }),
-  )
+  const { child, origin, certDir } = await startServe(t, ['--shutdown-delay', '1'])
   const ca = await readFile(join(certDir, 'ca.crt'), 'utf8')
   const exited = once(child, 'exit')
   let done = false
   const tally: Tally = { answered: 0, failed: [], refused: 0 }
-  const senders = Array.from({ length: 4 }, () =>
-    sendUntilRefused(origin ?? '', ca, tally, () => done),
-  )
+  const senders = Array.from({ length: 4 }, () => sendUntilRefused(origin, ca, tally, () => done))
   await new Promise((r) => setTimeout(r, 300))
   const before = tally.answered
   child.kill('SIGTERM')
-  const readiness = new Client(origin ?? '', { connect: { ca } })
+  const readiness = new Client(origin, { connect: { ca } })
   await new Promise((r) => setTimeout(r, 200))
   const ready = await readiness.request({ method: 'GET', path: '/readyz' })
   t.equal(ready.statusCode, 503, 'not ready as soon as the signal arrives')

@@ -1,0 +1,46 @@
+// `sidecar-patterns serve` as its own process, as a Pod runs it: on loopback, on free ports, with
+// its certificates in a temporary folder; killed when the test ends.
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import type { Test } from 'tap'
+
+export const BIN = new URL('../../bin/sidecar-patterns.js', import.meta.url).pathname
+
+export interface ServeProcess {
+  child: ChildProcess
+  /** https://127.0.0.1:PORT */
+  origin: string
+  certDir: string
+}
+
+/** Starts `serve` with `args` after the loopback and free-port defaults; resolves once it listens. */
+export async function startServe(t: Test, args: string[] = []): Promise<ServeProcess> {
+  const certDir = await mkdtemp(join(tmpdir(), 'sidecar-patterns-serve-'))
+  const defaults = [
+    '--port',
+    '0',
+    '--host',
+    '127.0.0.1',
+    '--metrics-port',
+    '0',
+    '--shutdown-delay',
+    '0',
+    '--cert-dir',
+    certDir,
+  ]
+  const child = spawn(process.execPath, [BIN, 'serve', ...defaults, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  t.teardown(() => child.kill('SIGKILL'))
+  const origin = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`serve exited with ${code} before listening`)))
+    createInterface({ input: child.stdout ?? process.stdin }).on('line', (line) => {
+      const match = /Server listening at (https:\/\/127\.0\.0\.1:\d+)/.exec(line)
+      if (match?.[1]) resolve(match[1])
+    })
+  })
+  return { child, origin, certDir }
+}
