@@ -1,6 +1,6 @@
 // `sidecar-patterns serve` options: parsed once from the command line, every error reported with
 // the flag it concerns, then frozen. Nothing else reads flags or the environment.
-import { parseArgs } from 'node:util'
+import { type FlagValues, type Parsed, readFlags } from './flags.ts'
 
 export interface ServeConfig {
   host: string
@@ -65,44 +65,31 @@ const DNS_SUBDOMAIN =
   /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/
 
-export type Parsed<T> = { ok: true; value: T } | { ok: false; errors: string[] } | { ok: 'help' }
+export type { Parsed } from './flags.ts'
+
+const OPTIONS = {
+  port: { type: 'string', default: '8443' },
+  host: { type: 'string', default: '0.0.0.0' },
+  'cert-dir': { type: 'string', default: 'certs' },
+  service: { type: 'string', default: 'sidecar-patterns' },
+  namespace: { type: 'string', default: 'sidecar-patterns' },
+  image: { type: 'string' },
+  config: { type: 'string' },
+  kubeconfig: { type: 'string' },
+  'metrics-port': { type: 'string', default: '9090' },
+  'shutdown-delay': { type: 'string', default: '5' },
+  'log-level': { type: 'string', default: 'info' },
+  'tls-mode': { type: 'string', default: 'generate' },
+  'tls-secret': { type: 'string', default: 'sidecar-patterns-tls' },
+  'webhook-configuration': { type: 'string', default: 'sidecar-patterns' },
+} as const
 
 /** Parses `serve` arguments into a frozen configuration, or every error found. */
 export function parseServeArgs(args: readonly string[]): Parsed<Readonly<ServeConfig>> {
-  let values: Record<string, string | boolean | undefined>
-  try {
-    values = parseArgs({
-      args: [...args],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        port: { type: 'string', default: '8443' },
-        host: { type: 'string', default: '0.0.0.0' },
-        'cert-dir': { type: 'string', default: 'certs' },
-        service: { type: 'string', default: 'sidecar-patterns' },
-        namespace: { type: 'string', default: 'sidecar-patterns' },
-        image: { type: 'string' },
-        config: { type: 'string' },
-        kubeconfig: { type: 'string' },
-        'metrics-port': { type: 'string', default: '9090' },
-        'shutdown-delay': { type: 'string', default: '5' },
-        'log-level': { type: 'string', default: 'info' },
-        'tls-mode': { type: 'string', default: 'generate' },
-        'tls-secret': { type: 'string', default: 'sidecar-patterns-tls' },
-        'webhook-configuration': { type: 'string', default: 'sidecar-patterns' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }).values
-  } catch (error) {
-    return { ok: false, errors: [(error as Error).message] }
-  }
-  if (values.help) return { ok: 'help' }
-  return validate(values)
+  return readFlags(args, OPTIONS, validate)
 }
 
-function validate(
-  values: Record<string, string | boolean | undefined>,
-): Parsed<Readonly<ServeConfig>> {
+function validate(values: FlagValues): Parsed<Readonly<ServeConfig>> {
   const check = checker(values)
   const port = check.number('port', 65535, 'a port (0-65535)')
   const metricsPort = check.number('metrics-port', 65535, 'a port (0-65535)')
@@ -136,7 +123,7 @@ function validate(
 }
 
 // Reads flags by name, collecting one error per bad flag, so that all are reported at once.
-function checker(values: Record<string, string | boolean | undefined>) {
+function checker(values: FlagValues) {
   const errors: string[] = []
   const text = (name: string) => String(values[name] ?? '')
   return {

@@ -1,7 +1,6 @@
 // `sidecar-patterns meter` options: parsed once from the command line, every error reported with
 // the flag it concerns, then frozen. Nothing else in the meter reads flags or the environment.
-import { parseArgs } from 'node:util'
-import type { Parsed } from '../config/serve.ts'
+import { type FlagValues, type Parsed, readFlags } from '../config/flags.ts'
 import { checkRoute } from './routes.ts'
 
 export interface MeterConfig {
@@ -47,33 +46,24 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 const MAX_ROUTES = 100
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000 } as const
 
-type Values = Record<string, string | boolean | string[] | undefined>
+type Values = FlagValues
 type Check<T> = { value: T } | { error: string }
 
 /** Parses `meter` arguments into a frozen configuration, or every error found. */
 export function parseMeterArgs(args: readonly string[]): Parsed<Readonly<MeterConfig>> {
-  let values: Values
-  try {
-    values = parseArgs({
-      args: [...args],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        listen: { type: 'string' },
-        upstream: { type: 'string' },
-        'metrics-port': { type: 'string' },
-        route: { type: 'string', multiple: true, default: [] },
-        'upstream-timeout': { type: 'string', default: '30s' },
-        'drain-timeout': { type: 'string', default: '20s' },
-        'log-level': { type: 'string', default: 'info' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }).values
-  } catch (error) {
-    return { ok: false, errors: [(error as Error).message] }
-  }
-  if (values.help) return { ok: 'help' }
-  return validate(values)
+  return readFlags(
+    args,
+    {
+      listen: { type: 'string' },
+      upstream: { type: 'string' },
+      'metrics-port': { type: 'string' },
+      route: { type: 'string', multiple: true, default: [] },
+      'upstream-timeout': { type: 'string', default: '30s' },
+      'drain-timeout': { type: 'string', default: '20s' },
+      'log-level': { type: 'string', default: 'info' },
+    },
+    validate,
+  )
 }
 
 function validate(values: Values): Parsed<Readonly<MeterConfig>> {
