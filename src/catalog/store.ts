@@ -1,12 +1,12 @@
-// The catalog in force, reloaded when its file changes. A ConfigMap update swaps a symlink in the
-// mounted directory (..data), so the directory is watched, not the file; a slow poll backs up
-// filesystems whose events are unreliable. An invalid new file is refused and the last good
-// catalog stays in force.
-import { type FSWatcher, watch } from 'node:fs'
+// The catalog in force, reloaded when its file changes (the mounted ConfigMap's folder is watched,
+// see src/mounts/watch-folder.ts). An invalid new file is refused and the last good catalog stays
+// in force.
+
 import { readFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { Logger } from 'pino'
 import type { Catalog } from '../injection/catalog.ts'
+import { watchFolder } from '../mounts/watch-folder.ts'
 import type { WebhookMetrics } from '../observability/metrics.ts'
 import { loadCatalog } from './load.ts'
 
@@ -36,8 +36,6 @@ export async function watchCatalog(path: string, options: WatchOptions): Promise
   const first = loadCatalog({ name: path, text }, options.selfImage)
   if (!first.ok) throw new InvalidCatalogError(path, first.errors)
   let catalog = first.catalog
-  let timer: NodeJS.Timeout | undefined
-  let reloading = Promise.resolve()
 
   const reload = async () => {
     const next = await readFile(path, 'utf8').catch(() => undefined)
@@ -57,23 +55,10 @@ export async function watchCatalog(path: string, options: WatchOptions): Promise
     options.metrics.catalogReloads.inc({ result })
     options.onReload?.(result)
   }
-  // Several events arrive for one update; reading once they settle is enough.
-  const schedule = () => {
-    clearTimeout(timer)
-    timer = setTimeout(() => {
-      reloading = reloading.then(reload)
-    }, 50)
-  }
-  const watcher: FSWatcher = watch(dirname(path), schedule)
-  const poll = setInterval(schedule, options.pollMs ?? 10_000)
-  poll.unref()
+  const close = watchFolder(dirname(path), reload, options.pollMs)
   return {
     current: () => catalog,
-    close: () => {
-      watcher.close()
-      clearInterval(poll)
-      clearTimeout(timer)
-    },
+    close,
   }
 }
 

@@ -4,10 +4,11 @@
 // watch on a file follows the inode the old symlink pointed to); a slow poll backs up filesystems
 // whose events are unreliable. A new pair is served only when it parses, its key matches and it
 // has not expired; otherwise the old one stays, with an error log line.
-import { type FSWatcher, watch } from 'node:fs'
+
 import { readFile, realpath } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
+import { watchFolder } from '../mounts/watch-folder.ts'
 import { FILES, type ServingCertificate } from './certificates.ts'
 import { servingProblem } from './inspect.ts'
 
@@ -24,8 +25,6 @@ export interface WatchFilesOptions {
   now?: () => Date
 }
 
-const SETTLE_MS = 50
-
 /** Reads tls.crt, tls.key and ca.crt (optional) from `dir`, and calls back when they change. */
 export async function watchCertificateFiles(
   dir: string,
@@ -36,8 +35,6 @@ export async function watchCertificateFiles(
   const now = options.now ?? (() => new Date())
   let served = await readCertificateFiles(dir, now())
   let refused: string | undefined
-  let timer: NodeJS.Timeout | undefined
-  let reloading = Promise.resolve()
 
   const reload = async () => {
     const next = await nextCertificate(dir, served, now())
@@ -56,25 +53,10 @@ export async function watchCertificateFiles(
       onCertificate(next)
     }
   }
-  // Several events arrive for one update: one read shortly after the first is enough, and a
-  // later event schedules another. A pending read is not postponed, so that a poll faster than
-  // SETTLE_MS cannot starve it.
-  const schedule = () => {
-    timer ??= setTimeout(() => {
-      timer = undefined
-      reloading = reloading.then(reload)
-    }, SETTLE_MS)
-  }
-  const watcher: FSWatcher = watch(dir, schedule)
-  const poll = setInterval(schedule, options.pollMs ?? 10_000)
-  poll.unref()
+  const close = watchFolder(dir, reload, options.pollMs)
   return {
     current: () => served,
-    close: () => {
-      watcher.close()
-      clearInterval(poll)
-      clearTimeout(timer)
-    },
+    close,
   }
 }
 
