@@ -1,7 +1,7 @@
 // `sidecar-patterns inject -f FILE`: the webhook's injection, offline, on YAML manifests.
 import { readFile } from 'node:fs/promises'
-import { parseArgs } from 'node:util'
 import { loadCatalog } from '../catalog/load.ts'
+import { type Parsed, readFlags } from '../config/flags.ts'
 import { injectDocuments } from '../offline/inject-documents.ts'
 import type { Io } from './io.ts'
 
@@ -58,26 +58,26 @@ export async function inject(args: readonly string[], io: Io): Promise<number> {
   return 0
 }
 
+const OPTIONS = {
+  filename: { type: 'string', short: 'f' },
+  config: { type: 'string' },
+  namespace: { type: 'string' },
+  image: { type: 'string' },
+  quiet: { type: 'boolean', short: 'q' },
+} as const
+
 // The flags, 'help', or what is wrong with them.
 function parseFlags(args: readonly string[]): InjectFlags | 'help' | string {
-  try {
-    const { values } = parseArgs({
-      args: [...args],
-      options: {
-        filename: { type: 'string', short: 'f' },
-        config: { type: 'string' },
-        namespace: { type: 'string' },
-        image: { type: 'string' },
-        quiet: { type: 'boolean', short: 'q' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    })
-    if (values.help) return 'help'
-    if (!values.filename) return '-f FILE is required (- for standard input)'
-    return { ...values, filename: values.filename }
-  } catch (error) {
-    return (error as Error).message
-  }
+  const parsed = readFlags(args, OPTIONS, (values): Parsed<InjectFlags> => {
+    const { filename, config, namespace, image, quiet } = values as Partial<
+      Record<string, string>
+    > & { quiet?: boolean }
+    if (!filename) return { ok: false, errors: ['-f FILE is required (- for standard input)'] }
+    const given = Object.entries({ config, namespace, image }).filter(([, v]) => v !== undefined)
+    return { ok: true, value: { filename, quiet: quiet === true, ...Object.fromEntries(given) } }
+  })
+  if (parsed.ok === 'help') return 'help'
+  return parsed.ok ? parsed.value : parsed.errors.join('; ')
 }
 
 function print(io: Io, text: string): number {
