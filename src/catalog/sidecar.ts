@@ -14,7 +14,7 @@ import type {
 } from '../injection/sidecar.ts'
 import type { ContainerTemplate, SidecarDefinition } from './format.ts'
 import { toSpec } from './param-types.ts'
-import { render, type Values, wholePlaceholder } from './render.ts'
+import { compileTemplate, type Renderer, type Values, wholePlaceholder } from './render.ts'
 
 // The Pod Security "restricted" profile; a catalog entry may override single fields.
 const RESTRICTED: SecurityContext = {
@@ -31,7 +31,7 @@ export function compileSidecar(definition: SidecarDefinition, selfImage: string)
   const params: ParamSpecs = Object.fromEntries(
     Object.entries(definition.params ?? {}).map(([name, p]) => [name, toSpec(p)]),
   )
-  const template = withDefaults(definition, selfImage)
+  const template = compileTemplates(withDefaults(definition, selfImage))
   return Object.freeze({
     name: definition.name,
     summary: definition.summary ?? '',
@@ -58,8 +58,44 @@ function withDefaults(definition: SidecarDefinition, selfImage: string): Sidecar
   }
 }
 
-function bind(definition: SidecarDefinition, values: Values): ConfiguredSidecar {
-  const { name, proxy } = definition
+type VolumeTemplate = NonNullable<SidecarDefinition['volumes']>[number]
+
+// A definition with its templates compiled, once per catalog load.
+interface Templates {
+  definition: SidecarDefinition
+  container: Renderer<ContainerTemplate>
+  volumes: Renderer<VolumeTemplate[]>
+  initArgs: Renderer<string[]> | undefined
+  ports: { param: string | undefined; render: Renderer<{ containerPort: unknown }> }[]
+  appMountPaths: { param: string; render: Renderer<string[]> }[]
+}
+
+function compileTemplates(definition: SidecarDefinition): Templates {
+  const { container, volumes = [], init } = definition
+  return {
+    definition,
+    container: compileTemplate(container),
+    volumes: compileTemplate(volumes),
+    initArgs: init && compileTemplate(init.args),
+    ports: (container.ports ?? []).map(({ containerPort }) => ({
+      param: typeof containerPort === 'string' ? wholePlaceholder(containerPort) : undefined,
+      render: compileTemplate({ containerPort }),
+    })),
+    appMountPaths: volumes.flatMap(({ appMountPath }) =>
+      appMountPath === undefined
+        ? []
+        : [
+            {
+              param: wholePlaceholder(appMountPath) ?? '',
+              render: compileTemplate([appMountPath]),
+            },
+          ],
+    ),
+  }
+}
+
+function bind(templates: Templates, values: Values): ConfiguredSidecar {
+  const { name, proxy } = templates.definition
   return {
     name,
     ...(proxy && {
@@ -70,35 +106,33 @@ function bind(definition: SidecarDefinition, values: Values): ConfiguredSidecar 
         order: proxy.order,
       },
     }),
-    listens: listens(definition.container, values),
-    appMountPaths: appMountPaths(definition, values),
-    build: (context) => build(definition, values, context),
+    listens: listens(templates, values),
+    appMountPaths: appMountPaths(templates, values),
+    build: (context) => build(templates, values, context),
   }
 }
 
-function listens(container: ContainerTemplate, values: Values): Listen[] {
-  return (container.ports ?? []).flatMap((port) => {
-    const param =
-      typeof port.containerPort === 'string' ? wholePlaceholder(port.containerPort) : undefined
-    const { containerPort } = render({ containerPort: port.containerPort }, values)
+function listens(templates: Templates, values: Values): Listen[] {
+  return templates.ports.flatMap(({ param, render }) => {
+    const { containerPort } = render(values)
     return typeof containerPort === 'number' ? [{ port: containerPort, param: param ?? '' }] : []
   })
 }
 
-function appMountPaths(definition: SidecarDefinition, values: Values): AppMountPath[] {
-  return (definition.volumes ?? []).flatMap((volume) => {
-    if (volume.appMountPath === undefined) return []
-    const [path] = render([volume.appMountPath], values)
-    return path === undefined ? [] : [{ path, param: wholePlaceholder(volume.appMountPath) ?? '' }]
+function appMountPaths(templates: Templates, values: Values): AppMountPath[] {
+  return templates.appMountPaths.flatMap(({ param, render }) => {
+    const [path] = render(values)
+    return path === undefined ? [] : [{ path, param }]
   })
 }
 
-function build(definition: SidecarDefinition, values: Values, context: BuildContext): SidecarParts {
+function build(templates: Templates, values: Values, context: BuildContext): SidecarParts {
+  const { definition } = templates
   const all = { ...values, upstream: context.upstream }
-  const volumes = render(definition.volumes ?? [], all).map((v) => shareVolume(v, context))
+  const volumes = templates.volumes(all).map((v) => shareVolume(v, context))
   const base = baseContainerName(definition.name)
   // The loader checked that every containerPort renders to a number, as Container wants.
-  const rendered = render(definition.container, all) as unknown as Omit<Container, 'name'>
+  const rendered = templates.container(all) as unknown as Omit<Container, 'name'>
   const container: Container = { name: context.containerName(base), ...rendered }
   if (volumes.length) container.volumeMounts = volumes.map((v) => v.sidecarMount)
   const parts = {
@@ -109,12 +143,10 @@ function build(definition: SidecarDefinition, values: Values, context: BuildCont
     return { containers: [], initContainers: [{ ...container, restartPolicy: 'Always' }], ...parts }
   }
   const init =
-    definition.init &&
-    oneTime(container, render(definition.init.args, all), context.containerName(`${base}-init`))
+    templates.initArgs &&
+    oneTime(container, templates.initArgs(all), context.containerName(`${base}-init`))
   return { containers: [container], initContainers: init ? [init] : [], ...parts }
 }
-
-type VolumeTemplate = NonNullable<SidecarDefinition['volumes']>[number]
 
 // A catalog volume becomes a Pod volume under a free name, the sidecar's mount, and optionally
 // the mount every app container gets.

@@ -2,7 +2,12 @@
 // elsewhere, list items left out when they use an unset optional parameter, and values never
 // read again as templates.
 import t from 'tap'
-import { placeholders, render, wholePlaceholder } from '../../src/catalog/render.ts'
+import {
+  compileTemplate,
+  placeholders,
+  render,
+  wholePlaceholder,
+} from '../../src/catalog/render.ts'
 
 t.test('finds placeholders', async (t) => {
   t.same(placeholders('--a={{x}} --b={{ y-z }} {{self.image}}'), ['x', 'y-z', 'self.image'])
@@ -61,3 +66,34 @@ t.test('the template is not modified', async (t) => {
   render(template, { x: 'y' })
   t.same(template, { args: ['{{x}}'] })
 })
+
+t.test(
+  'a compiled template renders each set of values anew, sharing only constant parts',
+  async (t) => {
+    const template = {
+      args: ['--port={{p}}'],
+      securityContext: { capabilities: { drop: ['ALL'] } },
+      env: [
+        { name: 'FIXED', value: 'x' },
+        { name: 'P', value: '{{p}}' },
+      ],
+    }
+    const renderer = compileTemplate(template)
+    const one = renderer({ p: 1 })
+    const two = renderer({ p: 2 })
+    t.same(one.args, ['--port=1'])
+    t.same(two.args, ['--port=2'])
+    t.not(one.args, two.args, 'parts with placeholders are new objects every time')
+    t.equal(one.securityContext, two.securityContext, 'parts without any are built once')
+    t.equal(one.env[0], two.env[0])
+    t.ok(Object.isFrozen(one.securityContext.capabilities.drop))
+    t.throws(
+      () => one.securityContext.capabilities.drop.push('NET_RAW'),
+      TypeError,
+      'a Pod patched with a shared part cannot change what the next Pod gets',
+    )
+    t.same(renderer({ p: 3 }).securityContext, { capabilities: { drop: ['ALL'] } })
+    t.same(template.securityContext, { capabilities: { drop: ['ALL'] } }, 'the template is its own')
+    t.notOk(Object.isFrozen(template.securityContext), 'and is not frozen')
+  },
+)
