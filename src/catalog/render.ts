@@ -44,17 +44,11 @@ export function compileTemplate<T>(template: T): Renderer<T> {
   }
 }
 
-/** Renders a template once; see compileTemplate. */
-export function render<T>(template: T, values: Values): T {
-  return compileTemplate(template)(values)
-}
-
-type Rendered = unknown
 interface Node {
   /** Whether the node holds no placeholder, so that it renders to `value` whatever the values. */
   constant: boolean
   value?: unknown
-  render(values: Values): Rendered
+  render(values: Values): unknown
 }
 
 function constant(value: unknown): Node {

@@ -66,7 +66,7 @@ interface Templates {
   container: Renderer<ContainerTemplate>
   volumes: Renderer<VolumeTemplate[]>
   initArgs: Renderer<string[]> | undefined
-  ports: { param: string | undefined; render: Renderer<{ containerPort: unknown }> }[]
+  ports: { param: string; render: Renderer<{ containerPort: unknown }> }[]
   appMountPaths: { param: string; render: Renderer<string[]> }[]
 }
 
@@ -78,7 +78,7 @@ function compileTemplates(definition: SidecarDefinition): Templates {
     volumes: compileTemplate(volumes),
     initArgs: init && compileTemplate(init.args),
     ports: (container.ports ?? []).map(({ containerPort }) => ({
-      param: typeof containerPort === 'string' ? wholePlaceholder(containerPort) : undefined,
+      param: (typeof containerPort === 'string' && wholePlaceholder(containerPort)) || '',
       render: compileTemplate({ containerPort }),
     })),
     appMountPaths: volumes.flatMap(({ appMountPath }) =>
@@ -115,7 +115,7 @@ function bind(templates: Templates, values: Values): ConfiguredSidecar {
 function listens(templates: Templates, values: Values): Listen[] {
   return templates.ports.flatMap(({ param, render }) => {
     const { containerPort } = render(values)
-    return typeof containerPort === 'number' ? [{ port: containerPort, param: param ?? '' }] : []
+    return typeof containerPort === 'number' ? [{ port: containerPort, param }] : []
   })
 }
 

@@ -50,7 +50,9 @@ function walk(before: Json, after: Json, site: Site): void {
 function walkKey(before: Json, after: Json, key: string, site: Site): boolean {
   const oldValue = (before as Record<string, unknown>)[key]
   const newValue = (after as Record<string, unknown>)[key]
-  const kept = Object.hasOwn(after, key) && !(newValue === undefined && !Array.isArray(after))
+  // As compare: an object key whose value turns undefined is removed (JSON drops it).
+  const dropped = newValue === undefined && oldValue !== undefined && !Array.isArray(after)
+  const kept = Object.hasOwn(after, key) && !dropped
   const path = () => pointer(site.path, key)
   if (!kept) {
     site.operations.push({ op: 'remove', path: path() })
@@ -59,7 +61,8 @@ function walkKey(before: Json, after: Json, key: string, site: Site): boolean {
   if (oldValue === newValue) return false
   if (bothContainers(oldValue, newValue))
     walk(oldValue, newValue as Json, { path: path(), operations: site.operations })
-  else site.operations.push({ op: 'replace', path: path(), value: newValue })
+  // An array item turned undefined is null in JSON; compare's copy says so too.
+  else site.operations.push({ op: 'replace', path: path(), value: newValue ?? null })
   return false
 }
 

@@ -5,9 +5,11 @@ import t from 'tap'
 import {
   compileTemplate,
   placeholders,
-  render,
+  type Values,
   wholePlaceholder,
 } from '../../src/catalog/render.ts'
+
+const render = <T>(template: T, values: Values): T => compileTemplate(template)(values)
 
 t.test('finds placeholders', async (t) => {
   t.same(placeholders('--a={{x}} --b={{ y-z }} {{self.image}}'), ['x', 'y-z', 'self.image'])

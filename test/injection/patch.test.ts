@@ -37,7 +37,7 @@ function edited(before: unknown, pick: Pick): unknown {
   return after
 }
 
-t.test('the same operations as compare, on any two documents', async () => {
+t.test('the same operations as compare, on any two documents', async (t) => {
   fc.assert(
     fc.property(document, document, (a, b) => {
       t.strictSame(diff(a, b), compare(a, b))
@@ -87,3 +87,23 @@ t.test('escapes keys as JSON pointers want them', async (t) => {
     { op: 'add', path: '/metadata/annotations/patterns~1x', value: 'y' },
   ])
 })
+
+t.test(
+  'keys with undefined values, as object spreads leave them, are treated as compare treats them',
+  async (t) => {
+    const cases: [object, object][] = [
+      [
+        { a: undefined, b: 1 },
+        { a: undefined, b: 1 },
+      ],
+      [{ a: 1 }, { a: undefined }],
+      [{ a: undefined }, { a: 1 }],
+      [{}, { a: undefined }],
+      [
+        [1, 2],
+        [1, undefined],
+      ],
+    ]
+    for (const [before, after] of cases) t.strictSame(diff(before, after), compare(before, after))
+  },
+)
