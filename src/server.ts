@@ -56,8 +56,10 @@ export function buildServer(options: ServerOptions): FastifyInstance & { drain()
   let draining = false
   // While draining, every answer asks the client to close its connection, so that the API server
   // opens new ones to the replicas that stay, and none is idle here when the listener closes.
-  app.addHook('onSend', async (_request, reply) => {
+  // A callback hook: an async one costs every answer a promise.
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (draining) reply.header('connection', 'close')
+    done(null, payload)
   })
   app.setErrorHandler(answerError(options.metrics))
   app.register(underPressure, {

@@ -94,13 +94,24 @@ function cachedLookup(
   read: (name: string) => Promise<V1Namespace | undefined>,
 ): NamespaceLookup {
   const reading = new Map<string, Promise<NamespaceInfo | undefined>>()
+  // One info per cached object: a namespace the watch has not changed is the same object from
+  // review to review, which is how the review cache (src/admission/review-cache.ts) knows that
+  // an answer it keeps still holds. The watch replaces the object when the namespace changes.
+  const infos = new WeakMap<V1Namespace, NamespaceInfo>()
+  const infoOf = (name: string, namespace: V1Namespace) => {
+    const known = infos.get(namespace)
+    if (known) return known
+    const info = toInfo(name, namespace)
+    infos.set(namespace, info)
+    return info
+  }
   return {
     get(name) {
       // '' is what a review of a cluster-scoped object carries; GET /api/v1/namespaces/ would
       // list every namespace instead.
       if (name === '') return Promise.resolve(undefined)
       const cached = cache.get(name)
-      if (cached) return Promise.resolve(toInfo(name, cached))
+      if (cached) return Promise.resolve(infoOf(name, cached))
       let pending = reading.get(name)
       if (!pending) {
         pending = read(name)

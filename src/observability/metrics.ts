@@ -5,6 +5,7 @@ export interface WebhookMetrics {
   registry: Registry
   reviews: Counter<'result' | 'reason'>
   sidecarsInjected: Counter<'sidecar'>
+  reviewCache: Counter<'result'>
   reviewDuration: Histogram<'result'>
   catalogReloads: Counter<'result'>
 }
@@ -25,6 +26,12 @@ export function createWebhookMetrics(registry: Registry): WebhookMetrics {
       name: 'sidecar_patterns_sidecars_injected_total',
       help: 'Sidecars injected, by catalog name.',
       labelNames: ['sidecar'],
+      registers,
+    }),
+    reviewCache: new Counter({
+      name: 'sidecar_patterns_review_cache_total',
+      help: "Admission reviews by how the review cache served them: hit (an identical earlier review's answer), miss (computed and kept) or bypass (the body's uid could not be told apart).",
+      labelNames: ['result'],
       registers,
     }),
     reviewDuration: new Histogram({

@@ -105,12 +105,17 @@ t.test('ADDED, MODIFIED and DELETED namespaces reach later lookups', async (t) =
   t.match(await eventually(() => fromCache(s, 'late')), {
     annotations: { 'patterns/sidecar': 'auth' },
   })
+  const before = await s.watcher.lookup.get('late')
+  t.equal(await s.watcher.lookup.get('late'), before, 'unchanged, it is the same object')
   s.fake.updateNamespace('late', { labels: { tier: 'gold' } })
   const updated = await eventually(async () => {
     const info = await fromCache(s, 'late')
     return info?.labels.tier === 'gold' ? info : undefined
   })
   t.same(updated.annotations, {}, 'the update removed the annotation')
+  // The review cache keeps an answer only while the namespace is the same object.
+  t.not(updated, before, 'changed, it is a new object')
+  t.equal(await s.watcher.lookup.get('late'), updated)
   s.fake.deleteNamespace('late')
   await eventually(async () => ((await s.watcher.lookup.get('late')) ? undefined : 'gone'))
   t.equal(lists(s.fake).length, 1, 'all of it through the watch, without a relist')

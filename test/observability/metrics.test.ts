@@ -58,3 +58,22 @@ t.test('reviews by result and reason, sidecars by name, latency, process metrics
   t.ok(value('process_resident_memory_bytes') > 0, 'process metrics')
   t.equal((await request(`http://127.0.0.1:${server.port}/other`)).statusCode, 404)
 })
+
+t.test('reviews answered from the review cache are counted as hits', async (t) => {
+  const metrics = createWebhookMetrics(new Registry())
+  const webhook = await startWebhook(t, { metrics })
+  // Pods of one template: the same review but for its uid.
+  for (let i = 0; i < 3; i++) {
+    const answer = await webhook.post(
+      '/mutate',
+      JSON.stringify(podReview('shop', { 'patterns/sidecar': 'metrics' })),
+    )
+    t.equal(answer.status, 200)
+  }
+  const counted = await metrics.reviewCache.get()
+  const count = (result: string) =>
+    counted.values.find((v) => v.labels.result === result)?.value ?? 0
+  t.same([count('miss'), count('hit'), count('bypass')], [1, 2, 0])
+  const injected = await metrics.sidecarsInjected.get()
+  t.equal(injected.values[0]?.value, 3, 'a cached answer still counts its sidecars')
+})
