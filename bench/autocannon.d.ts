@@ -6,11 +6,19 @@ declare module 'autocannon' {
     p99: number
     total: number
   }
+  interface Request {
+    method?: string
+    path?: string
+    headers?: Record<string, string>
+    body?: string | Buffer
+  }
   interface Options {
     url: string
     method?: string
     headers?: Record<string, string>
     body?: string | Buffer
+    /** Each connection sends these in turn; setupRequest may change a request before it goes. */
+    requests?: { setupRequest?: (request: Request) => Request }[]
     connections?: number
     duration?: number
     tlsOptions?: import('node:tls').ConnectionOptions

@@ -4,7 +4,9 @@
 // child's memory after a full GC before the first review, every tenth of the run, and at the end,
 // then the answers by status and anything unexpected. Reviews cycle through what a cluster sends:
 // small and typical Pods that get sidecars, a large one, Pods that ask for nothing, a denial and
-// a truncated body, each with a uid of its own that the answer must echo.
+// a truncated body, each with a uid of its own that the answer must echo. Pods of one template
+// are answered from the review cache after the first; the Pods numbered by a label are all
+// different, so the cache keeps filling to its limit and dropping its oldest answers.
 // Not part of `npm test`: at a few thousand reviews a second a million take several minutes.
 // It stops by itself after --max-seconds (default 900) whatever the count.
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -44,6 +46,7 @@ interface Variant {
 }
 
 const UID = 'UID-PLACEHOLDER'
+const NUMBER = 'POD-NUMBER-PLACEHOLDER'
 
 function variant(name: string, weight: number, review: Review, status = 200): Variant {
   const text = JSON.stringify({ ...review, request: { ...review.request, uid: UID } })
@@ -59,11 +62,14 @@ function variants(): Variant[] {
     copy.request.object.metadata.annotations = annotations
     return copy
   }
+  const numbered = structuredClone(small)
+  numbered.request.object.metadata.labels = { 'bench.sidecar-patterns/pod': NUMBER }
   const truncated = variant('truncated', 1, small, 400)
   return [
     variant('small, injected', 40, small),
     variant('typical, injected', 20, typical),
     variant('large, injected', 4, large),
+    variant('unique Pods, injected', 10, numbered),
     variant('not annotated', 25, annotated(small, {})),
     variant('denied', 10, annotated(small, { 'patterns/sidecar': 'metrics, nope' })),
     { ...truncated, after: truncated.after.slice(0, 40) },
@@ -113,7 +119,7 @@ async function soak(server: ChildServer, pool: Pool, cycle: Variant[]) {
         path: '/mutate',
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: `${v.before}${uid}${v.after}`,
+        body: `${v.before}${uid}${v.after.replace(NUMBER, String(i))}`,
       })
       const text = await answer.body.text()
       const { statusCode } = answer

@@ -1,7 +1,12 @@
 // `npm run bench`: what injection costs over the bare minimum a webhook must do. In one run, our
 // webhook and a bare Fastify server (same TLS settings and body limit, parses the same review,
 // answers a constant allowed response with its uid) are loaded alternately with the same three
-// realistic Pod reviews over HTTPS keep-alive (HTTP/1.1, as the API server calls webhooks):
+// realistic Pod reviews over HTTPS keep-alive (HTTP/1.1, as the API server calls webhooks), each
+// with a new uid per review as the API server sends them, in two series:
+//   template  Pods of one template, as a ReplicaSet's scale-up creates them: the same body but for
+//             the uid, so that after the first review our review cache answers;
+//   unique    every Pod different (a label numbers them), so that every review is injected anew:
+//             the cost of injection itself;
 //   1. throughput: autocannon with a fixed, moderate number of connections, as fast as they go;
 //   2. latency at a fixed moderate rate, the same for both: a share of the slower server's
 //      throughput for that body, so that neither is overloaded and the difference is what a
@@ -15,9 +20,11 @@
 // first alternates), so a change in the machine's other work hits both alike; figures are medians
 // over rounds, and ratios are the medians of each round's own ratio.
 // Logging is off in both. Everything runs on 127.0.0.1 and stops by itself, in about
-// 6 x ROUNDS x (SECONDS + LATENCY_SECONDS) + 15 seconds. Settings from the environment:
+// 12 x ROUNDS x (SECONDS + LATENCY_SECONDS) + 20 seconds. Settings from the environment:
 // BENCH_ROUNDS (4), BENCH_SECONDS (2), BENCH_CONNECTIONS (10), BENCH_LATENCY_SECONDS (1.5),
-// BENCH_RATE_SHARE (0.3), BENCH_PROFILE=<dir> (our server writes a --cpu-prof profile there).
+// BENCH_RATE_SHARE (0.3), BENCH_SERIES (template,unique), BENCH_PROFILE=<dir> (our server
+// writes a --cpu-prof profile there).
+import { randomUUID } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -36,13 +43,18 @@ const CONNECTIONS = setting('BENCH_CONNECTIONS', 10)
 const LATENCY_SECONDS = setting('BENCH_LATENCY_SECONDS', 1.5)
 const RATE_SHARE = setting('BENCH_RATE_SHARE', 0.3)
 const PROFILE = process.env.BENCH_PROFILE
+const SERIES = (process.env.BENCH_SERIES ?? 'template,unique').split(',') as Series[]
 const WARMUP_SECONDS = 1
+const UID = '@@uid@@'
+const NUMBER = '@@number@@'
 
+type Series = 'template' | 'unique'
 interface Load {
+  /** Body and series, e.g. `small/template`. */
   name: string
   bytes: number
-  body: Buffer
-  uid: string
+  /** The next review's body: a new uid, and for `unique` a new Pod. */
+  next(): string
   /** What ours must inject. */
   sidecars: string[]
 }
@@ -76,7 +88,7 @@ try {
     const pool = new Pool(origin, { connections: CONNECTIONS, connect: { ca } })
     servers.push({ ...child, origin, pool })
   }
-  await main(benchBodies().map(toLoad))
+  await main(SERIES.flatMap((series) => benchBodies().map((body) => toLoad(body, series))))
 } finally {
   for (const server of servers) {
     await server.pool.close()
@@ -103,19 +115,35 @@ async function main(loads: Load[]) {
   console.log(`\nload average (1, 5, 15 min) before ${loadBefore}, after ${loadAverage()}`)
 }
 
-function toLoad({ name, review, sidecars }: BenchBody): Load {
-  const body = Buffer.from(JSON.stringify(review))
-  return { name, bytes: body.length, body, uid: review.request.uid, sidecars }
+// The body's text is cut where the uid and the Pod's number go, once, so that making a body costs
+// the load generator a string concatenation.
+function toLoad({ name, review, sidecars }: BenchBody, series: Series): Load {
+  const marked = structuredClone(review)
+  marked.request.uid = UID
+  if (series === 'unique') {
+    const metadata = marked.request.object.metadata
+    metadata.labels = { ...(metadata.labels as object), 'bench.sidecar-patterns/pod': NUMBER }
+  }
+  const [head = '', rest = ''] = JSON.stringify(marked).split(UID)
+  const [middle = '', tail = ''] = rest.split(NUMBER)
+  let count = 0
+  const next =
+    series === 'unique'
+      ? () => `${head}${randomUUID()}${middle}${++count}${tail}`
+      : () => `${head}${randomUUID()}${middle}`
+  return { name: `${name}/${series}`, bytes: Buffer.byteLength(next()), next, sidecars }
 }
 
 /** Both servers answer each body as they should before anything is measured; ours injects. */
 async function verify(server: Server, load: Load) {
-  const answer = await post(server, load)
+  const body = load.next()
+  const uid = (JSON.parse(body) as { request: { uid: string } }).request.uid
+  const answer = await post(server, body)
   const text = await answer.body.text()
   const { response } = JSON.parse(text) as {
     response?: { uid?: string; allowed?: boolean; patch?: string }
   }
-  if (answer.statusCode !== 200 || response?.uid !== load.uid || response.allowed !== true)
+  if (answer.statusCode !== 200 || response?.uid !== uid || response.allowed !== true)
     throw new Error(`${server.kind} answered ${load.name} with ${answer.statusCode} ${text}`)
   if (server.kind === 'bare') return
   const patch = Buffer.from(response.patch ?? '', 'base64').toString()
@@ -124,12 +152,12 @@ async function verify(server: Server, load: Load) {
     throw new Error(`ours did not inject ${injected} into ${load.name}: ${patch}`)
 }
 
-function post(server: Server, load: Load) {
+function post(server: Server, body: string) {
   return server.pool.request({
     path: '/mutate',
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: load.body,
+    body,
   })
 }
 
@@ -159,7 +187,7 @@ async function saturate(server: Server, load: Load, seconds: number): Promise<Sa
     url: `${server.origin}/mutate`,
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: load.body,
+    requests: [{ setupRequest: (request) => ({ ...request, body: load.next() }) }],
     connections: CONNECTIONS,
     duration: seconds,
     tlsOptions: { ca },
@@ -186,7 +214,7 @@ async function paced(server: Server, load: Load, rate: number): Promise<Sample> 
     const due = Math.floor(((performance.now() - started) * rate) / 1000)
     for (; sent < due; sent++) {
       const t0 = process.hrtime.bigint()
-      const one = post(server, load)
+      const one = post(server, load.next())
         .then(async (answer) => {
           await answer.body.dump()
           if (answer.statusCode !== 200) failed++
@@ -238,7 +266,7 @@ function printSetup(loads: Load[]) {
 function report(loads: Load[], throughput: Results, latency: Results, rates: Map<string, number>) {
   const row = (cells: (string | number)[]) =>
     console.log(
-      cells.map((c, i) => (i < 2 ? String(c).padEnd(9) : String(c).padStart(12))).join(''),
+      cells.map((c, i) => (i < 2 ? String(c).padEnd(i ? 6 : 18) : String(c).padStart(12))).join(''),
     )
   const fixed = (n: number, digits = 2) => n.toFixed(digits)
   console.log(
