@@ -46,7 +46,14 @@ export interface Answering<T> {
 }
 
 export type Answered<T> =
-  | { ok: true; uid: string; value: T; cache: CacheResult }
+  | {
+      ok: true
+      uid: string
+      /** The namespace the review was answered for, if it needed one (see namespaceToRead). */
+      namespace: string | undefined
+      value: T
+      cache: CacheResult
+    }
   | { ok: false; error: string }
 
 export interface ReviewCache<T> {
@@ -86,17 +93,22 @@ export function createReviewCache<T>(
     catalog: sources.catalog(),
     namespace: namespace === undefined ? undefined : await sources.namespaces.get(namespace),
   })
-  const compute = async (request: AdmissionRequest, sources: AnswerSources): Promise<Entry<T>> => {
+  // `known` is the context already looked up for this review, when there is one.
+  const compute = async (
+    request: AdmissionRequest,
+    sources: AnswerSources,
+    known?: AdmissionContext,
+  ): Promise<Entry<T>> => {
     const namespace = namespaceToRead(request)
-    const context = await contextOf(namespace, sources)
+    const context = known ?? (await contextOf(namespace, sources))
     return { value: answering.compute(request, context), namespace, context }
   }
   // Not cacheable: decoded as sent, so that errors speak of the text the client sent.
   const uncached = async (text: string, sources: AnswerSources): Promise<Answered<T>> => {
     const parsed = parseReview(sources.decode(text))
     if (!parsed.ok) return parsed
-    const { value } = await compute(parsed.request, sources)
-    return { ok: true, uid: parsed.request.uid, value, cache: 'bypass' }
+    const { value, namespace } = await compute(parsed.request, sources)
+    return { ok: true, uid: parsed.request.uid, namespace, value, cache: 'bypass' }
   }
 
   return {
@@ -106,17 +118,16 @@ export function createReviewCache<T>(
       const { uid } = place
       const key = digest(text, place)
       const kept = entries.get(key)
-      if (kept) {
-        const context = await contextOf(kept.namespace, sources)
-        if (sameContext(kept.context, context))
-          return { ok: true, uid, value: kept.value, cache: 'hit' }
-      }
+      // A kept answer whose catalog or namespace has changed since: recomputed with the new ones.
+      const current = kept && (await contextOf(kept.namespace, sources))
+      if (kept && current && sameContext(kept.context, current))
+        return { ok: true, uid, namespace: kept.namespace, value: kept.value, cache: 'hit' }
       const marked = `${text.slice(0, place.at)}${marker}${text.slice(place.end)}`
       const parsed = parseReview(decodeOrUndefined(sources, marked))
       if (!parsed.ok || parsed.request.uid !== marker) return uncached(text, sources)
-      const entry = await compute(parsed.request, sources)
+      const entry = await compute(parsed.request, sources, current)
       entries.set(key, entry)
-      return { ok: true, uid, value: entry.value, cache: 'miss' }
+      return { ok: true, uid, namespace: entry.namespace, value: entry.value, cache: 'miss' }
     },
   }
 }

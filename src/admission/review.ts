@@ -5,7 +5,6 @@ import type { Operation } from '../injection/patch.ts'
 import {
   type AdmissionRequest,
   type AdmissionResponse,
-  type AdmissionReviewResponse,
   AdmissionReviewSchema,
   API_VERSION,
   KIND,
@@ -46,11 +45,6 @@ export function patched(
   if (operations.length === 0) return allowed(uid, warnings)
   const patch = Buffer.from(JSON.stringify(operations)).toString('base64')
   return { uid, allowed: true, patchType: 'JSONPatch', patch, ...withWarnings(warnings) }
-}
-
-/** Wraps a response in the AdmissionReview the API server expects back. */
-export function toReview(response: AdmissionResponse): AdmissionReviewResponse {
-  return { apiVersion: API_VERSION, kind: KIND, response }
 }
 
 /** An AdmissionReview's JSON text with its uid left to fill in: one answer for many reviews. */

@@ -47,9 +47,3 @@ export interface AdmissionResponse {
   patch?: string
   warnings?: string[]
 }
-
-export interface AdmissionReviewResponse {
-  apiVersion: typeof API_VERSION
-  kind: typeof KIND
-  response: AdmissionResponse
-}

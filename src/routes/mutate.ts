@@ -24,7 +24,6 @@ export interface MutateOptions {
 interface Answer {
   review: EncodedReview
   outcome: Outcome
-  namespace: string | undefined
 }
 
 export const mutateRoute: FastifyPluginAsync<MutateOptions> = async (app, opts) => {
@@ -65,11 +64,11 @@ export const mutateRoute: FastifyPluginAsync<MutateOptions> = async (app, opts) 
         .code(400)
         .send({ statusCode: 400, error: 'Bad Request', message: answered.error })
     }
-    const { uid, value, cache: cached } = answered
+    const { uid, namespace, value, cache: cached } = answered
     const ms = Math.round((performance.now() - started) * 1000) / 1000
     if (opts.metrics) record(opts.metrics, value.outcome, cached, ms)
     request.log.info(
-      { review: { uid, namespace: value.namespace, ...value.outcome, cache: cached, ms } },
+      { review: { uid, namespace, ...value.outcome, cache: cached, ms } },
       'admission review',
     )
     return reply.type('application/json; charset=utf-8').send(value.review.withUid(uid))
@@ -78,7 +77,7 @@ export const mutateRoute: FastifyPluginAsync<MutateOptions> = async (app, opts) 
 
 function answer(request: AdmissionRequest, context: AdmissionContext): Answer {
   const { response, outcome } = admit(request, context)
-  return { review: encodeReview(response), outcome, namespace: request.namespace }
+  return { review: encodeReview(response), outcome }
 }
 
 function record(metrics: WebhookMetrics, outcome: Outcome, cached: CacheResult, ms: number) {
