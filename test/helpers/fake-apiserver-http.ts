@@ -1,6 +1,13 @@
-// The fake API server's HTTP plumbing: a route table, and the Status objects the real API server
-// answers errors with (k8s.io/apimachinery/pkg/apis/meta/v1 Status, reasons from StatusReason).
+// The fake API server's HTTP plumbing: a route table dispatched as go-restful dispatches the real
+// one, query parameters read as the API server reads them, and JSON bodies in and out.
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import {
+  badRequest,
+  generic,
+  internalError,
+  type Status,
+  unimplemented,
+} from './fake-apiserver-status.ts'
 
 export interface RouteRequest {
   url: URL
@@ -12,86 +19,76 @@ export interface RouteRequest {
 /** One REST endpoint; more resources are more rows in the table. */
 export interface Route {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+  /** '/api/v1' or '/apis/{group}/{version}': the go-restful web service the route belongs to. */
+  prefix: string
+  /** A collection (/secrets) or one object in it (/secrets/{name}). */
+  scope: 'collection' | 'item'
   path: RegExp
   /** A handler that reads the request body returns a promise; a rejection answers 500. */
   handle(request: RouteRequest, response: ServerResponse): void | Promise<void>
 }
 
-/** One field's problem in a 422 Invalid Status (metav1.StatusCause). */
-export interface StatusCause {
-  reason: string
-  message: string
-  field?: string
+// The methods the real API server routes for a resource's paths (k8s.io/apiserver
+// pkg/endpoints/installer.go registerResourceHandlers): list, watch, create and deletecollection
+// on the collection; get, update, patch and delete on an object.
+const REAL_METHODS: Readonly<Record<Route['scope'], readonly string[]>> = {
+  collection: ['GET', 'POST', 'DELETE'],
+  item: ['GET', 'PUT', 'PATCH', 'DELETE'],
 }
 
-export interface Status {
-  kind: 'Status'
-  apiVersion: 'v1'
-  metadata: Record<string, never>
-  status: 'Failure'
-  message: string
-  reason: string
-  details?: { name?: string; group?: string; kind?: string; causes?: StatusCause[] }
-  code: number
+/**
+ * Finds the route for a request. Without one, the answer is the real API server's: go-restful's
+ * 405 for a method the path never takes, its 404 for an unknown path under a web service, and Go's
+ * plain-text 404 outside them (k8s.io/apiserver pkg/util/notfoundhandler, then http.NotFound). A
+ * method the real server takes on that path but the fake does not implement is a 501.
+ */
+export function dispatch(routes: readonly Route[], raw: IncomingMessage, response: ServerResponse) {
+  const url = new URL(raw.url ?? '/', 'https://fake')
+  const onPath = routes.filter((route) => route.path.test(url.pathname))
+  const route = onPath.find((candidate) => candidate.method === raw.method)
+  if (route) {
+    const params = decodeGroups(route.path.exec(url.pathname)?.groups)
+    if (params) handleSafely(route, { url, params, raw }, response)
+    else sendStatus(response, badRequest('malformed percent-encoding in path'))
+  } else if (onPath[0]) {
+    const method = raw.method ?? ''
+    if (REAL_METHODS[onPath[0].scope].includes(method)) {
+      sendStatus(response, unimplemented(`${method} ${url.pathname}`))
+    } else {
+      sendStatus(response, generic(405))
+    }
+  } else if (
+    routes.some((r) => url.pathname === r.prefix || url.pathname.startsWith(`${r.prefix}/`))
+  ) {
+    sendStatus(response, generic(404))
+  } else {
+    response.writeHead(404, {
+      'Content-Type': 'text/plain; charset=utf-8',
+      'X-Content-Type-Options': 'nosniff',
+    })
+    response.end('404 page not found\n')
+  }
 }
 
-/** A failure Status exactly as the API server writes it. */
-export function status(
-  code: number,
-  reason: string,
-  message: string,
-  details?: Status['details'],
-): Status {
-  const base = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure' } as const
-  return details ? { ...base, message, reason, details, code } : { ...base, message, reason, code }
+// A boolean query parameter as k8s.io/apimachinery pkg/runtime/conversion.go
+// Convert_Slice_string_To_bool reads it: absent, "0" or any case of "false" is false, anything
+// else (even an empty value, `?watch`) is true. Not strconv.ParseBool.
+export function queryBool(value: string | null | undefined): boolean {
+  return value != null && value !== '0' && value.toLowerCase() !== 'false'
 }
 
-/** The resource as the API server names it in messages: `secrets`, or `plural.group`. */
-export interface Resource {
-  plural: string
-  /** '' for the core group. */
-  group: string
+/** Convert_Slice_string_To_Pointer_bool: undefined when the parameter is absent. */
+export function queryOptionalBool(params: URLSearchParams, name: string): boolean | undefined {
+  return params.has(name) ? queryBool(params.get(name)) : undefined
 }
 
-const qualified = (r: Resource) => (r.group === '' ? r.plural : `${r.plural}.${r.group}`)
-const detailsOf = (r: Resource, name: string) =>
-  r.group === '' ? { name, kind: r.plural } : { name, group: r.group, kind: r.plural }
-
-export function notFound(resource: Resource, name: string): Status {
-  const message = `${qualified(resource)} "${name}" not found`
-  return status(404, 'NotFound', message, detailsOf(resource, name))
-}
-
-export function alreadyExists(resource: Resource, name: string): Status {
-  const message = `${qualified(resource)} "${name}" already exists`
-  return status(409, 'AlreadyExists', message, detailsOf(resource, name))
-}
-
-/** A write with a resourceVersion that is no longer the stored one. */
-export function conflict(resource: Resource, name: string): Status {
-  const message = `Operation cannot be fulfilled on ${qualified(resource)} "${name}": the object has been modified; please apply your changes to the latest version and try again`
-  return status(409, 'Conflict', message, detailsOf(resource, name))
-}
-
-/** A 422 from validation: `Secret "x" is invalid: data[tls.crt]: Required value`. */
-export function invalid(kind: string, name: string, causes: StatusCause[]): Status {
-  const each = causes.map((c) => `${c.field}: ${c.message}`)
-  const list = each.length === 1 ? each[0] : `[${each.join(', ')}]`
-  return status(422, 'Invalid', `${kind} "${name}" is invalid: ${list}`, { name, kind, causes })
-}
-
-export function badRequest(message: string): Status {
-  return status(400, 'BadRequest', message)
-}
-
-// Request bodies of the fake's clients are small; this only stops a runaway test.
+// The API server's limit is 3 MiB as well (MaxRequestBodyBytes); here it only stops a runaway test.
 const BODY_LIMIT = 3 * 1024 * 1024
 
-/** The request body parsed as JSON, or undefined (after a 400 answer) when it is not JSON. */
-export async function readJson(
-  raw: IncomingMessage,
-  response: ServerResponse,
-): Promise<unknown | undefined> {
+export type ParsedBody = { ok: true; value: unknown } | { ok: false; error: string }
+
+/** The request body parsed as JSON; what to answer when it is not JSON is the caller's. */
+export async function readJson(raw: IncomingMessage): Promise<ParsedBody> {
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of raw) {
@@ -100,11 +97,15 @@ export async function readJson(
     chunks.push(chunk as Buffer)
   }
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'))
+    return { ok: true, value: JSON.parse(Buffer.concat(chunks).toString('utf8')) }
   } catch (error) {
-    sendJson(response, 400, badRequest(`json parse error: ${(error as Error).message}`))
-    return undefined
+    return { ok: false, error: (error as Error).message }
   }
+}
+
+/** The media type of a Content-Type header, without parameters (`; charset=utf-8`). */
+export function mediaType(raw: IncomingMessage): string {
+  return (raw.headers['content-type'] ?? '').split(';')[0]?.trim() ?? ''
 }
 
 export function sendJson(response: ServerResponse, code: number, body: unknown): void {
@@ -116,33 +117,12 @@ export function sendJson(response: ServerResponse, code: number, body: unknown):
   response.end(text)
 }
 
-/** Finds the route for a request: 404 when no path matches, 405 when only the method differs. */
-export function dispatch(routes: readonly Route[], raw: IncomingMessage, response: ServerResponse) {
-  const url = new URL(raw.url ?? '/', 'https://fake')
-  let pathMatched = false
-  for (const route of routes) {
-    const match = route.path.exec(url.pathname)
-    if (!match) continue
-    pathMatched = true
-    if (route.method !== raw.method) continue
-    const params = decodeGroups(match.groups)
-    if (params) handleSafely(route, { url, params, raw }, response)
-    else sendJson(response, 400, badRequest('malformed percent-encoding in path'))
-    return
-  }
-  if (pathMatched) {
-    const message = 'the server does not allow this method on the requested resource'
-    sendJson(response, 405, status(405, 'MethodNotAllowed', message))
-  } else {
-    const message = 'the server could not find the requested resource'
-    sendJson(response, 404, status(404, 'NotFound', message))
-  }
-}
+export const sendStatus = (response: ServerResponse, failure: Status) =>
+  sendJson(response, failure.code, failure)
 
 function handleSafely(route: Route, request: RouteRequest, response: ServerResponse): void {
   const failed = (error: unknown) => {
-    const message = `Internal error occurred: ${(error as Error).message}`
-    if (!response.headersSent) sendJson(response, 500, status(500, 'InternalError', message))
+    if (!response.headersSent) sendStatus(response, internalError((error as Error).message))
   }
   try {
     route.handle(request, response)?.catch(failed)

@@ -1,34 +1,36 @@
-// The kinds the fake serves, with the verbs the webhook's code uses, and what the API server checks
-// on their writes as far as that code could get it wrong: Secret data keys and base64 values,
-// stringData, the keys a kubernetes.io/tls Secret must have, its immutable type; a webhook
-// configuration's caBundle.
-import type { ServerResponse } from 'node:http'
-import {
-  badRequest,
-  invalid,
-  type Route,
-  type Status,
-  type StatusCause,
-} from './fake-apiserver-http.ts'
+// The kinds the fake serves, with the verbs the webhook's code uses, and what the API server
+// checks on their writes as far as that code could get it wrong: Secret data keys and base64
+// values, stringData, the keys a kubernetes.io/tls Secret must have, its immutable type
+// (kubernetes pkg/apis/core/validation ValidateSecret, ValidateSecretUpdate); a webhook
+// configuration's caBundle, a []byte that must decode.
+import type { OpenWatch } from './fake-apiserver-api.ts'
+import { base64Corruption } from './fake-apiserver-base64.ts'
+import type { Body, KindRules } from './fake-apiserver-checks.ts'
+import type { Route } from './fake-apiserver-http.ts'
+import { goJsonType } from './fake-apiserver-patch.ts'
 import { collectionRoutes } from './fake-apiserver-routes.ts'
+import { cause, type StatusCause } from './fake-apiserver-status.ts'
 import {
   Collection,
   NamespacedCollection,
   Revision,
   type StoredObject,
 } from './fake-apiserver-store.ts'
-import { type Body, type KindRules, writeRoutes } from './fake-apiserver-writes.ts'
+import { writeRoutes } from './fake-apiserver-writes.ts'
 
 export interface Stores {
+  /** Shared by every collection, as etcd's revision is shared by every key. */
+  revision: Revision
   namespaces: Collection
   secrets: NamespacedCollection
   webhookConfigurations: Collection
 }
 
-/** Empty stores that share one revision, as every key in etcd does. */
+/** Empty stores that share one revision. */
 export function createStores(): Stores {
   const revision = new Revision()
   return {
+    revision,
     namespaces: new Collection(revision, 'Namespace', 'namespaces'),
     secrets: new NamespacedCollection(revision, 'Secret', 'secrets'),
     webhookConfigurations: new Collection(
@@ -40,17 +42,18 @@ export function createStores(): Stores {
 }
 
 /** Every route: get, list and watch of each kind, and the writes each one takes. */
-export function routeTable(stores: Stores, watches: Set<ServerResponse>): Route[] {
+export function routeTable(stores: Stores, watches: Set<OpenWatch>): Route[] {
   const core = { prefix: '/api/v1', apiVersion: 'v1', watches }
   const admission = {
     prefix: '/apis/admissionregistration.k8s.io/v1',
     apiVersion: 'admissionregistration.k8s.io/v1',
     watches,
   }
+  const namespaces = { ...core, collection: stores.namespaces, empty: { spec: {}, status: {} } }
   const secrets = { ...core, collection: stores.secrets }
   const mwcs = { ...admission, collection: stores.webhookConfigurations }
   return [
-    ...collectionRoutes({ ...core, collection: stores.namespaces }),
+    ...collectionRoutes(namespaces),
     ...collectionRoutes(secrets),
     ...writeRoutes({ ...secrets, verbs: ['create', 'update'], rules: secretRules }),
     ...collectionRoutes(mwcs),
@@ -58,12 +61,32 @@ export function routeTable(stores: Stores, watches: Set<ServerResponse>): Route[
   ]
 }
 
-// Go's encoding/base64 StdEncoding, which decodes []byte fields from JSON: padded, no URL alphabet.
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
+/** Go's error for a []byte field's JSON value (`path` as encoding/json names the field). */
+function bytesError(value: unknown, path: string): string | undefined {
+  if (value === null || value === undefined) return undefined
+  if (typeof value !== 'string') {
+    return `json: cannot unmarshal ${goJsonType(value)} into Go struct field ${path} of type []uint8`
+  }
+  const at = base64Corruption(value)
+  return at === undefined ? undefined : `illegal base64 data at input byte ${at}`
+}
+
+// IsConfigMapKey (k8s.io/apimachinery pkg/util/validation/validation.go), with RegexError's words.
 const DATA_KEY = /^[-._a-zA-Z0-9]+$/
+const DATA_KEY_MESSAGE =
+  "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')"
 
 export const secretRules: KindRules = {
-  // The API server defaults the type to Opaque and folds stringData into data, write-only.
+  // The first value the decoder fails on, in the order of the JSON text.
+  decode(object) {
+    const data = (object.data ?? {}) as Record<string, unknown>
+    for (const value of Object.values(data)) {
+      const error = bytesError(value, 'Secret.data')
+      if (error) return error
+    }
+    return undefined
+  },
+  // Defaulting makes the type Opaque; the registry folds stringData into data, write-only.
   prepare(object) {
     const { stringData, ...rest } = object
     const data = { ...(rest.data as Record<string, string> | undefined) }
@@ -72,57 +95,55 @@ export const secretRules: KindRules = {
     }
     return { ...rest, type: rest.type ?? 'Opaque', data }
   },
+  // ValidateSecretUpdate checks the immutable type before ValidateSecret's keys and type rules.
   check(object, old) {
     const data = (object.data ?? {}) as Record<string, unknown>
-    const notBase64 = Object.entries(data).find(([, v]) => typeof v !== 'string' || !BASE64.test(v))
-    if (notBase64)
-      return badRequest(
-        `Secret in version "v1" cannot be handled as a Secret: illegal base64 data at data[${notBase64[0]}]`,
-      )
-    const causes = [...keyProblems(data), ...typeProblems(object, old)]
-    return causes.length > 0 ? invalid('Secret', nameOf(object), causes) : undefined
+    return [...immutableType(object, old), ...keyProblems(data), ...tlsProblems(object, data)]
   },
+  unconditionalUpdate: true,
+}
+
+function immutableType(object: Body, old: StoredObject | undefined): StatusCause[] {
+  if (!old || old.type === object.type) return []
+  const message = `Invalid value: "${String(object.type)}": field is immutable`
+  return [cause('FieldValueInvalid', 'type', message)]
 }
 
 function keyProblems(data: Record<string, unknown>): StatusCause[] {
-  return Object.keys(data)
-    .filter((key) => !DATA_KEY.test(key))
-    .map((key) => ({
-      reason: 'FieldValueInvalid',
-      field: `data[${key}]`,
-      message: `Invalid value: "${key}": a valid config key must consist of alphanumeric characters, '-', '_' or '.'`,
-    }))
+  return Object.keys(data).flatMap((key) =>
+    keyMessages(key).map((message) =>
+      cause('FieldValueInvalid', `data[${key}]`, `Invalid value: "${key}": ${message}`),
+    ),
+  )
 }
 
-function typeProblems(object: Body, old: StoredObject | undefined): StatusCause[] {
-  if (old && old.type !== object.type) {
-    const message = `Invalid value: "${String(object.type)}": field is immutable`
-    return [{ reason: 'FieldValueInvalid', field: 'type', message }]
-  }
+function keyMessages(key: string): string[] {
+  const messages: string[] = []
+  if (key.length > 253) messages.push('must be no more than 253 characters')
+  if (!DATA_KEY.test(key)) messages.push(DATA_KEY_MESSAGE)
+  // hasChDirPrefix.
+  if (key === '.') messages.push("must not be '.'")
+  else if (key === '..') messages.push("must not be '..'")
+  else if (key.startsWith('..')) messages.push("must not start with '..'")
+  return messages
+}
+
+function tlsProblems(object: Body, data: Record<string, unknown>): StatusCause[] {
   if (object.type !== 'kubernetes.io/tls') return []
-  const data = (object.data ?? {}) as Record<string, unknown>
   return ['tls.crt', 'tls.key']
     .filter((key) => data[key] === undefined)
-    .map((key) => ({
-      reason: 'FieldValueRequired',
-      field: `data[${key}]`,
-      message: 'Required value',
-    }))
+    .map((key) => cause('FieldValueRequired', `data[${key}]`, 'Required value'))
 }
 
 export const webhookConfigurationRules: KindRules = {
-  check(object): Status | undefined {
+  decode(object) {
     const webhooks = (object.webhooks ?? []) as { clientConfig?: { caBundle?: unknown } }[]
-    const causes = webhooks.flatMap((webhook, index) => {
-      const caBundle = webhook.clientConfig?.caBundle
-      if (caBundle === undefined || (typeof caBundle === 'string' && BASE64.test(caBundle)))
-        return []
-      const field = `webhooks[${index}].clientConfig.caBundle`
-      return [{ reason: 'FieldValueInvalid', field, message: 'Invalid value: illegal base64 data' }]
-    })
-    const kind = 'MutatingWebhookConfiguration'
-    return causes.length > 0 ? invalid(kind, nameOf(object), causes) : undefined
+    for (const webhook of webhooks) {
+      const path = 'WebhookClientConfig.webhooks.clientConfig.caBundle'
+      const error = bytesError(webhook.clientConfig?.caBundle, path)
+      if (error) return error
+    }
+    return undefined
   },
+  unconditionalUpdate: false,
 }
-
-const nameOf = (object: Body) => String(object.metadata?.name ?? '')

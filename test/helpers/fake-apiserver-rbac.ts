@@ -2,6 +2,7 @@
 // group, the resource, and the namespace and name when the path has them, so tests can compare
 // the requests the code makes with the rules of its Role and ClusterRole.
 import type { RecordedRequest } from './fake-apiserver.ts'
+import { queryBool } from './fake-apiserver-http.ts'
 
 export interface Authorization {
   verb: string
@@ -15,9 +16,6 @@ export interface Authorization {
 
 const VERBS: Record<string, string> = { POST: 'create', PUT: 'update', PATCH: 'patch' }
 
-// The API server parses `watch` with Go's strconv.ParseBool.
-const TRUE = new Set(['1', 't', 'T', 'true', 'TRUE', 'True'])
-
 /** The authorization attributes of a request to a resource path (/api/v1/..., /apis/g/v/...). */
 export function authorizationOf(request: RecordedRequest): Authorization {
   const parts = request.path.split('/').filter(Boolean)
@@ -27,7 +25,7 @@ export function authorizationOf(request: RecordedRequest): Authorization {
   const namespaced = rest[0] === 'namespaces' && rest.length >= 3
   const [namespace, resource = '', name] = namespaced ? rest.slice(1) : [undefined, ...rest]
   return {
-    verb: verbOf(request.method, name !== undefined, TRUE.has(request.query.watch ?? '')),
+    verb: verbOf(request.method, name !== undefined, queryBool(request.query.watch)),
     apiGroup,
     resource,
     ...(namespace !== undefined && { namespace }),
@@ -35,8 +33,10 @@ export function authorizationOf(request: RecordedRequest): Authorization {
   }
 }
 
+// RequestInfoFactory.NewRequestInfo (k8s.io/apiserver pkg/endpoints/request/requestinfo.go): a GET
+// without a name is a list, or a watch when ?watch reads as true; a GET with a name stays a get.
 function verbOf(method: string, named: boolean, watch: boolean): string {
-  if (method === 'GET') return watch ? 'watch' : named ? 'get' : 'list'
+  if (method === 'GET') return named ? 'get' : watch ? 'watch' : 'list'
   if (method === 'DELETE') return named ? 'delete' : 'deletecollection'
   return VERBS[method] ?? method.toLowerCase()
 }

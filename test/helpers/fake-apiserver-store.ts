@@ -37,9 +37,16 @@ export interface ObjectInput {
 /** The cluster-wide revision; every write to any collection moves it forward. */
 export class Revision {
   current = 1
+  /** Like etcd compaction, which is cluster-wide: a watch from an older revision gets 410. */
+  compactedAt = 0
   next(): number {
     this.current += 1
     return this.current
+  }
+  /** Forgets the history up to now; an unrelated write moves the revision on, as in etcd. */
+  compact(): number {
+    this.compactedAt = this.next()
+    return this.compactedAt
   }
 }
 
@@ -52,8 +59,7 @@ export class Collection {
   readonly #revision: Revision
   readonly #objects = new Map<string, StoredObject>()
   readonly #listeners = new Set<(change: Change) => void>()
-  #history: Change[] = []
-  #compactedAt = 0
+  readonly #history: Change[] = []
 
   constructor(revision: Revision, kind: string, plural: string, namespace?: string) {
     this.#revision = revision
@@ -69,9 +75,14 @@ export class Collection {
     return { items, resourceVersion: String(this.#revision.current) }
   }
 
-  /** Like etcd compaction: a watch from a resourceVersion older than this is answered 410. */
+  /** The revision as of now: what a list or a bookmark reports. */
+  get resourceVersion(): number {
+    return this.#revision.current
+  }
+
+  /** A watch from a resourceVersion older than this is answered 410 Expired. */
   get compactedAt(): number {
-    return this.#compactedAt
+    return this.#revision.compactedAt
   }
 
   get(name: string): StoredObject | undefined {
@@ -119,15 +130,8 @@ export class Collection {
 
   /** The changes after `resourceVersion`, or 'expired' when compaction forgot some of them. */
   changesSince(resourceVersion: number): Change[] | 'expired' {
-    if (resourceVersion < this.#compactedAt) return 'expired'
+    if (resourceVersion < this.compactedAt) return 'expired'
     return this.#history.filter((change) => change.resourceVersion > resourceVersion)
-  }
-
-  /** Forgets the history, as etcd compaction does; an unrelated write moves the revision on. */
-  compact(): number {
-    this.#compactedAt = this.#revision.next()
-    this.#history = []
-    return this.#compactedAt
   }
 
   subscribe(listener: (change: Change) => void): () => void {

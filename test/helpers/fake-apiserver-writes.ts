@@ -1,61 +1,91 @@
-// Write routes for one collection, answered as the API server answers them: POST creates (409
-// AlreadyExists for a name that is taken), PUT replaces (409 Conflict for a stale
-// metadata.resourceVersion, 404 for a missing object, as no built-in resource creates on update),
-// PATCH applies a JSON patch (RFC 6902) or a JSON merge patch (RFC 7386) to the stored object and
-// answers 415 for any other content type. Rules of one kind add its defaults and validation.
+// Write routes for one collection, in the order the API server checks a write (k8s.io/apiserver
+// pkg/endpoints/handlers create.go, update.go, patch.go; pkg/registry/generic/registry/store.go):
+// the Content-Type, the body's decoding, its namespace and name against the URL, then
+// - POST: validation (422 Invalid), then a taken name (409 AlreadyExists), 201;
+// - PUT: a missing object (404, as no built-in kind creates on update), a stale
+//   metadata.resourceVersion (409 Conflict), then validation, 200;
+// - PATCH: a missing object, the patch, the patched object's decoding, its resourceVersion, then
+//   validation, 200.
 import type { ServerResponse } from 'node:http'
-import { applyPatch } from 'rfc6902'
-import {
-  alreadyExists,
-  badRequest,
-  conflict,
-  invalid,
-  notFound,
-  type Route,
-  type RouteRequest,
-  readJson,
-  type Status,
-  sendJson,
-  status,
-} from './fake-apiserver-http.ts'
 import {
   basePath,
   type CollectionApi,
   collectionOf,
+  groupOf,
   resourceOf,
   typed,
-} from './fake-apiserver-routes.ts'
+} from './fake-apiserver-api.ts'
+import {
+  type Body,
+  inNamespace,
+  type KindRules,
+  nameProblems,
+  notAnObject,
+  wrongName,
+} from './fake-apiserver-checks.ts'
+import {
+  mediaType,
+  type Route,
+  type RouteRequest,
+  readJson,
+  sendJson,
+  sendStatus,
+} from './fake-apiserver-http.ts'
+import {
+  applyTo,
+  isObject,
+  JSON_PATCH,
+  MERGE_PATCH,
+  UNIMPLEMENTED_PATCH_TYPES,
+} from './fake-apiserver-patch.ts'
+import {
+  alreadyExists,
+  badRequest,
+  cause,
+  conflict,
+  generic,
+  invalid,
+  notFound,
+  type Status,
+  status,
+  unimplemented,
+} from './fake-apiserver-status.ts'
 import type { ObjectInput, StoredObject } from './fake-apiserver-store.ts'
-
-/** A written object as JSON. */
-export type Body = Record<string, unknown> & { metadata?: Record<string, unknown> }
 
 export type WriteVerb = 'create' | 'update' | 'patch'
 
-/** What one kind adds to every write: the API server's defaults, then its validation. */
-export interface KindRules {
-  prepare?(object: Body): Body
-  /** A 400 or 422 Status when `object` cannot be stored over `old` (undefined on create). */
-  check?(object: Body, old: StoredObject | undefined): Status | undefined
-}
-
 export interface WriteApi extends CollectionApi {
   verbs: readonly WriteVerb[]
-  rules?: KindRules
+  rules: KindRules
 }
-
-// The API server also takes strategic merge and apply patches for built-in kinds; the fake
-// implements these two and answers the others as the API server answers an unknown type.
-const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json'] as const
 
 /** The routes of `api.verbs`. */
 export function writeRoutes(api: WriteApi): Route[] {
   const base = basePath(api)
   const item = new RegExp(`^${base}/(?<name>[^/]+)$`)
+  const { prefix } = api
   const routes: Record<WriteVerb, Route> = {
-    create: { method: 'POST', path: new RegExp(`^${base}$`), handle: (q, r) => create(api, q, r) },
-    update: { method: 'PUT', path: item, handle: (q, r) => update(api, q, r) },
-    patch: { method: 'PATCH', path: item, handle: (q, r) => patch(api, q, r) },
+    create: {
+      method: 'POST',
+      prefix,
+      scope: 'collection',
+      path: new RegExp(`^${base}$`),
+      handle: (q, r) => write(api, q, r, created),
+    },
+    update: {
+      method: 'PUT',
+      prefix,
+      scope: 'item',
+      path: item,
+      handle: (q, r) => write(api, q, r, updated),
+    },
+    patch: {
+      method: 'PATCH',
+      prefix,
+      scope: 'item',
+      path: item,
+      handle: (q, r) => patch(api, q, r),
+    },
   }
   return api.verbs.map((verb) => routes[verb])
 }
@@ -67,153 +97,148 @@ interface Reply {
 }
 
 const refuse = (failure: Status): Reply => ({ code: failure.code, body: failure })
+const send = (response: ServerResponse, reply: Reply) => sendJson(response, reply.code, reply.body)
 
-async function create(api: WriteApi, request: RouteRequest, response: ServerResponse) {
-  const body = await readObject(request, response)
-  if (body) send(response, created(api, request, body))
-}
+// NegotiateInputSerializer (pkg/endpoints/handlers/negotiation/negotiate.go): no Content-Type is
+// JSON; the serializers of built-in kinds take JSON, YAML and protobuf, anything else is a 415.
+const DECODABLE = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf']
 
-async function update(api: WriteApi, request: RouteRequest, response: ServerResponse) {
-  const body = await readObject(request, response)
-  if (body) send(response, updated(api, request, body))
-}
+type Handler = (api: WriteApi, request: RouteRequest, body: Body) => Reply
 
-async function patch(api: WriteApi, request: RouteRequest, response: ServerResponse) {
-  const type = (request.raw.headers['content-type'] ?? '').split(';')[0]?.trim() ?? ''
-  if (!(PATCH_TYPES as readonly string[]).includes(type)) {
-    const message = `the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES.join(', ')}`
-    return send(response, refuse(status(415, 'UnsupportedMediaType', message)))
+/** POST and PUT: a whole object in the body. */
+async function write(
+  api: WriteApi,
+  request: RouteRequest,
+  response: ServerResponse,
+  then: Handler,
+) {
+  const type = mediaType(request.raw).toLowerCase() || 'application/json'
+  if (type !== 'application/json') {
+    const message = `the body of the request was in an unknown format - accepted media types include: ${DECODABLE.join(', ')}`
+    const refused = DECODABLE.includes(type)
+      ? unimplemented(`${type} request bodies`)
+      : status(415, 'UnsupportedMediaType', message)
+    return sendStatus(response, refused)
   }
-  const body = await readJson(request.raw, response)
-  if (body !== undefined) send(response, patched(api, request, { type, body }))
+  const parsed = await readJson(request.raw)
+  const { kind } = api.collection
+  if (!parsed.ok || !isObject(parsed.value)) {
+    // transformDecodeError (pkg/endpoints/handlers/rest.go) of what the serializer's Interpret
+    // says; for a body that is not JSON at all, JSON.parse's words stand in for Go's.
+    const why = parsed.ok ? notAnObject(parsed.value) : `json parse error: ${parsed.error}`
+    const message = `the object provided is unrecognized (must be of type ${kind}): ${why}`
+    return sendStatus(response, badRequest(message))
+  }
+  const body = parsed.value as Body
+  const undecodable = api.rules.decode?.(body)
+  if (undecodable) {
+    const version = api.apiVersion.split('/').at(-1)
+    const message = `${kind} in version "${version}" cannot be handled as a ${kind}: ${undecodable}`
+    return sendStatus(response, badRequest(message))
+  }
+  const placed = inNamespace(api, body, request)
+  send(response, placed.ok ? then(api, request, placed.body) : refuse(placed.status))
 }
 
 function created(api: WriteApi, request: RouteRequest, body: Body): Reply {
-  const name = body.metadata?.name
-  if (typeof name !== 'string' || name === '') {
-    const cause = {
-      reason: 'FieldValueRequired',
-      field: 'metadata.name',
-      message: 'Required value',
-    }
-    return refuse(invalid(api.collection.kind, '', [cause]))
-  }
-  const refused = wrongNamespace(body, request)
-  if (refused) return refuse(refused)
+  const name = typeof body.metadata?.name === 'string' ? body.metadata.name : ''
+  const prepared = api.rules.prepare?.(body) ?? body
+  const causes = [...nameProblems(name), ...(api.rules.check?.(prepared, undefined) ?? [])]
+  if (causes.length > 0) return refuse(invalid(kindOf(api), name, causes))
   const collection = collectionOf(api, request)
   if (collection.get(name)) return refuse(alreadyExists(resourceOf(api), name))
-  return write(api, { body, old: undefined, code: 201 }, (input) => collection.create(name, input))
+  return store(api, prepared, 201, (input) => collection.create(name, input))
 }
 
 function updated(api: WriteApi, request: RouteRequest, body: Body): Reply {
   const name = request.params.name ?? ''
-  const refused = wrongName(body, name) ?? wrongNamespace(body, request)
+  const refused = wrongName(body, name)
   if (refused) return refuse(refused)
   const collection = collectionOf(api, request)
   const old = collection.get(name)
   if (!old) return refuse(notFound(resourceOf(api), name))
-  const resourceVersion = body.metadata?.resourceVersion
-  // Without a resourceVersion the update is unconditional, as the API server allows for Secrets.
-  if (resourceVersion !== undefined && resourceVersion !== old.metadata.resourceVersion) {
-    return refuse(conflict(resourceOf(api), name))
+  return replaced(api, { name, body, old }, (input) => collection.replace(name, input))
+}
+
+async function patch(api: WriteApi, request: RouteRequest, response: ServerResponse) {
+  // go-restful refuses a Content-Type the route does not consume before the handler runs.
+  const type = mediaType(request.raw)
+  if ((UNIMPLEMENTED_PATCH_TYPES as readonly string[]).includes(type)) {
+    return sendStatus(response, unimplemented(`${type} patches`))
   }
-  return write(api, { body, old, code: 200 }, (input) => collection.replace(name, input))
+  if (type !== JSON_PATCH && type !== MERGE_PATCH) return sendStatus(response, generic(415))
+  const parsed = await readJson(request.raw)
+  // validateAndTranscodePatch.
+  if (!parsed.ok) return sendStatus(response, badRequest('invalid JSON patch'))
+  send(response, patched(api, request, { type, body: parsed.value }))
 }
 
 function patched(
   api: WriteApi,
   request: RouteRequest,
-  patch: { type: string; body: unknown },
+  change: { type: string; body: unknown },
 ): Reply {
   const name = request.params.name ?? ''
   const collection = collectionOf(api, request)
   const old = collection.get(name)
   if (!old) return refuse(notFound(resourceOf(api), name))
-  const result = applyTo(typed(api, old), patch.type, patch.body)
+  const result = applyTo(typed(api, old), change.type, change.body)
   if (!result.ok) return refuse(result.status)
-  const body = result.object
-  const refused = wrongName(body, name) ?? wrongNamespace(body, request)
+  const undecodable = isObject(result.object)
+    ? api.rules.decode?.(result.object as Body)
+    : notAnObject(result.object)
+  if (undecodable) {
+    // jsonPatcher.applyPatchToCurrentObject: an Invalid error of no kind and no name.
+    const json = JSON.stringify(result.object)
+    const message = `Invalid value: ${JSON.stringify(json)}: ${undecodable}`
+    return refuse(
+      invalid({ kind: '', group: '' }, '', [cause('FieldValueInvalid', 'patch', message)]),
+    )
+  }
+  const placed = inNamespace(api, result.object as Body, request)
+  if (!placed.ok) return refuse(placed.status)
+  const refused = wrongName(placed.body, name)
   if (refused) return refuse(refused)
-  // A resourceVersion that the patch sets is a precondition, as in a PUT.
-  if (body.metadata?.resourceVersion !== old.metadata.resourceVersion) {
+  return replaced(api, { name, body: placed.body, old }, (input) => collection.replace(name, input))
+}
+
+/** Store.Update from its resourceVersion check on. */
+function replaced(
+  api: WriteApi,
+  change: { name: string; body: Body; old: StoredObject },
+  replace: (input: ObjectInput) => StoredObject,
+): Reply {
+  const { name, body, old } = change
+  const resourceVersion = body.metadata?.resourceVersion
+  if (resourceVersion === undefined || resourceVersion === '') {
+    if (!api.rules.unconditionalUpdate) {
+      // Store.Update names the resource where the kind belongs, as its TODO admits.
+      const kind = { kind: api.collection.plural, group: groupOf(api) }
+      const problem = 'Invalid value: 0: must be specified for an update'
+      return refuse(
+        invalid(kind, name, [cause('FieldValueInvalid', 'metadata.resourceVersion', problem)]),
+      )
+    }
+  } else if (resourceVersion !== old.metadata.resourceVersion) {
     return refuse(conflict(resourceOf(api), name))
   }
-  return write(api, { body, old, code: 200 }, (input) => collection.replace(name, input))
+  const prepared = api.rules.prepare?.(body) ?? body
+  const causes = api.rules.check?.(prepared, old) ?? []
+  if (causes.length > 0) return refuse(invalid(kindOf(api), name, causes))
+  return store(api, prepared, 200, replace)
 }
 
-/** Applies the kind's rules, then stores and answers the stored object. */
-function write(
+/** Stores the object (its labels, annotations and fields; the system metadata is the store's). */
+function store(
   api: WriteApi,
-  change: { body: Body; old: StoredObject | undefined; code: number },
-  store: (input: ObjectInput) => StoredObject,
+  object: Body,
+  code: number,
+  put: (input: ObjectInput) => StoredObject,
 ): Reply {
-  const prepared = api.rules?.prepare?.(change.body) ?? change.body
-  const refused = api.rules?.check?.(prepared, change.old)
-  if (refused) return refuse(refused)
-  const { kind: _kind, apiVersion: _apiVersion, metadata = {}, ...rest } = prepared
+  const { kind: _kind, apiVersion: _apiVersion, metadata = {}, ...rest } = object
   const meta = metadata as { labels?: Record<string, string>; annotations?: Record<string, string> }
-  const stored = store({
-    labels: meta.labels ?? {},
-    annotations: meta.annotations ?? {},
-    body: rest,
-  })
-  return { code: change.code, body: typed(api, stored) }
+  const stored = put({ labels: meta.labels ?? {}, annotations: meta.annotations ?? {}, body: rest })
+  return { code, body: typed(api, stored) }
 }
 
-type Applied = { ok: true; object: Body } | { ok: false; status: Status }
-
-function applyTo(object: object, type: string, body: unknown): Applied {
-  const copy = structuredClone(object) as Body
-  if (type === 'application/merge-patch+json') {
-    return { ok: true, object: mergePatch(copy, body) as Body }
-  }
-  if (!Array.isArray(body)) {
-    return { ok: false, status: badRequest('json: cannot unmarshal object into a JSON patch') }
-  }
-  const failed = applyPatch(copy, body).find((error) => error !== null)
-  if (!failed) return { ok: true, object: copy }
-  // apiserver's jsonPatcher answers a failed operation (a `test`, a missing path) with a 422.
-  const message = 'the server rejected our request due to an error in our request'
-  const causes = [{ reason: 'UnexpectedServerResponse', message: failed.message }]
-  return { ok: false, status: status(422, 'Invalid', message, { causes }) }
-}
-
-/** RFC 7386: objects merge key by key, null removes, anything else (arrays too) replaces. */
-function mergePatch(target: unknown, patch: unknown): unknown {
-  if (!isObject(patch)) return patch
-  const result: Record<string, unknown> = isObject(target) ? { ...target } : {}
-  for (const [key, value] of Object.entries(patch)) {
-    if (value === null) delete result[key]
-    else result[key] = mergePatch(result[key], value)
-  }
-  return result
-}
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value)
-
-async function readObject(request: RouteRequest, response: ServerResponse) {
-  const body = await readJson(request.raw, response)
-  if (body === undefined) return undefined
-  if (isObject(body)) return body as Body
-  sendJson(response, 400, badRequest('the body of the request is not a JSON object'))
-  return undefined
-}
-
-function wrongName(body: Body, name: string): Status | undefined {
-  const given = body.metadata?.name
-  if (given === name) return undefined
-  return badRequest(
-    `the name of the object (${String(given)}) does not match the name on the URL (${name})`,
-  )
-}
-
-function wrongNamespace(body: Body, request: RouteRequest): Status | undefined {
-  const given = body.metadata?.namespace
-  if (given === undefined || given === request.params.namespace) return undefined
-  return badRequest(
-    'the namespace of the provided object does not match the namespace sent on the request',
-  )
-}
-
-const send = (response: ServerResponse, reply: Reply) => sendJson(response, reply.code, reply.body)
+const kindOf = (api: WriteApi) => ({ kind: api.collection.kind, group: groupOf(api) })

@@ -1,9 +1,11 @@
-// A small, honest fake of the Kubernetes API over real TLS on 127.0.0.1: the REST paths and JSON
-// shapes of the API reference, bearer-token authentication, resourceVersions, watches that
-// replay history or answer 410 Expired, and knobs for tests (drop watches, compact, fail, run
-// another client's writes in the middle of a request). It serves namespaces (get, list, watch),
-// Secrets (get, list, watch, create, update) and MutatingWebhookConfigurations (get, list, watch,
-// patch).
+// A small, honest fake of the Kubernetes API over real TLS on 127.0.0.1: the REST paths, status
+// codes and JSON bodies of the real API server (k8s.io/apiserver, each rule citing its source),
+// bearer-token authentication, resourceVersions, watches that replay history, send bookmarks or
+// answer 410 Expired, and knobs for tests (drop watches, compact, bookmark, fail, run another
+// client's writes in the middle of a request). It serves namespaces (get, list, watch), Secrets
+// (get, list, watch, create, update) and MutatingWebhookConfigurations (get, list, watch, patch).
+// On those paths, a verb, query parameter or body format the real server takes and the fake does
+// not is a 501, which the real server never answers; other resources are unknown, as a 404.
 import { mkdtemp, rm } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { createServer } from 'node:https'
@@ -12,8 +14,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { KubeConfig } from '@kubernetes/client-node'
 import { loadOrCreate, serviceNames } from '../../src/tls/certificates.ts'
-import { dispatch, type Route, sendJson, status } from './fake-apiserver-http.ts'
+import type { OpenWatch } from './fake-apiserver-api.ts'
+import { dispatch, type Route, sendStatus } from './fake-apiserver-http.ts'
 import { createStores, routeTable } from './fake-apiserver-kinds.ts'
+import { internalError, status } from './fake-apiserver-status.ts'
 import type { StoredObject } from './fake-apiserver-store.ts'
 
 export interface RecordedRequest {
@@ -71,7 +75,12 @@ export interface FakeApiServer {
   /** Ends every open watch stream (as an API server restart or timeout does), or with
    *  `abruptly` resets their connections; returns how many there were. */
   dropWatches(options?: { abruptly?: boolean }): number
-  /** Forgets the change history, so a watch from any resourceVersion seen so far gets 410. */
+  /** Sends a BOOKMARK at the current resourceVersion to every open watch that asked for them
+   *  (allowWatchBookmarks) and started before it, as the watch cache does about once a minute;
+   *  returns how many were sent. */
+  sendBookmarks(): number
+  /** Forgets the change history of every resource, as etcd compaction does, so a watch from any
+   *  resourceVersion seen so far gets 410 Expired. */
   compact(): void
   /** Answers the next `count` authorized requests with 500 InternalError. */
   failNext(count: number): void
@@ -89,7 +98,7 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
   const ca = certificate.ca ?? ''
   const stores = createStores()
   const { namespaces, secrets, webhookConfigurations: mwcs } = stores
-  const watches = new Set<ServerResponse>()
+  const watches = new Set<OpenWatch>()
   const door: FrontDoor = {
     token: `fake-${crypto.randomUUID()}`,
     routes: routeTable(stores, watches),
@@ -117,7 +126,8 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
     beforeNext: (method, path, action) => door.hooks.push({ method, path, action }),
     requests: () => [...door.log],
     dropWatches: (options = {}) => closeWatches(watches, options.abruptly ?? false),
-    compact: () => namespaces.compact(),
+    sendBookmarks: () => [...watches].filter((open) => open.bookmark()).length,
+    compact: () => stores.revision.compact(),
     failNext: (count) => {
       door.failures = count
     },
@@ -153,12 +163,13 @@ function enter(door: FrontDoor, req: IncomingMessage, res: ServerResponse): void
   res.once('finish', () => {
     record.status = res.statusCode
   })
+  // The authentication filter answers errors.NewUnauthorized("Unauthorized") (k8s.io/apiserver
+  // pkg/endpoints/filters/authentication.go).
   if (req.headers.authorization !== `Bearer ${door.token}`) {
-    sendJson(res, 401, status(401, 'Unauthorized', 'Unauthorized'))
+    sendStatus(res, status(401, 'Unauthorized', 'Unauthorized'))
   } else if (door.failures > 0) {
     door.failures -= 1
-    const message = 'Internal error occurred: injected by the test'
-    sendJson(res, 500, status(500, 'InternalError', message))
+    sendStatus(res, internalError('injected by the test'))
   } else {
     route(door, req, res)
   }
@@ -179,14 +190,14 @@ function route(door: FrontDoor, req: IncomingMessage, res: ServerResponse): void
     .then(hook.action)
     .then(
       () => dispatch(door.routes, req, res),
-      (error: unknown) => sendJson(res, 500, status(500, 'InternalError', String(error))),
+      (error: unknown) => sendStatus(res, internalError(String(error))),
     )
 }
 
-function closeWatches(watches: Set<ServerResponse>, abruptly: boolean): number {
+function closeWatches(watches: Set<OpenWatch>, abruptly: boolean): number {
   const open = [...watches]
   watches.clear()
-  for (const response of open) {
+  for (const { response } of open) {
     if (abruptly) response.socket?.destroy()
     else response.end()
   }

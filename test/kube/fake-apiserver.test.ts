@@ -1,85 +1,122 @@
 // The fake API server itself, where the informer's behaviour depends on it being faithful:
-// authentication, Status objects, list and watch shapes, resourceVersions, 410 Expired.
+// authentication, the Status bodies of the real API server (k8s.io/apimachinery
+// pkg/api/errors), the answers of its router, list and get shapes. Watches are in
+// fake-apiserver-watch.test.ts.
 import t, { type Test } from 'tap'
-import { Agent, request } from 'undici'
-import { type FakeApiServer, startFakeApiServer } from '../helpers/fake-apiserver.ts'
+import { startFakeApiServer } from '../helpers/fake-apiserver.ts'
+import { fakeClient } from '../helpers/fake-apiserver-client.ts'
+import { authorizationOf } from '../helpers/fake-apiserver-rbac.ts'
 
-interface Client {
-  get(path: string, token?: string | null): Promise<{ status: number; json: unknown }>
-  /** A watch, read until the server ends it; one parsed event per line. */
-  watch(query: string): Promise<unknown[]>
-}
-
-async function setup(t: Test): Promise<{ fake: FakeApiServer; client: Client }> {
+async function setup(t: Test) {
   const fake = await startFakeApiServer()
-  const agent = new Agent({ connect: { ca: fake.ca } })
-  t.teardown(async () => {
-    await agent.close()
-    await fake.close()
-  })
-  const send = async (path: string, token: string | null) => {
-    const headers = token === null ? {} : { authorization: `Bearer ${token}` }
-    const res = await request(`${fake.url}${path}`, { headers, dispatcher: agent })
-    return { status: res.statusCode, text: await res.body.text() }
-  }
-  return {
-    fake,
-    client: {
-      get: async (path, token = fake.token) => {
-        const { status, text } = await send(path, token)
-        return { status, json: JSON.parse(text) }
-      },
-      watch: async (query) => {
-        const { text } = await send(`/api/v1/namespaces?${query}`, fake.token)
-        return text
-          .split('\n')
-          .filter(Boolean)
-          .map((line) => JSON.parse(line))
-      },
-    },
-  }
+  t.teardown(() => fake.close())
+  return { fake, client: fakeClient(t, fake) }
 }
 
-const unauthorized = {
-  kind: 'Status',
-  apiVersion: 'v1',
-  metadata: {},
-  status: 'Failure',
-  message: 'Unauthorized',
-  reason: 'Unauthorized',
-  code: 401,
-}
+const failure = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure' } as const
 
 t.test('refuses requests without the bearer token with a 401 Status', async (t) => {
   const { client } = await setup(t)
-  t.same(await client.get('/api/v1/namespaces', null), { status: 401, json: unauthorized })
-  t.same(await client.get('/api/v1/namespaces', 'wrong'), { status: 401, json: unauthorized })
+  const unauthorized = { ...failure, message: 'Unauthorized', reason: 'Unauthorized', code: 401 }
+  t.same(await client.json('GET', '/api/v1/namespaces', { token: null }), {
+    status: 401,
+    json: unauthorized,
+  })
+  t.same(await client.json('GET', '/api/v1/namespaces', { token: 'wrong' }), {
+    status: 401,
+    json: unauthorized,
+  })
 })
 
-t.test('answers a missing namespace with the NotFound Status of the real API', async (t) => {
+t.test('answers a missing namespace with errors.NewNotFound: no group for core', async (t) => {
   const { client } = await setup(t)
-  t.same(await client.get('/api/v1/namespaces/x'), {
-    status: 404,
-    json: {
-      kind: 'Status',
-      apiVersion: 'v1',
-      metadata: {},
-      status: 'Failure',
-      message: 'namespaces "x" not found',
-      reason: 'NotFound',
-      details: { name: 'x', kind: 'namespaces' },
-      code: 404,
-    },
+  const answer = await client.send('GET', '/api/v1/namespaces/x')
+  t.equal(answer.contentType, 'application/json')
+  t.same(JSON.parse(answer.text), {
+    ...failure,
+    message: 'namespaces "x" not found',
+    reason: 'NotFound',
+    details: { name: 'x', kind: 'namespaces' },
+    code: 404,
   })
-  const unknown = await client.get('/api/v1/secrets')
-  t.equal(unknown.status, 404)
-  t.match(unknown.json, { kind: 'Status', reason: 'NotFound' })
+  t.equal(
+    answer.text,
+    '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"namespaces \\"x\\" not found","reason":"NotFound","details":{"name":"x","kind":"namespaces"},"code":404}',
+    'the keys in metav1.Status order, byte for byte',
+  )
+})
+
+t.test('answers what its router refuses as go-restful and the API server do', async (t) => {
+  const { client } = await setup(t)
+  const generic = (code: number, reason: string, message: string) => ({
+    ...failure,
+    message,
+    reason,
+    details: {},
+    code,
+  })
+  t.same(
+    await client.json('GET', '/api/v1/widgets'),
+    {
+      status: 404,
+      json: generic(404, 'NotFound', 'the server could not find the requested resource'),
+    },
+    'an unknown resource under /api/v1',
+  )
+  t.same(
+    await client.json('POST', '/api/v1/namespaces/x', { body: {} }),
+    {
+      status: 405,
+      json: generic(
+        405,
+        'MethodNotAllowed',
+        'the server does not allow this method on the requested resource',
+      ),
+    },
+    'a method the path never takes',
+  )
+  t.same(
+    await client.send('GET', '/apis/unknown.example.com/v1/things'),
+    { status: 404, contentType: 'text/plain; charset=utf-8', text: '404 page not found\n' },
+    'outside every API group: Go http.NotFound',
+  )
+})
+
+t.test('answers 501 for what the real API server serves and the fake does not', async (t) => {
+  const { client } = await setup(t)
+  for (const path of [
+    '/api/v1/secrets',
+    '/api/v1/namespaces?labelSelector=team%3Da',
+    '/api/v1/namespaces?fieldSelector=metadata.name%3Da',
+    '/api/v1/namespaces?limit=10',
+    '/api/v1/namespaces?resourceVersion=1&resourceVersionMatch=Exact',
+  ]) {
+    t.match(
+      await client.json('GET', path),
+      { status: 501, json: { reason: 'NotImplemented' } },
+      path,
+    )
+  }
+  t.match(await client.json('DELETE', '/api/v1/namespaces/x'), { status: 501 }, 'delete')
 })
 
 t.test('lists untyped items under the current resourceVersion; gets typed objects', async (t) => {
   const { fake, client } = await setup(t)
+  t.same(
+    await client.json('GET', '/api/v1/namespaces'),
+    {
+      status: 200,
+      json: {
+        kind: 'NamespaceList',
+        apiVersion: 'v1',
+        metadata: { resourceVersion: '1' },
+        items: [],
+      },
+    },
+    'an empty list has items: []',
+  )
   fake.createNamespace('team-a', { labels: { team: 'a' }, annotations: { owner: 'x' } })
-  const listed = await client.get('/api/v1/namespaces')
+  const listed = await client.json('GET', '/api/v1/namespaces?watch=false')
   t.match(listed.json, {
     kind: 'NamespaceList',
     apiVersion: 'v1',
@@ -92,71 +129,61 @@ t.test('lists untyped items under the current resourceVersion; gets typed object
           labels: { team: 'a', 'kubernetes.io/metadata.name': 'team-a' },
           annotations: { owner: 'x' },
         },
+        spec: { finalizers: ['kubernetes'] },
         status: { phase: 'Active' },
       },
     ],
   })
   const [item] = (listed.json as { items: object[] }).items
   t.notOk(item && 'kind' in item, 'list items carry no kind, as the real API sends them')
-  const got = await client.get('/api/v1/namespaces/team-a')
+  const got = await client.json('GET', '/api/v1/namespaces/team-a')
   t.match(got, { status: 200, json: { kind: 'Namespace', apiVersion: 'v1' } })
 })
 
-t.test('a watch replays the changes after its resourceVersion, typed', async (t) => {
-  const { fake, client } = await setup(t)
-  fake.createNamespace('a')
-  fake.createNamespace('b')
-  fake.updateNamespace('b', { labels: { x: 'y' } })
-  fake.deleteNamespace('a')
-  const events = await client.watch('watch=1&resourceVersion=2&timeoutSeconds=1')
-  t.match(events, [
-    { type: 'ADDED', object: { kind: 'Namespace', apiVersion: 'v1', metadata: { name: 'b' } } },
-    { type: 'MODIFIED', object: { metadata: { name: 'b', resourceVersion: '4' } } },
-    { type: 'DELETED', object: { metadata: { name: 'a', resourceVersion: '5' } } },
-  ])
-  t.equal(events.length, 3, 'nothing from before resourceVersion 2; the stream ends at timeout')
-})
-
-t.test('a watch streams live changes until dropped', async (t) => {
-  const { fake, client } = await setup(t)
-  const watching = client.watch('watch=true&resourceVersion=1')
-  // The server subscribes a watch in the same turn as it records the request.
-  while (fake.requests().length === 0) await new Promise((resolve) => setImmediate(resolve))
-  fake.createNamespace('live')
-  t.equal(fake.dropWatches(), 1)
-  t.match(await watching, [{ type: 'ADDED', object: { metadata: { name: 'live' } } }])
-})
-
-t.test('a watch from a compacted resourceVersion gets one 410 Expired event', async (t) => {
-  const { fake, client } = await setup(t)
-  fake.createNamespace('a')
-  fake.compact()
-  t.same(await client.watch('watch=true&resourceVersion=2'), [
-    {
-      type: 'ERROR',
-      object: {
-        kind: 'Status',
-        apiVersion: 'v1',
-        metadata: {},
-        status: 'Failure',
-        message: 'too old resource version: 2 (3)',
-        reason: 'Expired',
-        code: 410,
-      },
-    },
-  ])
-})
-
-t.test('records requests, and fails the next ones on demand', async (t) => {
+t.test('fails the next requests on demand with errors.NewInternalError', async (t) => {
   const { fake, client } = await setup(t)
   fake.failNext(1)
-  t.match(await client.get('/api/v1/namespaces'), { status: 500, json: { code: 500 } })
-  t.match(await client.get('/api/v1/namespaces'), { status: 200 })
+  t.same(await client.json('GET', '/api/v1/namespaces'), {
+    status: 500,
+    json: {
+      ...failure,
+      message: 'Internal error occurred: injected by the test',
+      reason: 'InternalError',
+      details: { causes: [{ message: 'injected by the test' }] },
+      code: 500,
+    },
+  })
+  t.match(await client.json('GET', '/api/v1/namespaces'), { status: 200 })
   t.same(
-    fake.requests().map((r) => [r.method, r.path, r.query]),
+    fake.requests().map((r) => [r.method, r.path, r.query, r.status]),
     [
-      ['GET', '/api/v1/namespaces', {}],
-      ['GET', '/api/v1/namespaces', {}],
+      ['GET', '/api/v1/namespaces', {}, 500],
+      ['GET', '/api/v1/namespaces', {}, 200],
     ],
+  )
+})
+
+t.test('authorizes requests with the verbs of RequestInfo', async (t) => {
+  const get = (path: string, query: Record<string, string> = {}) =>
+    authorizationOf({ method: 'GET', path, query }).verb
+  t.equal(get('/api/v1/namespaces'), 'list')
+  t.equal(get('/api/v1/namespaces', { watch: 'true' }), 'watch')
+  t.equal(get('/api/v1/namespaces', { watch: '' }), 'watch', '?watch alone is true')
+  t.equal(get('/api/v1/namespaces', { watch: 'yes' }), 'watch', 'not strconv.ParseBool')
+  t.equal(get('/api/v1/namespaces', { watch: 'FALSE' }), 'list')
+  t.equal(get('/api/v1/namespaces', { watch: '0' }), 'list')
+  t.equal(get('/api/v1/namespaces/a', { watch: 'true' }), 'get', 'a named GET stays a get')
+  t.same(
+    authorizationOf({
+      method: 'PATCH',
+      path: '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/w',
+      query: {},
+    }),
+    {
+      verb: 'patch',
+      apiGroup: 'admissionregistration.k8s.io',
+      resource: 'mutatingwebhookconfigurations',
+      name: 'w',
+    },
   )
 })
