@@ -17,11 +17,14 @@ export interface AdmissionContext {
   namespace: NamespaceFacts | undefined
 }
 
+/** Sidecars a default or a policy asked for that cannot apply to the Pod; absent when none. */
+type LeftOut = { notApplicable?: string[] }
+
 export type Outcome =
   | { result: 'ignored'; reason: 'not-a-pod' | 'not-create' | 'subresource' }
-  | { result: 'skipped'; reason: SkipReason; pod: string }
+  | ({ result: 'skipped'; reason: SkipReason; pod: string } & LeftOut)
   | { result: 'denied'; reason: 'invalid-pod' | 'invalid-annotations'; pod?: string }
-  | { result: 'injected'; sidecars: string[]; pod: string }
+  | ({ result: 'injected'; sidecars: string[]; pod: string } & LeftOut)
 
 /** Answers one request, and says what happened for logs and metrics. */
 export function admit(
@@ -41,11 +44,16 @@ export function admit(
   // A Pod created with generateName, or from a namespaced request body, may carry no namespace.
   const name = describePod(pod, pod.metadata?.namespace || request.namespace || '')
   const decision = decide(pod, context.catalog, context.namespace)
+  // Only when there are some, so that the log line of an ordinary review stays as it was.
+  const leftOut: LeftOut =
+    'notApplicable' in decision && decision.notApplicable.length
+      ? { notApplicable: decision.notApplicable }
+      : {}
   switch (decision.action) {
     case 'skip':
       return {
         response: allowed(uid, decision.warnings),
-        outcome: { result: 'skipped', reason: decision.reason, pod: name },
+        outcome: { result: 'skipped', reason: decision.reason, pod: name, ...leftOut },
       }
     case 'deny': {
       const message = describeProblems(decision.problems)
@@ -60,7 +68,7 @@ export function admit(
       const sidecars = decision.plan.sidecars.map((s) => s.name)
       return {
         response: patched(uid, operations, decision.warnings),
-        outcome: { result: 'injected', sidecars, pod: name },
+        outcome: { result: 'injected', sidecars, pod: name, ...leftOut },
       }
     }
   }

@@ -1,6 +1,7 @@
 // The catalog file's format, checked strictly: every object refuses unknown keys, so a typo is
 // an error with its path instead of a setting silently ignored.
 import { type Static, Type } from 'typebox'
+import type { NotApplicable } from '../injection/catalog.ts'
 
 const strict = { additionalProperties: false } as const
 const Str = Type.String({ maxLength: 4096 })
@@ -218,11 +219,15 @@ const LabelSelector = Type.Object(
   strict,
 )
 
+export const NOT_APPLICABLE = ['admit', 'deny'] as const satisfies readonly NotApplicable[]
+
 export const PolicyDefinition = Type.Object(
   {
     name: Str,
     namespaceSelector: LabelSelector,
     required: Type.Array(Str, { minItems: 1 }),
+    /** For a Pod a required sidecar cannot apply to (a proxy with no app port): default admit. */
+    notApplicable: Type.Optional(Type.Union(NOT_APPLICABLE.map((v) => Type.Literal(v)))),
   },
   strict,
 )

@@ -42,7 +42,11 @@ export function loadCatalog(source: CatalogSource | undefined, selfImage: string
   const catalog: Catalog = {
     mode: file.file.mode ?? builtin.file.mode ?? 'native',
     sidecars: new Map(compiled.map((s) => [s.name, s])),
-    policies: file.file.policies ?? [],
+    // A required sidecar that cannot apply is left out with a warning unless a policy says deny.
+    policies: (file.file.policies ?? []).map((p) => ({
+      ...p,
+      notApplicable: p.notApplicable ?? 'admit',
+    })),
   }
   return { ok: true, catalog: Object.freeze(catalog) }
 }

@@ -11,9 +11,11 @@ import { type NamespaceLookup, noNamespaces } from '../admission/namespaces.ts'
 import { loadCatalog } from '../catalog/load.ts'
 import { type CatalogStore, fixedCatalog, watchCatalog } from '../catalog/store.ts'
 import { parseServeArgs, SERVE_USAGE, type ServeConfig } from '../config/serve.ts'
+import type { NamespaceFacts } from '../injection/scope.ts'
 import { loadKubeConfig, watchNamespaces } from '../kube/namespaces.ts'
 import { createWebhookMetrics } from '../observability/metrics.ts'
 import { startMetricsServer } from '../observability/metrics-server.ts'
+import { registerNamespaceReach } from '../observability/namespace-reach.ts'
 import { buildServer } from '../server.ts'
 import { openCertificates } from './certificates.ts'
 import type { Io } from './io.ts'
@@ -49,6 +51,10 @@ async function run(config: ServeConfig, io: Io): Promise<void> {
     kubeConfig,
   })
   const namespaces = openNamespaces(config, kubeConfig, log)
+  registerNamespaceReach(metrics.registry, {
+    namespaces: namespaces.list,
+    catalog: catalog.current,
+  })
   const app = buildServer({
     catalog: catalog.current,
     namespaces: namespaces.lookup,
@@ -59,6 +65,8 @@ async function run(config: ServeConfig, io: Io): Promise<void> {
   })
   certificates.attach(app.server as unknown as Server)
   const metricsServer = await startMetricsServer(metrics.registry, config.host, config.metricsPort)
+  const metricsUrl = `http://${config.host}:${metricsServer.port}/metrics`
+  log.info({ url: metricsUrl }, 'metrics server listening')
   // On SIGTERM: not ready at once, keep answering while endpoints drop this Pod (every answer
   // closes its connection), then stop listening and finish what is in flight.
   const delay = config.shutdownDelay * 1000
@@ -88,6 +96,7 @@ function kubeConfigOnce(config: ServeConfig): () => KubeConfig {
 interface Namespaces {
   lookup: NamespaceLookup
   synced: () => boolean
+  list: () => Iterable<NamespaceFacts>
   stop: () => Promise<void>
 }
 
@@ -101,7 +110,7 @@ function openNamespaces(
   const inCluster = process.env.KUBERNETES_SERVICE_HOST !== undefined
   if (config.kubeconfig === undefined && !inCluster) {
     log.info('no Kubernetes API configured: namespace defaults and policies are not applied')
-    return { lookup: noNamespaces, synced: () => true, stop: async () => undefined }
+    return { lookup: noNamespaces, synced: () => true, list: () => [], stop: async () => undefined }
   }
   const watcher = watchNamespaces(kubeConfig(), log)
   watcher.start().then(

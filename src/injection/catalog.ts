@@ -11,11 +11,18 @@ export interface LabelSelector {
   }[]
 }
 
-/** Sidecars a namespace must have, whatever its Pods say. */
+/**
+ * What a policy does with a Pod that a required sidecar cannot apply to (a proxy with no app
+ * port to front): admit it without the sidecar, with a warning, or refuse it.
+ */
+export type NotApplicable = 'admit' | 'deny'
+
+/** Sidecars a namespace must have, whatever its Pods say, wherever they apply. */
 export interface Policy {
   name: string
   namespaceSelector: LabelSelector
   required: readonly string[]
+  notApplicable: NotApplicable
 }
 
 export interface Catalog {

@@ -16,23 +16,39 @@
 //                                         empty, skip (already-injected) if all are there;
 //                                         deny on bad parameters, conflicts, or a proxy that
 //                                         would join a chain built by an earlier call
+//
+// A proxy cannot apply when no port parameter is set and no app port can be inferred (no TCP
+// port, or several; src/injection/app-port.ts). Then, for the proxies of the chain:
+//
+//   one asked for in the Pod's own list           deny (needed: ...)
+//   all from the namespace default or a policy    left out, each with a warning; inject the
+//                                                 rest, skip (not-applicable) if nothing is left
+//   ...and a policy requiring one says            deny, naming the policy
+//      notApplicable: deny
 import { INJECT, SIDECAR } from './annotations.ts'
 import { appContainers } from './app-containers.ts'
+import { DEFAULT_CONTAINER } from './app-port.ts'
 import type { Catalog } from './catalog.ts'
 import { mountConflicts, portConflicts } from './conflicts.ts'
+import { type Asked, applicableChain } from './not-applicable.ts'
 import type { Pod } from './pod.ts'
 import type { Problem } from './problems.ts'
-import { planChain } from './proxy-chain.ts'
 import { type InjectionRequest, readRequest, strayParamWarnings } from './request.ts'
 import { type NamespaceFacts, readScope, type Scope } from './scope.ts'
 import type { ConfiguredSidecar, Mode, Sidecar } from './sidecar.ts'
 
-export type SkipReason = 'opted-out' | 'not-requested' | 'already-injected'
+export type SkipReason = 'opted-out' | 'not-requested' | 'already-injected' | 'not-applicable'
 
 export type Decision =
-  | { action: 'skip'; reason: SkipReason; warnings: string[] }
+  | {
+      action: 'skip'
+      reason: SkipReason
+      warnings: string[]
+      /** Sidecars of a namespace default or a policy that cannot apply to the Pod, left out. */
+      notApplicable: string[]
+    }
   | { action: 'deny'; problems: Problem[]; warnings: string[] }
-  | { action: 'inject'; plan: InjectionPlan; warnings: string[] }
+  | { action: 'inject'; plan: InjectionPlan; warnings: string[]; notApplicable: string[] }
 
 /** What to inject: configured sidecars in catalog order, where each proxy forwards, and how. */
 export interface InjectionPlan {
@@ -48,34 +64,47 @@ export function decide(pod: Pod, catalog: Catalog, namespace?: NamespaceFacts): 
   const request = readRequest(pod.metadata?.annotations ?? {}, catalog)
   const scope = readScope(namespace, catalog)
   const warnings = [...request.warnings, ...scope.warnings, ...optOutWarnings(request, scope)]
+  const skip = (reason: SkipReason): Decision => ({
+    action: 'skip',
+    reason,
+    warnings,
+    notApplicable: [],
+  })
   if (request.invalidFlags.length)
     return { action: 'deny', problems: request.invalidFlags, warnings }
   const wanted = request.optedOut ? [] : [...scope.defaults, ...request.requested]
   const all = new Set([...scope.required.keys(), ...wanted])
   warnings.push(...strayParamWarnings(request.params, all, catalog))
-  if (all.size === 0) {
-    return { action: 'skip', reason: request.optedOut ? 'opted-out' : 'not-requested', warnings }
-  }
+  if (all.size === 0) return skip(request.optedOut ? 'opted-out' : 'not-requested')
   if (!request.optedOut && request.unknownSidecars.length) {
     return { action: 'deny', problems: request.unknownSidecars, warnings }
   }
   const pending = [...catalog.sidecars.values()].filter(
     (s) => all.has(s.name) && !request.injected.includes(s.name),
   )
-  if (pending.length === 0) return { action: 'skip', reason: 'already-injected', warnings }
+  if (pending.length === 0) return skip('already-injected')
   const rechain = chainChange(pending, request.injected, catalog)
   if (rechain) return { action: 'deny', problems: [rechain], warnings }
 
-  const planned = plan(pending, pod, request, request.mode ?? catalog.mode)
+  const planned = plan(pending, pod, { request, scope }, request.mode ?? catalog.mode)
   return planned.ok
-    ? { action: 'inject', plan: planned.plan, warnings: [...warnings, ...planned.warnings] }
+    ? injectOrSkip(planned, warnings)
     : { action: 'deny', problems: planned.problems, warnings }
+}
+
+// Everything asked for may have been left out as not applicable: then nothing is injected.
+function injectOrSkip(planned: Planned & { ok: true }, warnings: string[]): Decision {
+  const { plan, notApplicable } = planned
+  const all = [...warnings, ...planned.warnings]
+  return plan.sidecars.length
+    ? { action: 'inject', plan, warnings: all, notApplicable }
+    : { action: 'skip', reason: 'not-applicable', warnings: all, notApplicable }
 }
 
 function optOutWarnings(request: InjectionRequest, scope: Scope): string[] {
   if (!request.optedOut) return []
   return [...scope.required].map(
-    ([sidecar, policy]) =>
+    ([sidecar, { policy }]) =>
       `${INJECT} "false" does not apply to ${sidecar}: policy ${policy} requires it`,
   )
 }
@@ -92,27 +121,25 @@ function chainChange(pending: readonly Sidecar[], injected: readonly string[], c
 }
 
 type Planned =
-  | { ok: true; plan: InjectionPlan; warnings: string[] }
+  | { ok: true; plan: InjectionPlan; warnings: string[]; notApplicable: string[] }
   | { ok: false; problems: Problem[] }
 
-function plan(
-  pending: readonly Sidecar[],
-  pod: Pod,
-  request: InjectionRequest,
-  mode: Mode,
-): Planned {
+function plan(pending: readonly Sidecar[], pod: Pod, asked: Asked, mode: Mode): Planned {
+  const { request } = asked
   const problems: Problem[] = []
-  const sidecars: ConfiguredSidecar[] = []
+  const configured: ConfiguredSidecar[] = []
   for (const sidecar of pending) {
     const configuration = sidecar.configure(request.params.get(sidecar.name) ?? new Map())
-    if (configuration.ok) sidecars.push(configuration.sidecar)
+    if (configuration.ok) configured.push(configuration.sidecar)
     else problems.push(...configuration.problems)
   }
   if (problems.length) return { ok: false, problems }
 
   const app = appContainers(pod, request.injected)
-  const chain = planChain(sidecars, app)
+  const defaultContainer = pod.metadata?.annotations?.[DEFAULT_CONTAINER]?.trim()
+  const chain = applicableChain(configured, app, defaultContainer, asked)
   if (!chain.ok) return chain
+  const { sidecars, notApplicable, warnings } = chain
   const conflicts = [
     ...portConflicts(sidecars, pod, chain.appPort),
     ...mountConflicts(sidecars, app),
@@ -120,5 +147,5 @@ function plan(
   if (conflicts.length) return { ok: false, problems: conflicts }
   const alreadyInjected = request.injected
   const injection = { sidecars, upstreams: chain.upstreams, mode, alreadyInjected }
-  return { ok: true, plan: injection, warnings: chain.warnings }
+  return { ok: true, plan: injection, warnings, notApplicable }
 }

@@ -1,6 +1,7 @@
 // Proxies chain in front of one app port: client -> first proxy -> ... -> last proxy -> app.
 // Each proxy forwards to the next one's listen port, and the last one to the app.
 import { paramAnnotation } from './annotations.ts'
+import { declaredPorts, inferAppPort } from './app-port.ts'
 import type { Container } from './pod.ts'
 import type { Problem } from './problems.ts'
 import type { ConfiguredSidecar } from './sidecar.ts'
@@ -13,43 +14,68 @@ export type Chain =
       /** Said when the app port was inferred rather than given, so the user knows which. */
       warnings: string[]
     }
-  | { ok: false; problems: Problem[] }
+  | {
+      ok: false
+      problems: Problem[]
+      /** Set when no proxy was given a port and none could be inferred: why, for a warning. */
+      uninferred?: string
+    }
 
-/** Resolves the app port every proxy fronts and where each proxy forwards. */
+/**
+ * Resolves the app port every proxy fronts and where each proxy forwards; `defaultContainer`
+ * is the Pod's kubectl.kubernetes.io/default-container, which inference prefers.
+ */
 export function planChain(
   sidecars: readonly ConfiguredSidecar[],
   app: readonly Container[],
+  defaultContainer?: string,
 ): Chain {
-  const proxies = sidecars
-    .flatMap((s) => (s.proxy ? [{ name: s.name, ...s.proxy }] : []))
-    .sort((a, b) => a.order - b.order)
+  const proxies = chainOf(sidecars)
   const first = proxies[0]
   if (first === undefined)
     return { ok: true, appPort: undefined, upstreams: new Map(), warnings: [] }
-  const resolved = resolveAppPort(proxies, app)
+  const resolved = proxies.some((p) => p.appPort !== undefined)
+    ? resolveAppPort(proxies, app)
+    : inferred(first, app, defaultContainer)
   if (!resolved.ok) return resolved
   const upstreams = new Map(
     proxies.map((proxy, i) => [proxy.name, proxies[i + 1]?.listen.port ?? resolved.port]),
   )
-  const warnings = proxies.every((p) => p.appPort === undefined)
-    ? [
-        `${paramAnnotation(first.name, first.appPortParam)}: not set; inferred app port ${resolved.port}`,
-      ]
-    : []
-  return { ok: true, appPort: resolved.port, upstreams, warnings }
+  return { ok: true, appPort: resolved.port, upstreams, warnings: resolved.warnings }
 }
 
-interface Proxy {
-  name: string
-  appPort: number | string | undefined
-  appPortParam: string
+/** A proxy of the chain: its `proxy` settings and its name. */
+export type ChainedProxy = NonNullable<ConfiguredSidecar['proxy']> & { name: string }
+
+/** The proxies among `sidecars`, outermost first. */
+export function chainOf(sidecars: readonly ConfiguredSidecar[]): ChainedProxy[] {
+  return sidecars
+    .flatMap((s) => (s.proxy ? [{ name: s.name, ...s.proxy }] : []))
+    .sort((a, b) => a.order - b.order)
 }
 
-type Resolved = { ok: true; port: number } | { ok: false; problems: Problem[] }
+type Resolved =
+  | { ok: true; port: number; warnings: string[] }
+  | { ok: false; problems: Problem[]; uninferred?: string }
 
-function resolveAppPort(proxies: readonly Proxy[], app: readonly Container[]): Resolved {
+// No proxy was given a port: the one the app containers leave no doubt about (app-port.ts).
+function inferred(
+  first: ChainedProxy,
+  app: readonly Container[],
+  defaultContainer?: string,
+): Resolved {
+  const annotation = paramAnnotation(first.name, first.appPortParam)
+  const found = inferAppPort(app, defaultContainer)
+  if (found.ok) {
+    const warning = `${annotation}: not set; inferred app port ${found.port} from ${found.source}`
+    return { ok: true, port: found.port, warnings: [warning] }
+  }
+  const message = `needed: ${found.reason}, so the app port cannot be inferred`
+  return { ok: false, problems: [{ annotation, message }], uninferred: found.reason }
+}
+
+function resolveAppPort(proxies: readonly ChainedProxy[], app: readonly Container[]): Resolved {
   const explicit = proxies.filter((p) => p.appPort !== undefined)
-  if (explicit.length === 0) return inferAppPort(proxies, app)
   const problems: Problem[] = []
   const ports = explicit.map((proxy) => {
     const annotation = paramAnnotation(proxy.name, proxy.appPortParam)
@@ -66,7 +92,7 @@ function resolveAppPort(proxies: readonly Proxy[], app: readonly Container[]): R
   }
   return problems.length || head?.port === undefined
     ? { ok: false, problems }
-    : { ok: true, port: head.port }
+    : { ok: true, port: head.port, warnings: [] }
 }
 
 type Lookup = { ok: true; port: number | undefined } | { ok: false; error: string }
@@ -81,26 +107,4 @@ function lookUpPort(ref: number | string | undefined, app: readonly Container[])
     ? `app containers declare the port "${ref}" as ${numbers.join(' and ')}; give the number`
     : `no app container declares a port named "${ref}"`
   return { ok: false, error }
-}
-
-function inferAppPort(proxies: readonly Proxy[], app: readonly Container[]): Resolved {
-  const declared = declaredPorts(app)
-  const numbers = [...new Set(declared.map((p) => p.containerPort))]
-  const named = declared.filter((p) => p.name === 'http')
-  const port =
-    numbers.length === 1 ? numbers[0] : named.length === 1 ? named[0]?.containerPort : undefined
-  if (port !== undefined) return { ok: true, port }
-  const [first] = proxies
-  const annotation = paramAnnotation(first?.name ?? '', first?.appPortParam ?? '')
-  const seen = numbers.length
-    ? `the app declares ports ${numbers.join(', ')}`
-    : 'the app declares no TCP port'
-  return {
-    ok: false,
-    problems: [{ annotation, message: `needed: ${seen}, so the app port cannot be inferred` }],
-  }
-}
-
-function declaredPorts(app: readonly Container[]) {
-  return app.flatMap((c) => c.ports ?? []).filter((p) => (p.protocol ?? 'TCP') === 'TCP')
 }

@@ -1,7 +1,8 @@
 // What a Pod's namespace adds to its own request: defaults from the namespace's annotation, and
 // sidecars that policies selecting the namespace's labels require.
 import { parseList, SIDECAR } from './annotations.ts'
-import { type Catalog, matches } from './catalog.ts'
+import { type Catalog, matches, type NotApplicable } from './catalog.ts'
+import { unreachable } from './reach.ts'
 import { quote } from './validators.ts'
 
 /** The labels and annotations of the Pod's namespace, as the API has them. */
@@ -11,28 +12,53 @@ export interface NamespaceFacts {
   annotations: Readonly<Record<string, string>>
 }
 
+/** The policy that requires a sidecar, and what it does where the sidecar cannot apply. */
+export interface Requirement {
+  policy: string
+  notApplicable: NotApplicable
+}
+
 export interface Scope {
+  /** The namespace's name, for messages; undefined off a cluster. */
+  namespace: string | undefined
   /** Sidecars from the namespace's `patterns/sidecar`, known ones only. */
   defaults: string[]
-  /** Required sidecars, each with the first policy that requires it. */
-  required: ReadonlyMap<string, string>
+  /**
+   * Required sidecars, each with the first policy that requires it, or the first that refuses
+   * Pods it cannot apply to if any does: the strictest policy decides.
+   */
+  required: ReadonlyMap<string, Requirement>
   warnings: string[]
 }
 
 /** Reads the namespace's defaults and the policies that apply to it. */
 export function readScope(namespace: NamespaceFacts | undefined, catalog: Catalog): Scope {
-  if (namespace === undefined) return { defaults: [], required: new Map(), warnings: [] }
+  if (namespace === undefined)
+    return { namespace: undefined, defaults: [], required: new Map(), warnings: [] }
   const { names } = parseList(namespace.annotations[SIDECAR])
   const unknown = names.filter((n) => !catalog.sidecars.has(n))
-  const warnings = unknown.map(
-    (n) => `namespace ${namespace.name}: ${SIDECAR} names unknown sidecar ${quote(n)}; ignored`,
-  )
-  const required = new Map<string, string>()
+  const warnings = [
+    ...unknown.map(
+      (n) => `namespace ${namespace.name}: ${SIDECAR} names unknown sidecar ${quote(n)}; ignored`,
+    ),
+    // The Pods that reach the webhook are the ones to tell of what the others miss.
+    ...unreachable(namespace, catalog).map((u) => u.message),
+  ]
+  const required = new Map<string, Requirement>()
   for (const policy of catalog.policies.filter((p) =>
     matches(p.namespaceSelector, namespace.labels),
   )) {
+    const requirement = { policy: policy.name, notApplicable: policy.notApplicable }
     for (const sidecar of policy.required)
-      if (!required.has(sidecar)) required.set(sidecar, policy.name)
+      if (isStricter(requirement, required.get(sidecar))) required.set(sidecar, requirement)
   }
-  return { defaults: names.filter((n) => catalog.sidecars.has(n)), required, warnings }
+  const defaults = names.filter((n) => catalog.sidecars.has(n))
+  return { namespace: namespace.name, defaults, required, warnings }
+}
+
+// The first policy counts, unless a later one refuses the Pods that the first admits.
+function isStricter(next: Requirement, current: Requirement | undefined): boolean {
+  return (
+    current === undefined || (current.notApplicable === 'admit' && next.notApplicable === 'deny')
+  )
 }

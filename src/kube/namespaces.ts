@@ -34,6 +34,8 @@ export interface NamespaceWatcher {
   /** For the readiness probe: true from the first complete list on. */
   synced(): boolean
   lookup: NamespaceLookup
+  /** Every namespace in the cache now. */
+  list(): NamespaceInfo[]
 }
 
 export interface WatchNamespacesOptions {
@@ -77,6 +79,7 @@ export function watchNamespaces(
     stop: informer.stop,
     synced: informer.synced,
     lookup: cachedLookup(informer.cache, read),
+    list: () => informer.cache.list().map((n) => toInfo(n.metadata?.name ?? '', n)),
   }
 }
 

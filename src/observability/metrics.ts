@@ -5,6 +5,7 @@ export interface WebhookMetrics {
   registry: Registry
   reviews: Counter<'result' | 'reason'>
   sidecarsInjected: Counter<'sidecar'>
+  sidecarsSkipped: Counter<'sidecar' | 'reason'>
   reviewCache: Counter<'result'>
   reviewDuration: Histogram<'result'>
   catalogReloads: Counter<'result'>
@@ -26,6 +27,12 @@ export function createWebhookMetrics(registry: Registry): WebhookMetrics {
       name: 'sidecar_patterns_sidecars_injected_total',
       help: 'Sidecars injected, by catalog name.',
       labelNames: ['sidecar'],
+      registers,
+    }),
+    sidecarsSkipped: new Counter({
+      name: 'sidecar_patterns_sidecars_skipped_total',
+      help: 'Sidecars a namespace default or a policy asked for and the webhook left out, by catalog name and reason (not-applicable: no app port to front).',
+      labelNames: ['sidecar', 'reason'],
       registers,
     }),
     reviewCache: new Counter({

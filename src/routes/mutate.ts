@@ -87,4 +87,8 @@ function record(metrics: WebhookMetrics, outcome: Outcome, cached: CacheResult, 
   metrics.reviewDuration.observe({ result: outcome.result }, ms / 1000)
   if (outcome.result === 'injected')
     for (const sidecar of outcome.sidecars) metrics.sidecarsInjected.inc({ sidecar })
+  // Counted on every review, cached or not: a cached answer replays its outcome whole.
+  if ('notApplicable' in outcome)
+    for (const sidecar of outcome.notApplicable ?? [])
+      metrics.sidecarsSkipped.inc({ sidecar, reason: 'not-applicable' })
 }

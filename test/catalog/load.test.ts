@@ -26,7 +26,7 @@ t.test('a file adds sidecars and policies, and overrides built-ins by name', asy
   t.same([...testCatalog.sidecars.keys()], ['metrics', 'auth', 'git-sync', 'log-shipper'])
   t.same(
     testCatalog.policies.map((p) => p.name),
-    ['prod-metering', 'regulated-logs'],
+    ['prod-metering', 'strict-metering', 'regulated-logs'],
   )
   const overridden = load(`
 mode: classic
@@ -44,6 +44,28 @@ sidecars:
   t.equal(overridden.catalog.mode, 'classic')
   t.same(Object.keys(overridden.catalog.sidecars.get('auth')?.params ?? {}), ['port', 'proxy-port'])
   t.same([...overridden.catalog.sidecars.keys()], ['metrics', 'auth', 'git-sync'], 'in place')
+})
+
+t.test('a policy says what to do where a required sidecar cannot apply', async (t) => {
+  const policies = (notApplicable: string) => `policies:
+  - name: metering
+    namespaceSelector: { matchLabels: { env: prod } }
+    required: [metrics]
+${notApplicable}`
+  const loaded = load(policies(''))
+  if (!loaded.ok) throw new Error(loaded.errors.join('\n'))
+  t.equal(loaded.catalog.policies[0]?.notApplicable, 'admit', 'admit unless it says otherwise')
+  t.same(
+    testCatalog.policies.map((p) => [p.name, p.notApplicable]),
+    [
+      ['prod-metering', 'admit'],
+      ['strict-metering', 'deny'],
+      ['regulated-logs', 'admit'],
+    ],
+  )
+  t.same(errorsOf(policies('    notApplicable: refuse')), [
+    'catalog.yaml:5: policies.0.notApplicable: has the wrong type',
+  ])
 })
 
 t.test('reports every problem at once, each with its line and path', async (t) => {

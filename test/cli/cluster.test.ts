@@ -15,6 +15,10 @@ t.test('first start in a cluster: Secret, caBundle, namespaces', async (t) => {
   t.teardown(() => api.close())
   api.createNamespace('sidecar-patterns')
   api.createNamespace('blog', { annotations: { 'patterns/sidecar': 'metrics' } })
+  api.createNamespace('media', {
+    labels: { 'sidecar-patterns.io/defaults': 'true' },
+    annotations: { 'patterns/sidecar': 'metrics' },
+  })
   const webhook = (name: string) => ({
     name,
     clientConfig: {
@@ -24,12 +28,21 @@ t.test('first start in a cluster: Secret, caBundle, namespaces', async (t) => {
   api.createMutatingWebhookConfiguration('sidecar-patterns', {
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'MutatingWebhookConfiguration',
-    webhooks: [webhook('opt-in.sidecar-patterns.io'), webhook('enforced.sidecar-patterns.io')],
+    webhooks: [
+      webhook('enforced.sidecar-patterns.io'),
+      webhook('defaults.sidecar-patterns.io'),
+      webhook('opt-in.sidecar-patterns.io'),
+    ],
   })
   const dir = await mkdtemp(join(tmpdir(), 'sidecar-patterns-cluster-'))
   const kubeconfig = join(dir, 'kubeconfig')
   await writeFile(kubeconfig, api.kubeConfig().exportConfig())
-  const { origin } = await startServe(t, ['--tls-mode', 'secret', '--kubeconfig', kubeconfig])
+  const { origin, metricsUrl } = await startServe(t, [
+    '--tls-mode',
+    'secret',
+    '--kubeconfig',
+    kubeconfig,
+  ])
 
   const secret = api.secret('sidecar-patterns', 'sidecar-patterns-tls') as
     | { data: Record<string, string> }
@@ -41,7 +54,7 @@ t.test('first start in a cluster: Secret, caBundle, namespaces', async (t) => {
   }
   t.same(
     configuration.webhooks.map((w) => w.clientConfig.caBundle),
-    [secret?.data['ca.crt'], secret?.data['ca.crt']],
+    [secret?.data['ca.crt'], secret?.data['ca.crt'], secret?.data['ca.crt']],
     'every webhook trusts the CA',
   )
 
@@ -59,6 +72,19 @@ t.test('first start in a cluster: Secret, caBundle, namespaces', async (t) => {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(podReview('blog')),
   })
-  const { response } = (await answer.body.json()) as { response: { patchType?: string } }
+  const { response } = (await answer.body.json()) as {
+    response: { patchType?: string; warnings?: string[] }
+  }
   t.equal(response.patchType, 'JSONPatch', 'the namespace default of blog applies')
+  t.match(
+    response.warnings,
+    [/^namespace blog: its patterns\/sidecar default reaches only Pods that ask/],
+    'blog lacks the label that sends the webhook Pods that do not ask',
+  )
+  const scraped = await (await request(metricsUrl)).body.text()
+  t.match(
+    scraped,
+    /\nsidecar_patterns_namespaces_unreachable\{problem="defaults-unlabelled"\} 1\n/,
+    'counted from the namespace cache: blog, not media',
+  )
 })

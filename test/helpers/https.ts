@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { FastifyBaseLogger } from 'fastify'
 import type { Test } from 'tap'
 import { Agent, request } from 'undici'
 import { type NamespaceLookup, noNamespaces } from '../../src/admission/namespaces.ts'
@@ -18,6 +19,7 @@ export interface WebhookOptions {
   namespaces?: NamespaceLookup
   ready?: () => boolean
   metrics?: WebhookMetrics
+  logger?: FastifyBaseLogger
 }
 
 export interface RunningWebhook {
@@ -47,6 +49,7 @@ export async function startWebhook(t: Test, options: WebhookOptions = {}): Promi
     tls: certificate,
     ...(options.ready && { ready: options.ready }),
     ...(options.metrics && { metrics: options.metrics }),
+    ...(options.logger && { logger: options.logger }),
   })
   let accepted = 0
   app.server.on('secureConnection', () => accepted++)

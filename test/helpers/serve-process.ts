@@ -13,6 +13,8 @@ export interface ServeProcess {
   child: ChildProcess
   /** https://127.0.0.1:PORT */
   origin: string
+  /** http://127.0.0.1:PORT/metrics */
+  metricsUrl: string
   certDir: string
 }
 
@@ -35,12 +37,17 @@ export async function startServe(t: Test, args: string[] = []): Promise<ServePro
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   t.teardown(() => child.kill('SIGKILL'))
+  // The metrics server listens first, then the webhook: both say where on standard output.
+  let metricsUrl = ''
   const origin = await new Promise<string>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`serve exited with ${code} before listening`)))
     createInterface({ input: child.stdout ?? process.stdin }).on('line', (line) => {
+      const metrics =
+        /"url":"(http:\/\/127\.0\.0\.1:\d+\/metrics)","msg":"metrics server listening"/.exec(line)
+      if (metrics?.[1]) metricsUrl = metrics[1]
       const match = /Server listening at (https:\/\/127\.0\.0\.1:\d+)/.exec(line)
       if (match?.[1]) resolve(match[1])
     })
   })
-  return { child, origin, certDir }
+  return { child, origin, metricsUrl, certDir }
 }

@@ -5,7 +5,8 @@ import t from 'tap'
 import { type Decision, decide } from '../../src/injection/decide.ts'
 import type { Container, ContainerPort, Pod } from '../../src/injection/pod.ts'
 import type { Problem } from '../../src/injection/problems.ts'
-import { builtinCatalog } from '../helpers/config.ts'
+import type { NamespaceFacts } from '../../src/injection/scope.ts'
+import { builtinCatalog, catalogFrom } from '../helpers/config.ts'
 
 const REPO = 'https://github.com/example/site.git'
 const web: Container = { name: 'web', image: 'web', ports: [{ name: 'http', containerPort: 8080 }] }
@@ -23,19 +24,22 @@ interface Summary {
   inject?: string[]
   upstreams?: Record<string, number>
   alreadyInjected?: string[]
+  notApplicable?: string[]
 }
 
 /** The parts of a decision a reader cares about; a plan's sidecars are functions otherwise. */
 function summary(decision: Decision): Summary {
+  const leftOut = (names: string[]) => (names.length ? { notApplicable: names } : {})
   switch (decision.action) {
     case 'skip':
-      return { skip: decision.reason }
+      return { skip: decision.reason, ...leftOut(decision.notApplicable) }
     case 'deny':
       return { deny: decision.problems }
     case 'inject': {
       const { sidecars, upstreams, alreadyInjected } = decision.plan
       const inject = sidecars.map((s) => s.name)
-      return { inject, upstreams: Object.fromEntries(upstreams), alreadyInjected }
+      const injected = { inject, upstreams: Object.fromEntries(upstreams), alreadyInjected }
+      return { ...injected, ...leftOut(decision.notApplicable) }
     }
   }
 }
@@ -89,12 +93,89 @@ t.test('the truth table', async (t) => {
   t.same(run({ spec: { containers: [web] } }), { skip: 'not-requested' }, 'a Pod without metadata')
 })
 
+// The second table in decide.ts: a proxy that cannot apply (no app port to front), by who asked.
+const policies = catalogFrom({
+  name: 'policies.yaml',
+  text: `policies:
+  - { name: metering, namespaceSelector: { matchLabels: { metered: "yes" } }, required: [metrics] }
+  - name: strict
+    namespaceSelector: { matchLabels: { strict: "yes" } }
+    required: [metrics]
+    notApplicable: deny
+`,
+})
+// Labelled as an operator labels them (README, "How requests combine"), so that the API server
+// sends the webhook every Pod; what an unlabelled namespace adds is in test/injection/reach.test.ts.
+const DEFAULTS = { 'sidecar-patterns.io/defaults': 'true' }
+const ENFORCED = { 'sidecar-patterns.io/enforced': 'true' }
+const namespaces: Record<string, NamespaceFacts> = {
+  defaults: { name: 'defaults', labels: DEFAULTS, annotations: { 'patterns/sidecar': 'metrics' } },
+  chained: {
+    name: 'chained',
+    labels: DEFAULTS,
+    annotations: { 'patterns/sidecar': 'metrics, auth' },
+  },
+  metered: { name: 'metered', labels: { ...ENFORCED, metered: 'yes' }, annotations: {} },
+  strict: { name: 'strict', labels: { ...ENFORCED, strict: 'yes' }, annotations: {} },
+  both: { name: 'both', labels: { ...ENFORCED, metered: 'yes', strict: 'yes' }, annotations: {} },
+}
+const worker: Container = { name: 'worker', image: 'worker' }
+const runIn = (namespace: string, patterns: Record<string, string>, containers = [worker]) =>
+  summary(decide(pod(patterns, containers), policies, namespaces[namespace]))
+
+t.test('the truth table: a proxy that cannot apply', async (t) => {
+  const needed = 'needed: the app declares no TCP port, so the app port cannot be inferred'
+  const refused = denied(
+    'metrics.port',
+    `${needed}; policy strict requires metrics and refuses Pods it cannot apply to`,
+  )
+  const skipped = { skip: 'not-applicable', notApplicable: ['metrics'] }
+  const repo = { 'git-sync.repo': REPO }
+  // biome-ignore format: one row per line, like the table in decide.ts
+  const rows: [string, Record<string, string>, Container[], Summary, string][] = [
+    // namespace  Pod annotations                          containers  decision
+    ['defaults',  { sidecar: 'metrics' },                  [worker],   denied('metrics.port', needed), 'the Pod asks for it: denied'],
+    ['chained',   { sidecar: 'auth' },                     [worker],   denied('metrics.port', needed), '...one proxy of the chain is enough'],
+    ['defaults',  {},                                      [worker],   skipped,                        'a namespace default: left out, nothing left'],
+    ['metered',   {},                                      [worker],   skipped,                        '...a policy (notApplicable: admit) likewise'],
+    ['metered',   { inject: 'false' },                     [worker],   skipped,                        '...whatever the opt-out'],
+    ['chained',   {},                                      [worker],   { skip: 'not-applicable', notApplicable: ['metrics', 'auth'] }, '...every proxy of the chain'],
+    ['defaults',  { sidecar: 'git-sync', ...repo },        [worker],   { inject: ['git-sync'], upstreams: {}, alreadyInjected: [], notApplicable: ['metrics'] }, '...and the rest is injected'],
+    ['defaults',  { 'metrics.port': '3000' },              [worker],   { inject: ['metrics'], upstreams: { metrics: 3000 }, alreadyInjected: [] }, 'a port parameter makes it apply'],
+    ['defaults',  { 'metrics.port': 'web' },               [worker],   denied('metrics.port', 'no app container declares a port named "web"'), '...and is the Pod’s to get right'],
+    ['strict',    {},                                      [worker],   refused,                        'a policy with notApplicable: deny refuses'],
+    ['both',      {},                                      [worker],   refused,                        '...even when another policy would admit'],
+    ['strict',    {},                                      [web],      { inject: ['metrics'], upstreams: { metrics: 8080 }, alreadyInjected: [] }, '...only Pods it cannot apply to'],
+  ]
+  for (const [namespace, patterns, containers, expected, why] of rows) {
+    t.same(runIn(namespace, patterns, containers), expected, why)
+  }
+})
+
+t.test('a proxy left out is said, with where it came from and what to set', async (t) => {
+  const twoPorts = [{ name: 'db', ports: [{ containerPort: 5432 }, { containerPort: 9187 }] }]
+  const warnings = (namespace: string, containers = [worker]) =>
+    decide(pod({}, containers), policies, namespaces[namespace]).warnings
+  t.same(warnings('defaults'), [
+    'metrics from the default of namespace defaults is not injected: the app declares no TCP port, so the app port cannot be inferred; set patterns/metrics.port to get it',
+  ])
+  t.same(warnings('metered', twoPorts), [
+    'metrics required by policy metering is not injected: the app declares ports 5432, 9187, so the app port cannot be inferred; set patterns/metrics.port to get it',
+  ])
+  t.same(
+    warnings('chained').map((w) => w.split(' is not')[0]),
+    ['metrics from the default of namespace chained', 'auth from the default of namespace chained'],
+    'one warning per proxy left out, each naming its own parameter',
+  )
+  t.match(warnings('chained')[1], /set patterns\/auth\.port to get it$/)
+})
+
 t.test('warnings ride along with any decision', async (t) => {
   const repeated = decide(pod({ sidecar: 'metrics,metrics' }), builtinCatalog)
   t.equal(repeated.action, 'inject')
   t.same(repeated.warnings, [
     'patterns/sidecar: "metrics" is listed more than once',
-    'patterns/metrics.port: not set; inferred app port 8080',
+    'patterns/metrics.port: not set; inferred app port 8080 from the only declared port',
   ])
   const explicit = decide(pod({ sidecar: 'metrics', 'metrics.port': 'http' }), builtinCatalog)
   t.same(explicit.warnings, [], 'no word about a port the Pod gave')
@@ -153,6 +234,22 @@ t.test('the app port', async (t) => {
   const unnamed = app([{ containerPort: 9090 }, { containerPort: 3000 }])
   t.same(metrics(unnamed), cannotInfer('the app declares ports 9090, 3000'), 'several, no http')
   t.same(metrics(app(undefined, [])), cannotInfer('the app declares no TCP port'), 'no ports')
+  // The rest of inference is in test/injection/app-port.test.ts; the Pod's annotation reaches it.
+  const main = pod(
+    { sidecar: 'metrics' },
+    app([{ containerPort: 3000 }], [{ containerPort: 9901 }]),
+  )
+  const annotated = {
+    ...main,
+    metadata: {
+      ...main.metadata,
+      annotations: {
+        ...main.metadata?.annotations,
+        'kubectl.kubernetes.io/default-container': ' c0 ',
+      },
+    },
+  }
+  t.same(run(annotated).upstreams, { metrics: 3000 }, 'kubectl’s default container, trimmed')
 
   // Explicit: a number (declared or not) or the name of a declared port.
   t.same(metrics(several, '9090').upstreams, { metrics: 9090 }, 'an explicit number')

@@ -76,8 +76,9 @@ t.test('the webhook configuration reaches what the server serves', async (t) => 
   t.same(
     mwc.webhooks.map((w: Obj) => [w.name, w.failurePolicy]),
     [
-      ['opt-in.sidecar-patterns.io', 'Ignore'],
       ['enforced.sidecar-patterns.io', 'Fail'],
+      ['defaults.sidecar-patterns.io', 'Ignore'],
+      ['opt-in.sidecar-patterns.io', 'Ignore'],
     ],
   )
   for (const webhook of mwc.webhooks) {

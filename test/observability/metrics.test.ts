@@ -1,11 +1,12 @@
 // The webhook's metrics after a known sequence of reviews, scraped from the plain-HTTP port.
+import { pino } from 'pino'
 import { Registry } from 'prom-client'
 import t from 'tap'
 import { request } from 'undici'
 import { createWebhookMetrics } from '../../src/observability/metrics.ts'
 import { startMetricsServer } from '../../src/observability/metrics-server.ts'
 import { startWebhook } from '../helpers/https.ts'
-import { podReview } from '../helpers/reviews.ts'
+import { podReview, staticNamespaces } from '../helpers/reviews.ts'
 
 t.test('reviews by result and reason, sidecars by name, latency, process metrics', async (t) => {
   const metrics = createWebhookMetrics(new Registry())
@@ -76,4 +77,69 @@ t.test('reviews answered from the review cache are counted as hits', async (t) =
   t.same([count('miss'), count('hit'), count('bypass')], [1, 2, 0])
   const injected = await metrics.sidecarsInjected.get()
   t.equal(injected.values[0]?.value, 3, 'a cached answer still counts its sidecars')
+})
+
+// Sidecars of a namespace default that cannot apply (a worker with no port to front): the skip
+// reason, one count per sidecar left out (also beside sidecars injected), and the review log line,
+// for reviews answered from the cache as well, which replay the first answer's outcome.
+t.test('sidecars left out as not applicable are counted and logged, cached or not', async (t) => {
+  const metrics = createWebhookMetrics(new Registry())
+  const lines: { msg: string; review?: Record<string, unknown> }[] = []
+  const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) })
+  const namespaces = staticNamespaces([
+    { name: 'media', labels: {}, annotations: { 'patterns/sidecar': 'metrics, auth' } },
+  ])
+  const webhook = await startWebhook(t, { metrics, logger, namespaces })
+  const worker = [{ name: 'worker', image: 'example/worker:1' }]
+  const repo = 'https://github.com/example/private-repo.git'
+  const send = (annotations: Record<string, string>) =>
+    webhook.post('/mutate', JSON.stringify(podReview('media', annotations, worker)))
+  for (let i = 0; i < 3; i++) await send({})
+  await send({ 'patterns/sidecar': 'git-sync', 'patterns/git-sync.repo': repo })
+  await webhook.post('/mutate', JSON.stringify(podReview('shop', {})))
+
+  // Any of the counters: the value of the series with these labels.
+  const count = async (
+    counter: { get(): Promise<{ values: { labels: object; value: number }[] }> },
+    labels: Record<string, string>,
+  ) =>
+    (await counter.get()).values.find((v) =>
+      Object.entries(labels).every(([k, x]) => (v.labels as Record<string, unknown>)[k] === x),
+    )?.value ?? 0
+  t.equal(await count(metrics.reviews, { result: 'skipped', reason: 'not-applicable' }), 3)
+  t.equal(await count(metrics.reviews, { result: 'injected', reason: 'sidecars' }), 1)
+  for (const sidecar of ['metrics', 'auth'])
+    t.equal(
+      await count(metrics.sidecarsSkipped, { sidecar, reason: 'not-applicable' }),
+      4,
+      `${sidecar}: each review that left it out, cache hits and injected reviews included`,
+    )
+  t.equal(await count(metrics.sidecarsInjected, { sidecar: 'git-sync' }), 1)
+  t.equal(await count(metrics.reviewCache, { result: 'hit' }), 2, 'two answers came from the cache')
+
+  const reviews = lines.filter((l) => l.msg === 'admission review').map((l) => l.review)
+  t.match(reviews, [
+    {
+      result: 'skipped',
+      reason: 'not-applicable',
+      notApplicable: ['metrics', 'auth'],
+      cache: 'miss',
+    },
+    {
+      result: 'skipped',
+      reason: 'not-applicable',
+      notApplicable: ['metrics', 'auth'],
+      cache: 'hit',
+    },
+    {
+      result: 'skipped',
+      reason: 'not-applicable',
+      notApplicable: ['metrics', 'auth'],
+      cache: 'hit',
+    },
+    { result: 'injected', sidecars: ['git-sync'], notApplicable: ['metrics', 'auth'] },
+    { result: 'skipped', reason: 'not-requested' },
+  ])
+  t.notOk(reviews[4] && 'notApplicable' in reviews[4], 'absent when nothing was left out')
+  t.notMatch(JSON.stringify(lines), repo, 'no annotation value reaches the log')
 })

@@ -17,7 +17,7 @@ t.test('injects every Pod template and keeps everything else', async (t) => {
   t.same(
     messages.map((m) => `${m.level}: ${m.where}: ${m.text}`),
     [
-      'warning: document 2 (Deployment shop/web): patterns/metrics.port: not set; inferred app port 8080',
+      'warning: document 2 (Deployment shop/web): patterns/metrics.port: not set; inferred app port 8080 from the only declared port',
       'info: document 2 (Deployment shop/web): injected metrics, git-sync',
       'info: document 4 (CronJob batch/report): injected git-sync',
       'info: document 5 (Pod batch/debug): unchanged (not-requested)',

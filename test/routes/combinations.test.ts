@@ -2,6 +2,7 @@
 // row of the table in the README ("How requests combine"), through the real HTTPS server.
 import { applyPatch, type Operation } from 'rfc6902'
 import t from 'tap'
+import type { Container } from '../../src/injection/pod.ts'
 import { catalogFrom } from '../helpers/config.ts'
 import { startWebhook } from '../helpers/https.ts'
 import { podReview, staticNamespaces } from '../helpers/reviews.ts'
@@ -13,14 +14,27 @@ const catalog = catalogFrom({
   - name: prod-metering
     namespaceSelector: { matchLabels: { env: prod } }
     required: [metrics]
+  - name: strict-metering
+    namespaceSelector: { matchLabels: { metering: strict } }
+    required: [metrics]
+    notApplicable: deny
 `,
 })
 
+// Labelled as an operator labels them (README, "How requests combine"), so that the API server
+// sends the webhook every Pod of a namespace with defaults or policies.
+const DEFAULTS = { 'sidecar-patterns.io/defaults': 'true' }
+const ENFORCED = { 'sidecar-patterns.io/enforced': 'true' }
 const namespaces = staticNamespaces([
   { name: 'plain', labels: {}, annotations: {} },
-  { name: 'defaults', labels: {}, annotations: { 'patterns/sidecar': 'auth, tracing' } },
-  { name: 'prod', labels: { env: 'prod' }, annotations: {} },
-  { name: 'prod-defaults', labels: { env: 'prod' }, annotations: { 'patterns/sidecar': 'auth' } },
+  { name: 'defaults', labels: DEFAULTS, annotations: { 'patterns/sidecar': 'auth, tracing' } },
+  { name: 'prod', labels: { ...ENFORCED, env: 'prod' }, annotations: {} },
+  {
+    name: 'prod-defaults',
+    labels: { ...ENFORCED, env: 'prod' },
+    annotations: { 'patterns/sidecar': 'auth' },
+  },
+  { name: 'strict', labels: { ...ENFORCED, metering: 'strict' }, annotations: {} },
 ])
 
 interface Answer {
@@ -33,9 +47,14 @@ type Row = [
   string | { denied: RegExp }, // sidecars injected (patterns/injected), '' for none
   RegExp[], // warnings
   string, // why
+  Container[]?, // the Pod's containers: by default one that serves HTTP on 8080
 ]
 
 const optOut = { inject: 'false' }
+// A worker with no port: no proxy can apply to it.
+const worker: Container[] = [{ name: 'worker', image: 'example/worker:1' }]
+const notInjected = (sidecar: string, by: string) =>
+  new RegExp(`^${sidecar} ${by} is not injected: the app declares no TCP port`)
 // biome-ignore format: one row per line, like the README table
 const rows: Row[] = [
   // namespace        Pod annotations                         injected              warnings
@@ -54,6 +73,10 @@ const rows: Row[] = [
   ['prod',            { ...optOut, sidecar: 'vault' },        'metrics',            [/does not apply/, /patterns\/sidecar is ignored/],                        'an opted-out Pod list is not read'],
   ['prod',            { sidecar: 'metrics', injected: 'metrics' }, '',              [],                                        'reinvocation: already injected'],
   ['unknown-ns',      { sidecar: 'metrics' },                 'metrics',            [],                                        'a namespace the API does not know: the Pod alone'],
+  ['defaults',        {},                                     '',                   [/tracing/, notInjected('auth', 'from the default of namespace defaults')], 'a default that cannot apply is left out', worker],
+  ['prod',            {},                                     '',                   [notInjected('metrics', 'required by policy prod-metering')],            '...so is a required one (notApplicable: admit)', worker],
+  ['strict',          {},                                     { denied: /policy strict-metering requires metrics and refuses Pods it cannot apply to/ }, [], '...or the Pod is refused (notApplicable: deny)', worker],
+  ['plain',           { sidecar: 'metrics' },                 { denied: /patterns\/metrics.port: needed: the app declares no TCP port/ }, [], 'the Pod’s own request that cannot apply is refused', worker],
 ]
 
 // What a response injected: the patterns/injected it writes, '' when it adds nothing.
@@ -70,11 +93,11 @@ function injectedBy(response: Answer['response'], review: ReturnType<typeof podR
 
 t.test('how requests combine', async (t) => {
   const webhook = await startWebhook(t, { catalog: () => catalog, namespaces })
-  for (const [namespace, patterns, expected, warnings, why] of rows) {
+  for (const [namespace, patterns, expected, warnings, why, containers] of rows) {
     const annotations = Object.fromEntries(
       Object.entries(patterns).map(([k, v]) => [`patterns/${k}`, v]),
     )
-    const review = podReview(namespace, annotations)
+    const review = podReview(namespace, annotations, containers)
     const { response } = (await webhook.post('/mutate', JSON.stringify(review))).json as Answer
     // The inferred app port is said whenever a proxy is injected; this table is about the rest.
     response.warnings = (response.warnings ?? []).filter((w) => !w.includes('inferred app port'))

@@ -1,0 +1,44 @@
+// Which of a namespace's requests the API server can act on. It sends the webhook Pods by the
+// namespace's labels alone (README, "How requests combine"; manifests/base/
+// mutatingwebhookconfiguration.yaml): a default in the patterns/sidecar annotation needs the
+// defaults label, and a policy needs the enforced label, or the Pods that do not ask for a
+// sidecar themselves never reach the webhook and silently go without.
+import { parseList, SIDECAR } from './annotations.ts'
+import { type Catalog, matches } from './catalog.ts'
+import type { NamespaceFacts } from './scope.ts'
+
+/** The label that sends every Pod of a namespace to the webhook's `enforced` entry. */
+export const ENFORCED_LABEL = 'sidecar-patterns.io/enforced'
+/** The label that sends every Pod of a namespace to the webhook's `defaults` entry. */
+export const DEFAULTS_LABEL = 'sidecar-patterns.io/defaults'
+
+export type ReachProblem = 'defaults-unlabelled' | 'policy-unlabelled'
+
+export interface Unreachable {
+  problem: ReachProblem
+  message: string
+}
+
+/** What the namespace asks for that the API server will not send the webhook, and why. */
+export function unreachable(namespace: NamespaceFacts, catalog: Catalog): Unreachable[] {
+  const enforced = namespace.labels[ENFORCED_LABEL] === 'true'
+  if (enforced) return []
+  const problems: Unreachable[] = []
+  const { names } = parseList(namespace.annotations[SIDECAR])
+  if (names.length > 0 && namespace.labels[DEFAULTS_LABEL] !== 'true') {
+    problems.push({
+      problem: 'defaults-unlabelled',
+      message: `namespace ${namespace.name}: its ${SIDECAR} default reaches only Pods that ask for a sidecar themselves; label it ${DEFAULTS_LABEL}=true`,
+    })
+  }
+  const policy = catalog.policies.find(
+    (p) => p.required.length > 0 && matches(p.namespaceSelector, namespace.labels),
+  )
+  if (policy) {
+    problems.push({
+      problem: 'policy-unlabelled',
+      message: `namespace ${namespace.name}: policy ${policy.name} cannot be enforced here: without the label ${ENFORCED_LABEL}=true the API server sends only some Pods, and none while the webhook is down`,
+    })
+  }
+  return problems
+}
