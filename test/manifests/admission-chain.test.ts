@@ -7,6 +7,7 @@ import { answer, patched } from '../helpers/apiserver/answers.ts'
 import type { Json } from '../helpers/apiserver/attributes.ts'
 import { modelCluster } from '../helpers/apiserver/cluster.ts'
 import { catalogFrom } from '../helpers/config.ts'
+import { startFakeApiServer } from '../helpers/fake-apiserver.ts'
 
 // The policy of the platform team: enforced namespaces labelled env=prod must have metrics.
 const catalog = catalogFrom({
@@ -163,6 +164,27 @@ t.test('a namespace relabelled after start is enforced from the next Pod on', as
     'enforced=false is opt-in again',
   )
 })
+
+t.test(
+  'a relabelled namespace, learnt by the webhook from its watch after the API server',
+  async (t) => {
+    const rest = await startFakeApiServer()
+    t.teardown(() => rest.close())
+    const { api } = await modelCluster(t, { ...options, rest })
+    api.putNamespace('payments', { labels: { env: 'prod' } })
+    const before = await api.createPod('payments', replicaSetPod())
+    t.same(before.calls, [])
+    api.putNamespace('payments', { labels: { ...ENFORCED, env: 'prod' } })
+    // The webhook's cache may not have the new label yet; what it decides by (env=prod, the
+    // policy's selector) it had before, so the Pod gets its sidecar either way.
+    const after = await api.createPod('payments', replicaSetPod())
+    t.same(
+      after.calls.map((c) => c.webhook),
+      ['enforced.sidecar-patterns.io'],
+    )
+    t.same(containerNames(after.pod), ['patterns-metrics', 'web'])
+  },
+)
 
 t.test(
   'the webhook is down: opt-in Pods are created bare, enforced Pods are refused',

@@ -3,10 +3,13 @@
 // reads the same objects through its NamespaceLookup, as its watch-backed cache would.
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
+import { pino } from 'pino'
 import type { Test } from 'tap'
 import { Agent, request } from 'undici'
 import { parseAllDocuments } from 'yaml'
 import type { Catalog } from '../../../src/injection/catalog.ts'
+import { watchNamespaces } from '../../../src/kube/namespaces.ts'
+import type { FakeApiServer } from '../fake-apiserver.ts'
 import { startWebhook } from '../https.ts'
 import type { Json } from './attributes.ts'
 import type { Reply, Transport } from './call.ts'
@@ -40,6 +43,11 @@ export interface ClusterOptions {
   configurations?: Json[]
   /** Set to make our webhook unreachable, as when every replica is down. */
   down?: () => boolean
+  /**
+   * Namespaces also written to this fake Kubernetes API, which the webhook then reads through
+   * its real watch-backed cache (and so may see a change later than the API server does).
+   */
+  rest?: FakeApiServer
 }
 
 export interface ModelCluster {
@@ -50,9 +58,15 @@ export interface ModelCluster {
 /** Starts our webhook and an API server model that calls it, for the duration of `t`. */
 export async function modelCluster(t: Test, options: ClusterOptions = {}): Promise<ModelCluster> {
   let api: ApiServerModel | undefined
+  const watcher =
+    options.rest && watchNamespaces(options.rest.kubeConfig(), pino({ level: 'silent' }))
+  if (watcher) {
+    t.teardown(() => watcher.stop())
+    await watcher.start()
+  }
   const webhook = await startWebhook(t, {
     ...(options.catalog && { catalog: options.catalog }),
-    namespaces: { get: async (name) => api?.namespace(name) },
+    namespaces: watcher?.lookup ?? { get: async (name) => api?.namespace(name) },
   })
   // The API server dials the Service and checks the certificate against its DNS name.
   const agent = new Agent({
@@ -83,5 +97,17 @@ export async function modelCluster(t: Test, options: ClusterOptions = {}): Promi
     [...configurations, ...(options.others ?? []).map((o) => o.configuration)],
     transport,
   )
-  return { api, origin: webhook.origin }
+  return { api: options.rest ? writingThrough(api, options.rest) : api, origin: webhook.origin }
+}
+
+// Every namespace the model stores is created or updated in the fake REST API as well.
+function writingThrough(api: ApiServerModel, rest: FakeApiServer): ApiServerModel {
+  return {
+    ...api,
+    putNamespace(name, meta = {}) {
+      if (api.namespace(name)) rest.updateNamespace(name, meta)
+      else rest.createNamespace(name, meta)
+      return api.putNamespace(name, meta)
+    },
+  }
 }
