@@ -3,7 +3,7 @@
 // the failure policies do, reinvocation after another webhook, and the stored Pod validated.
 import t from 'tap'
 import { DEFAULTS_LABEL, ENFORCED_LABEL } from '../../src/injection/reach.ts'
-import { answer, patched } from '../helpers/apiserver/answers.ts'
+import { costLabeller, patched } from '../helpers/apiserver/answers.ts'
 import type { Json } from '../helpers/apiserver/attributes.ts'
 import { modelCluster } from '../helpers/apiserver/cluster.ts'
 import { catalogFrom } from '../helpers/config.ts'
@@ -233,29 +233,7 @@ t.test('a dry run reaches the webhook (sideEffects None) and stores nothing', as
 
 // Another party's webhook, called after ours (configurations run in name order), that edits
 // the Pod: the API server calls our IfNeeded entry again, with a new uid and the edited Pod.
-const labeller = {
-  configuration: {
-    apiVersion: 'admissionregistration.k8s.io/v1',
-    kind: 'MutatingWebhookConfiguration',
-    metadata: { name: 'zz-cost-labels' },
-    webhooks: [
-      {
-        name: 'cost.example.com',
-        admissionReviewVersions: ['v1'],
-        sideEffects: 'None',
-        failurePolicy: 'Fail',
-        clientConfig: { url: 'https://cost.example.com/mutate' },
-        rules: [
-          { apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods'] },
-        ],
-      },
-    ],
-  },
-  handler: (review: Json) =>
-    'cost-center' in (review.request.object.metadata.labels ?? {})
-      ? answer(review)
-      : patched(review, [{ op: 'add', path: '/metadata/labels/cost-center', value: 'web' }]),
-}
+const labeller = costLabeller('zz-cost-labels', 'cost.example.com')
 
 t.test('a later webhook edits the Pod: we are called again and add nothing twice', async (t) => {
   const { api } = await modelCluster(t, { ...options, others: [labeller] })
