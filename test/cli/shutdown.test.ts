@@ -50,7 +50,9 @@ t.test('no accepted review fails while the webhook shuts down', async (t) => {
   let done = false
   const tally: Tally = { answered: 0, failed: [], refused: 0 }
   const senders = Array.from({ length: 4 }, () => sendUntilRefused(origin, ca, tally, () => done))
-  await new Promise((r) => setTimeout(r, 300))
+  // Reviews flowing on every connection before the signal; a deadline fails rather than hangs.
+  const deadline = Date.now() + 10_000
+  while (tally.answered < 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10))
   const before = tally.answered
   child.kill('SIGTERM')
   const readiness = new Client(origin, { connect: { ca } })

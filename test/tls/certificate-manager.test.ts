@@ -211,12 +211,17 @@ t.test('stop() ends the checks: no request afterwards', async (t) => {
   const fake = await fakeCluster(t)
   const { manager } = startReplica(t, fake, { intervalMs: 10 })
   await manager.start()
-  await new Promise((r) => setTimeout(r, 50))
+  // Wait for the timer to have run checks (a slow machine takes longer than 5 intervals), with a
+  // deadline that fails rather than hangs.
+  const started = fake.requests().length
+  const deadline = Date.now() + 10_000
+  while (fake.requests().length < started + 4 && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 5))
+  t.ok(fake.requests().length >= started + 4, 'the timer ran checks')
   await manager.stop()
   // A request aborted by stop() may still reach the server a moment later.
   await new Promise((r) => setTimeout(r, 30))
   const after = fake.requests().length
-  t.ok(after > 4, 'the timer ran checks')
   await new Promise((r) => setTimeout(r, 100))
   t.equal(fake.requests().length, after)
   t.equal(fake.secret(NAMESPACE, SECRET)?.type, 'kubernetes.io/tls')
