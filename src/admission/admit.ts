@@ -1,13 +1,12 @@
-// One admission review, start to finish: filter what is not ours, decide, mutate, diff.
+// One admission review, start to finish: filter what is not ours, run the Pod through injection
+// (src/injection/inject-pod.ts, shared with the inject command), answer with what it decided.
 
 import type { Catalog } from '../injection/catalog.ts'
-import { decide, type SkipReason } from '../injection/decide.ts'
-import { inject } from '../injection/mutate.ts'
-import { diff } from '../injection/patch.ts'
+import type { SkipReason } from '../injection/decide.ts'
+import { injectPod } from '../injection/inject-pod.ts'
 import { describePod } from '../injection/pod.ts'
 import { describeProblems } from '../injection/problems.ts'
 import type { NamespaceFacts } from '../injection/scope.ts'
-import { checkPod } from './pod-shape.ts'
 import { allowed, denied, patched } from './review.ts'
 import type { AdmissionRequest, AdmissionResponse } from './types.ts'
 
@@ -35,15 +34,15 @@ export function admit(
   const ignored = ignoreReason(request)
   if (ignored) return { response: allowed(uid), outcome: { result: 'ignored', reason: ignored } }
 
-  const checked = checkPod(request.object)
-  if (!checked.ok) {
-    const status = { code: 400, reason: 'BadRequest', message: checked.error }
+  const injection = injectPod(request.object, context.catalog, context.namespace)
+  if (!injection.ok) {
+    const message = `request.object is not a Pod: ${injection.error}`
+    const status = { code: 400, reason: 'BadRequest', message }
     return { response: denied(uid, status), outcome: { result: 'denied', reason: 'invalid-pod' } }
   }
-  const { pod } = checked
+  const { pod, decision } = injection
   // A Pod created with generateName, or from a namespaced request body, may carry no namespace.
   const name = describePod(pod, pod.metadata?.namespace || request.namespace || '')
-  const decision = decide(pod, context.catalog, context.namespace)
   // Only when there are some, so that the log line of an ordinary review stays as it was.
   const leftOut: LeftOut =
     'notApplicable' in decision && decision.notApplicable.length
@@ -64,10 +63,9 @@ export function admit(
       }
     }
     case 'inject': {
-      const operations = diff(pod, inject(pod, decision.plan))
       const sidecars = decision.plan.sidecars.map((s) => s.name)
       return {
-        response: patched(uid, operations, decision.warnings),
+        response: patched(uid, decision.operations, decision.warnings),
         outcome: { result: 'injected', sidecars, pod: name, ...leftOut },
       }
     }

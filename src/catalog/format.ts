@@ -2,6 +2,7 @@
 // an error with its path instead of a setting silently ignored.
 import { type Static, Type } from 'typebox'
 import type { NotApplicable } from '../injection/catalog.ts'
+import { MODES } from '../injection/sidecar.ts'
 
 const strict = { additionalProperties: false } as const
 const Str = Type.String({ maxLength: 4096 })
@@ -195,6 +196,8 @@ export const SidecarDefinition = Type.Object(
   strict,
 )
 
+// The file's form of LabelSelector (src/injection/catalog.ts): load.ts builds a Policy from it,
+// so the compiler keeps the two in step.
 const LabelSelector = Type.Object(
   {
     matchLabels: Type.Optional(Type.Record(Str, Str)),
@@ -232,8 +235,6 @@ export const PolicyDefinition = Type.Object(
   strict,
 )
 
-export const MODES = ['native', 'classic'] as const
-
 export const CatalogFile = Type.Object(
   {
     mode: Type.Optional(Type.Union(MODES.map((m) => Type.Literal(m)))),
@@ -248,5 +249,3 @@ export type SidecarDefinition = Static<typeof SidecarDefinition>
 export type ParamDefinition = Static<typeof ParamDefinition>
 export type PolicyDefinition = Static<typeof PolicyDefinition>
 export type ContainerTemplate = Static<typeof ContainerTemplate>
-export type LabelSelector = Static<typeof LabelSelector>
-export type Mode = (typeof MODES)[number]

@@ -1,8 +1,8 @@
 // `sidecar-patterns inject -f FILE`: the webhook's injection, offline, on YAML manifests.
 import { readFile } from 'node:fs/promises'
 import { loadCatalog } from '../catalog/load.ts'
-import { type Parsed, readFlags } from '../config/flags.ts'
 import { injectDocuments } from '../offline/inject-documents.ts'
+import { type Parsed, readFlags } from '../shared/flags.ts'
 import type { Io } from './io.ts'
 
 export const INJECT_USAGE = `Usage: sidecar-patterns inject -f FILE [options]

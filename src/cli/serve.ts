@@ -81,7 +81,8 @@ async function run(config: ServeConfig, io: Io): Promise<void> {
   await app.listen({ port: config.port, host: config.host })
 }
 
-// The cluster's API: --kubeconfig, or the in-cluster configuration in a Pod; loaded once, when
+// The cluster's API as loadKubeConfig finds it: --kubeconfig, the in-cluster configuration in a
+// Pod, else $KUBECONFIG or ~/.kube/config (--tls-mode secret outside a Pod); loaded once, when
 // first needed.
 function kubeConfigOnce(config: ServeConfig): () => KubeConfig {
   let loaded: KubeConfig | undefined

@@ -1,6 +1,8 @@
 // `sidecar-patterns serve` options: parsed once from the command line, every error reported with
-// the flag it concerns, then frozen. Nothing else reads flags or the environment.
-import { type FlagValues, type Parsed, readFlags } from './flags.ts'
+// the flag it concerns, then frozen. Nothing else reads flags. The environment is read only to
+// find the cluster: KUBERNETES_SERVICE_HOST says "in a Pod" (cli/serve.ts, kube/config.ts), and
+// outside one client-node reads $KUBECONFIG.
+import { type FlagValues, type Parsed, readFlags } from '../shared/flags.ts'
 
 export interface ServeConfig {
   host: string
@@ -65,7 +67,7 @@ const DNS_SUBDOMAIN =
   /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/
 
-export type { Parsed } from './flags.ts'
+export type { Parsed } from '../shared/flags.ts'
 
 const OPTIONS = {
   port: { type: 'string', default: '8443' },

@@ -102,7 +102,7 @@ interface ProbePort {
   container: string
 }
 
-// Probes are not part of the checked Pod shape (src/admission/pod-shape.ts): read defensively. A
+// Probes are not part of the checked Pod shape (src/injection/pod-shape.ts): read defensively. A
 // named probe port is resolved through the container's own ports, as the kubelet does; a name it
 // does not declare, or a number out of range, says nothing.
 function probePorts(container: Container): ProbePort[] {

@@ -10,7 +10,7 @@ import {
 } from './annotations.ts'
 import type { Catalog } from './catalog.ts'
 import type { Problem } from './problems.ts'
-import type { Mode } from './sidecar.ts'
+import { MODES, type Mode } from './sidecar.ts'
 import { quote } from './validators.ts'
 
 export interface InjectionRequest {
@@ -67,10 +67,10 @@ function readInjectFlag(value: string | undefined): { optedOut: boolean; problem
 
 function readMode(value: string | undefined): { mode?: Mode; problems: Problem[] } {
   if (value === undefined) return { problems: [] }
-  if (value === 'native' || value === 'classic') return { mode: value, problems: [] }
-  return {
-    problems: [{ annotation: MODE, message: `${quote(value)} must be "native" or "classic"` }],
-  }
+  const mode = MODES.find((m) => m === value)
+  if (mode) return { mode, problems: [] }
+  const expected = MODES.map((m) => `"${m}"`).join(' or ')
+  return { problems: [{ annotation: MODE, message: `${quote(value)} must be ${expected}` }] }
 }
 
 function unknownSidecars(requested: readonly string[], catalog: Catalog): Problem[] {

@@ -26,7 +26,8 @@ export interface AppMountPath {
 }
 
 /** Native sidecars are init containers with restartPolicy Always (Kubernetes 1.29+). */
-export type Mode = 'native' | 'classic'
+export const MODES = ['native', 'classic'] as const
+export type Mode = (typeof MODES)[number]
 
 /** What the mutation step tells a sidecar when building it. */
 export interface BuildContext {

@@ -1,5 +1,5 @@
-// The meter accepts exactly these templates, so a Pod can never start a meter that refuses them.
-import { checkRoute } from '../meter/routes.ts'
+// The meter checks each template by the same rule: a Pod never starts a meter that refuses one.
+import { checkRoute } from '../shared/route-templates.ts'
 
 // A table of validators for annotation values. Values only ever fill typed parameters:
 // each validator accepts a narrow, documented shape and explains what it expected otherwise.

@@ -9,22 +9,13 @@ import {
   type V1Namespace,
 } from '@kubernetes/client-node'
 import type { Logger } from 'pino'
+import type { NamespaceLookup } from '../admission/namespaces.ts'
+import type { NamespaceFacts } from '../injection/scope.ts'
 import type { BackoffOptions } from './backoff.ts'
 import { superviseInformer } from './informer.ts'
 import { withSignal } from './request-options.ts'
 
 export { loadKubeConfig } from './config.ts'
-
-export interface NamespaceInfo {
-  name: string
-  labels: Readonly<Record<string, string>>
-  annotations: Readonly<Record<string, string>>
-}
-
-export interface NamespaceLookup {
-  /** The namespace's metadata, or undefined when the API server has no such namespace. */
-  get(name: string): Promise<NamespaceInfo | undefined>
-}
 
 export interface NamespaceWatcher {
   /** Resolves once the initial list is in the cache; rejects if stop() comes first. */
@@ -35,7 +26,7 @@ export interface NamespaceWatcher {
   synced(): boolean
   lookup: NamespaceLookup
   /** Every namespace in the cache now. */
-  list(): NamespaceInfo[]
+  list(): NamespaceFacts[]
 }
 
 export interface WatchNamespacesOptions {
@@ -43,8 +34,10 @@ export interface WatchNamespacesOptions {
   backoff?: BackoffOptions
 }
 
-// A webhook has at most its timeoutSeconds (10 s by default, 30 s at most) to answer; a fallback
-// read must fail well inside that so the review can still be answered.
+// Our webhook configuration gives each review timeoutSeconds: 5 (manifests/base; the API server's
+// default is 10, its maximum 30), and a fallback read may use all of it. Whether the read times out
+// here (the route answers 500) or the API server stops waiting first, the webhook's failurePolicy
+// decides; the timeout only ensures that no read outlives its review for long.
 const READ_TIMEOUT_MS = 5_000
 // Listing every namespace takes well under a second even on large clusters; a minute only
 // catches a connection that hangs.
@@ -96,11 +89,11 @@ function cachedLookup(
   cache: ObjectCache<V1Namespace>,
   read: (name: string) => Promise<V1Namespace | undefined>,
 ): NamespaceLookup {
-  const reading = new Map<string, Promise<NamespaceInfo | undefined>>()
+  const reading = new Map<string, Promise<NamespaceFacts | undefined>>()
   // One info per cached object: a namespace the watch has not changed is the same object from
   // review to review, which is how the review cache (src/admission/review-cache.ts) knows that
   // an answer it keeps still holds. The watch replaces the object when the namespace changes.
-  const infos = new WeakMap<V1Namespace, NamespaceInfo>()
+  const infos = new WeakMap<V1Namespace, NamespaceFacts>()
   const infoOf = (name: string, namespace: V1Namespace) => {
     const known = infos.get(namespace)
     if (known) return known
@@ -130,7 +123,7 @@ function cachedLookup(
 // A frozen copy: callers must not be able to edit the informer's cache. Listed and read objects
 // went through client-node's ObjectSerializer, which drops fields its models do not know; only
 // labels and annotations are read here, so nothing that matters is lost.
-function toInfo(name: string, namespace: V1Namespace): NamespaceInfo {
+function toInfo(name: string, namespace: V1Namespace): NamespaceFacts {
   return Object.freeze({
     name: namespace.metadata?.name ?? name,
     labels: Object.freeze({ ...namespace.metadata?.labels }),

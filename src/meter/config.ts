@@ -1,7 +1,7 @@
 // `sidecar-patterns meter` options: parsed once from the command line, every error reported with
 // the flag it concerns, then frozen. Nothing else in the meter reads flags or the environment.
-import { type FlagValues, type Parsed, readFlags } from '../config/flags.ts'
-import { checkRoute } from './routes.ts'
+import { type FlagValues, type Parsed, readFlags } from '../shared/flags.ts'
+import { checkRoute } from '../shared/route-templates.ts'
 
 export interface MeterConfig {
   /** Where clients connect: the port a Service targets (named meter-http). */

@@ -1,11 +1,8 @@
 // `sidecar-patterns inject`: the webhook's decision and patch, applied to the Pod templates of a
 // multi-document YAML stream, for GitOps pipelines and for seeing what the webhook would do.
 import { type Document, LineCounter, parseAllDocuments } from 'yaml'
-import { checkPod } from '../admission/pod-shape.ts'
 import type { Catalog } from '../injection/catalog.ts'
-import { decide } from '../injection/decide.ts'
-import { inject } from '../injection/mutate.ts'
-import { diff } from '../injection/patch.ts'
+import { injectPod } from '../injection/inject-pod.ts'
 import { describeProblems } from '../injection/problems.ts'
 import type { NamespaceFacts } from '../injection/scope.ts'
 import { findTemplates, type Path, type TemplateSite } from './templates.ts'
@@ -83,13 +80,11 @@ function injectSite(
   options: InjectOptions & { namespaces: ReadonlyMap<string, NamespaceFacts> },
 ): Message[] {
   const where = `document ${number} (${site.owner})`
-  const checked = checkPod(valueAt(doc.toJS(), site.path))
-  if (!checked.ok)
-    return [
-      { level: 'error', where, text: checked.error.replace('request.object', 'the Pod template') },
-    ]
   const namespace = options.namespaces.get(site.namespace ?? options.namespace)
-  const decision = decide(checked.pod, options.catalog, namespace)
+  const injection = injectPod(valueAt(doc.toJS(), site.path), options.catalog, namespace)
+  if (!injection.ok)
+    return [{ level: 'error', where, text: `the Pod template is not a Pod: ${injection.error}` }]
+  const { decision } = injection
   const warnings = decision.warnings.map((text) => ({ level: 'warning' as const, where, text }))
   switch (decision.action) {
     case 'deny':
@@ -97,7 +92,7 @@ function injectSite(
     case 'skip':
       return [...warnings, { level: 'info', where, text: `unchanged (${decision.reason})` }]
     case 'inject': {
-      applyToYaml(doc, site.path, diff(checked.pod, inject(checked.pod, decision.plan)))
+      applyToYaml(doc, site.path, decision.operations)
       const names = decision.plan.sidecars.map((s) => s.name).join(', ')
       return [...warnings, { level: 'info', where, text: `injected ${names}` }]
     }

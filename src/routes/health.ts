@@ -1,5 +1,6 @@
 // Liveness and readiness. Readiness waits for what reviews depend on (the namespace cache's first
-// list); while the server closes, Fastify answers 503 to new requests (return503OnClosing).
+// list) and turns false when a graceful stop begins (buildServer's drain), so that endpoints drop
+// this Pod; requests that still arrive are answered, not refused (return503OnClosing is off).
 import type { FastifyPluginAsync } from 'fastify'
 
 export interface HealthOptions {

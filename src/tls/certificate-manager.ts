@@ -6,7 +6,7 @@
 import type { Registry } from 'prom-client'
 import { type Backoff, type BackoffOptions, backoff } from '../kube/backoff.ts'
 import { DEFAULT_WEBHOOK_CONFIGURATION, patchCaBundle } from './ca-bundle.ts'
-import type { ServingCertificate } from './certificates.ts'
+import { isSameCertificate, type ServingCertificate } from './certificates.ts'
 import { registerExpiryMetric } from './expiry-metrics.ts'
 import { ensureCertificate, type SecretCertificateOptions } from './secret-certificates.ts'
 import type { CertificateSet } from './tls-secret.ts'
@@ -99,7 +99,7 @@ class Manager {
     const set = await this.#ensure()
     await this.#patch(set)
     const serving = servingOf(set)
-    if (this.served && isSame(this.served, serving)) return
+    if (this.served && isSameCertificate(this.served, serving)) return
     this.served = serving
     this.#options.log.info('serving a new certificate from the Secret')
     this.#options.onCertificate(serving)
@@ -144,6 +144,3 @@ const servingOf = (set: CertificateSet): ServingCertificate => ({
   key: set.key,
   ca: set.ca,
 })
-
-const isSame = (a: ServingCertificate, b: ServingCertificate) =>
-  a.cert === b.cert && a.key === b.key && a.ca === b.ca

@@ -1,9 +1,9 @@
 // Serving certificates for a laptop or a first start: reuse what certs/ holds, or generate a CA
 // and a serving certificate signed by it (SHA-256, EC P-256) and keep them for later starts.
-import { createPrivateKey, X509Certificate } from 'node:crypto'
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { createCa, issueServing } from './issue.ts'
+import { describeFault, servingFault } from './inspect.ts'
+import { createSet } from './issue.ts'
 import type { CertificateNames } from './names.ts'
 
 export { type CertificateNames, serviceNames } from './names.ts'
@@ -16,6 +16,11 @@ export interface ServingCertificate {
   /** The CA that signed `cert` (during a CA rotation, the new and the old CA), as PEM: what the
    *  webhook configuration's caBundle must hold. */
   ca: string | undefined
+}
+
+/** True when `a` and `b` are the same certificate, key and CA bundle. */
+export function isSameCertificate(a: ServingCertificate, b: ServingCertificate): boolean {
+  return a.cert === b.cert && a.key === b.key && a.ca === b.ca
 }
 
 /** Reads the certificate in `dir`, or creates one there if it holds none. */
@@ -51,22 +56,18 @@ function missing(error: NodeJS.ErrnoException): undefined {
 
 /** Refuses a certificate that would fail every handshake, with a message that says what to do. */
 function check(certificate: ServingCertificate, dir: string, now: Date): ServingCertificate {
-  const x509 = new X509Certificate(certificate.cert)
-  if (!x509.checkPrivateKey(createPrivateKey(certificate.key))) {
-    throw new Error(`${join(dir, FILES.key)} does not match ${join(dir, FILES.cert)}`)
-  }
-  if (new Date(x509.validTo) <= now) {
-    throw new Error(
-      `${join(dir, FILES.cert)} expired on ${x509.validTo}; remove ${dir} to generate a new one`,
-    )
-  }
-  return certificate
+  const found = servingFault(certificate.cert, certificate.key, now)
+  if (found === undefined) return certificate
+  const problem = describeFault(found, { cert: join(dir, FILES.cert), key: join(dir, FILES.key) })
+  // Nothing renews these files: an expired certificate is replaced by generating a new set.
+  const hint = found.fault === 'expired' ? `; remove ${dir} to generate a new one` : ''
+  throw new Error(`${problem}${hint}`)
 }
 
+// The CA's key is not kept: nothing here signs a second certificate with it.
 async function createCertificate(names: CertificateNames, now: Date): Promise<ServingCertificate> {
-  const ca = await createCa(now)
-  const serving = await issueServing(ca, names, now)
-  return { ...serving, ca: ca.cert }
+  const { cert, key, ca } = await createSet(names, now)
+  return { cert, key, ca }
 }
 
 // Each file is written whole and renamed into place, so a crash or a second process starting at

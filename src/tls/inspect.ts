@@ -38,17 +38,44 @@ export function isIssuedBy(certificate: X509Certificate, issuer: X509Certificate
   return certificate.checkIssued(issuer) && certificate.verify(issuer.publicKey)
 }
 
-/** Why a certificate and key cannot be served at `now`, or undefined when they can. */
-export function servingProblem(cert: string, key: string, now: Date): string | undefined {
+/** What keeps a certificate and key from being served. */
+export type ServingFault =
+  | { fault: 'unparsable'; error: string }
+  | { fault: 'key-mismatch' }
+  | { fault: 'expired'; validTo: string }
+
+/** What keeps a certificate and key from being served at `now`, or undefined when nothing does. */
+export function servingFault(cert: string, key: string, now: Date): ServingFault | undefined {
   let certificate: X509Certificate
   try {
     certificate = firstCertificate(cert)
   } catch (error) {
-    return `the certificate does not parse: ${(error as Error).message}`
+    return { fault: 'unparsable', error: (error as Error).message }
   }
-  if (!keyMatches(certificate, key)) return 'the key does not match the certificate'
-  if (certificate.validToDate <= now) return `the certificate expired on ${certificate.validTo}`
+  if (!keyMatches(certificate, key)) return { fault: 'key-mismatch' }
+  if (certificate.validToDate <= now) return { fault: 'expired', validTo: certificate.validTo }
   return undefined
+}
+
+/** The fault as a sentence about where the certificate and key came from. */
+export function describeFault(
+  found: ServingFault,
+  names: { cert: string; key: string } = { cert: 'the certificate', key: 'the key' },
+): string {
+  switch (found.fault) {
+    case 'unparsable':
+      return `${names.cert} does not parse: ${found.error}`
+    case 'key-mismatch':
+      return `${names.key} does not match ${names.cert}`
+    case 'expired':
+      return `${names.cert} expired on ${found.validTo}`
+  }
+}
+
+/** Why a certificate and key cannot be served at `now`, or undefined when they can. */
+export function servingProblem(cert: string, key: string, now: Date): string | undefined {
+  const found = servingFault(cert, key, now)
+  return found && describeFault(found)
 }
 
 /** True when `certificate` is valid for every DNS name and IP address of `names`. */

@@ -3,6 +3,7 @@
 import { randomBytes, X509Certificate } from 'node:crypto'
 import { generate } from 'selfsigned'
 import type { CertificateNames } from './names.ts'
+import type { CertificateSet } from './tls-secret.ts'
 
 /** A certificate and its private key, as PEM. */
 export interface KeyPair {
@@ -72,6 +73,13 @@ export async function issueServing(
     },
   )
   return { cert: pem(serving.cert), key: pem(serving.private) }
+}
+
+/** A new CA and a serving certificate it signed: a first start, or a start over. */
+export async function createSet(names: CertificateNames, now: Date): Promise<CertificateSet> {
+  const ca = await createCa(now)
+  const serving = await issueServing(ca, names, now)
+  return { ...serving, ca: ca.cert, caKey: ca.key }
 }
 
 // selfsigned ends its PEM without a newline; a bundle of several certificates needs one after each.

@@ -9,7 +9,7 @@
 // by then, as none outlives its CA.
 import type { X509Certificate } from 'node:crypto'
 import { coversNames, toBundle } from './inspect.ts'
-import { createCa, issueServing } from './issue.ts'
+import { createCa, createSet, issueServing } from './issue.ts'
 import type { CertificateNames } from './names.ts'
 import type { CertificateSet, ParsedSet } from './tls-secret.ts'
 
@@ -60,13 +60,6 @@ export function planRenewal(
   if (due(parsed.serving) && settled) return 'serving'
   if (parsed.bundle.some((earlier) => earlier.validToDate <= now)) return 'prune'
   return 'none'
-}
-
-/** A new CA and a serving certificate it signed: a first start, or a start over. */
-export async function createSet(names: CertificateNames, now: Date): Promise<CertificateSet> {
-  const ca = await createCa(now)
-  const serving = await issueServing(ca, names, now)
-  return { ...serving, ca: ca.cert, caKey: ca.key }
 }
 
 /** The set after `renewal`. */

@@ -5,9 +5,10 @@
 // once one wins and the other, answered 409 Conflict, reads and serves the winner's.
 import type { KubeConfig } from '@kubernetes/client-node'
 import type { Logger } from 'pino'
+import { createSet } from './issue.ts'
 import { type SecretClient, type SecretRef, secretClient } from './kube-api.ts'
 import type { CertificateNames } from './names.ts'
-import { createSet, DEFAULT_POLICY, planRenewal, type RenewalPolicy, renew } from './renewal.ts'
+import { DEFAULT_POLICY, planRenewal, type RenewalPolicy, renew } from './renewal.ts'
 import { type CertificateSet, DEFAULT_SECRET_NAME, fromSecret, toSecret } from './tls-secret.ts'
 
 export interface SecretCertificateOptions {

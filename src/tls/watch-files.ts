@@ -9,7 +9,7 @@ import { readFile, realpath } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
 import { watchFolder } from '../mounts/watch-folder.ts'
-import { FILES, type ServingCertificate } from './certificates.ts'
+import { FILES, isSameCertificate, type ServingCertificate } from './certificates.ts'
 import { servingProblem } from './inspect.ts'
 
 export interface CertificateFiles {
@@ -80,7 +80,7 @@ async function nextCertificate(
   } catch (error) {
     return { problem: (error as Error).message }
   }
-  if (isSame(files, served)) return undefined
+  if (isSameCertificate(files, served)) return undefined
   const problem = servingProblem(files.cert, files.key, now)
   return problem === undefined ? files : { problem }
 }
@@ -100,6 +100,3 @@ async function readFiles(dir: string): Promise<ServingCertificate> {
   ])
   return { cert, key, ca }
 }
-
-const isSame = (a: ServingCertificate, b: ServingCertificate) =>
-  a.cert === b.cert && a.key === b.key && a.ca === b.ca

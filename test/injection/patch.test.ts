@@ -4,10 +4,10 @@
 import fc from 'fast-check'
 import fastJsonPatch from 'fast-json-patch'
 import t from 'tap'
-import { checkPod } from '../../src/admission/pod-shape.ts'
 import { decide } from '../../src/injection/decide.ts'
 import { inject } from '../../src/injection/mutate.ts'
 import { diff } from '../../src/injection/patch.ts'
+import { checkPod } from '../../src/injection/pod-shape.ts'
 import { testCatalog } from '../helpers/config.ts'
 import { podReviews } from '../helpers/pod-arbitraries.ts'
 

@@ -5,7 +5,7 @@
 import { pino } from 'pino'
 import t from 'tap'
 import { caBundleOperations, patchCaBundle } from '../../src/tls/ca-bundle.ts'
-import { createSet } from '../../src/tls/renewal.ts'
+import { createSet } from '../../src/tls/issue.ts'
 import {
   caBundles,
   calls,

@@ -5,13 +5,8 @@
 import type { X509Certificate } from 'node:crypto'
 import t from 'tap'
 import { isIssuedBy, parseBundle } from '../../src/tls/inspect.ts'
-import {
-  createSet,
-  DEFAULT_POLICY,
-  planRenewal,
-  type Renewal,
-  renew,
-} from '../../src/tls/renewal.ts'
+import { createSet } from '../../src/tls/issue.ts'
+import { DEFAULT_POLICY, planRenewal, type Renewal, renew } from '../../src/tls/renewal.ts'
 import {
   type CertificateSet,
   fromSecret,

@@ -2,7 +2,7 @@
 // a serving certificate signed by a CA of the bundle. Anything else is replaced, except a Secret
 // without ca.key, which another tool wrote and which is left alone.
 import t from 'tap'
-import { createSet } from '../../src/tls/renewal.ts'
+import { createSet } from '../../src/tls/issue.ts'
 import { type CertificateSet, fromSecret, toSecret } from '../../src/tls/tls-secret.ts'
 import { names } from './support.ts'
 

@@ -2,7 +2,7 @@
 // API server validates the object, so this is checked here, without changing the Pod.
 import { Type } from 'typebox'
 import { Compile } from 'typebox/compile'
-import type { Pod } from '../injection/pod.ts'
+import type { Pod } from './pod.ts'
 
 const Named = Type.Object({ name: Type.String() })
 const Port = Type.Object({
@@ -36,6 +36,7 @@ const PodShape = Type.Object({
 
 const podValidator = Compile(PodShape)
 
+/** The Pod, or the first field that is not what injection expects (`/spec/containers must be array`). */
 export type PodCheck = { ok: true; pod: Pod } | { ok: false; error: string }
 
 /** Checks, without modifying it, that `object` has the Pod fields that injection relies on. */
@@ -43,8 +44,6 @@ export function checkPod(object: unknown): PodCheck {
   // The schema above covers every field that the Pod type declares as required.
   if (podValidator.Check(object)) return { ok: true, pod: object as Pod }
   const [first] = podValidator.Errors(object)
-  return {
-    ok: false,
-    error: `request.object is not a Pod: ${first?.instancePath} ${first?.message}`,
-  }
+  // Without a subject: the webhook checks request.object, the inject command a Pod template.
+  return { ok: false, error: `${first?.instancePath} ${first?.message}` }
 }
