@@ -123,7 +123,7 @@ export function createReviewCache<T>(
       if (kept && current && sameContext(kept.context, current))
         return { ok: true, uid, namespace: kept.namespace, value: kept.value, cache: 'hit' }
       const marked = `${text.slice(0, place.at)}${marker}${text.slice(place.end)}`
-      const parsed = parseReview(decodeOrUndefined(sources, marked))
+      const parsed = parseReview(decodeOrUndefined(sources.decode, marked))
       if (!parsed.ok || parsed.request.uid !== marker) return uncached(text, sources)
       const entry = await compute(parsed.request, sources, current)
       entries.set(key, entry)
@@ -152,9 +152,10 @@ function digest(text: string, { at, end }: UidPlace): string {
   return hash('sha256', `${at}\n${text.slice(0, at)}${text.slice(end)}`, 'base64')
 }
 
-function decodeOrUndefined(sources: AnswerSources, text: string): unknown {
+/** The decoded text, or undefined where it is not JSON. */
+export function decodeOrUndefined(decode: AnswerSources['decode'], text: string): unknown {
   try {
-    return sources.decode(text)
+    return decode(text)
   } catch {
     return undefined
   }

@@ -36,6 +36,15 @@ export function denied(
   return { uid, allowed: false, status, ...withWarnings(warnings) }
 }
 
+/**
+ * Refuses the object because the webhook failed on it (a bug): the API server shows the message
+ * and refuses the Pod whatever the failure policy, so no sidecar is dropped without a word.
+ */
+export function errored(uid: string): AdmissionResponse {
+  const message = `sidecar-patterns failed on this review (uid ${uid}); its log says why`
+  return denied(uid, { code: 500, reason: 'InternalError', message })
+}
+
 /** Lets the object through with a JSON Patch; no operations means no patch at all. */
 export function patched(
   uid: string,

@@ -1,13 +1,15 @@
 // POST /mutate: decode the AdmissionReview, look up the namespace, admit the Pod, encode; an
 // identical earlier review's answer is reused (src/admission/review-cache.ts).
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { type AdmissionContext, admit, type Outcome } from '../admission/admit.ts'
 import type { NamespaceLookup } from '../admission/namespaces.ts'
-import { type EncodedReview, encodeReview } from '../admission/review.ts'
+import { type EncodedReview, encodeReview, errored, parseReview } from '../admission/review.ts'
 import {
+  type Answered,
   type AnswerSources,
   type CacheResult,
   createReviewCache,
+  decodeOrUndefined,
 } from '../admission/review-cache.ts'
 import type { AdmissionRequest } from '../admission/types.ts'
 import type { Catalog } from '../injection/catalog.ts'
@@ -50,13 +52,21 @@ export const mutateRoute: FastifyPluginAsync<MutateOptions> = async (app, opts) 
   app.post('/mutate', async (request, reply) => {
     // Timed here, not with reply.elapsedTime, which Fastify only keeps when a logger is set.
     const started = performance.now()
+    const text = String(request.body ?? '')
+    const decode = decoder(request)
     const sources: AnswerSources = {
-      decode: decoder(request),
+      decode,
       catalog: opts.catalog,
-      namespaces: opts.namespaces,
+      namespaces: readOrFail(opts.namespaces),
     }
-    // A failed namespace lookup throws: the API server then applies the failurePolicy.
-    const answered = await cache.answer(String(request.body ?? ''), sources)
+    let answered: Answered<Answer>
+    try {
+      answered = await cache.answer(text, sources)
+    } catch (error) {
+      return answerFailure({ request, reply, metrics: opts.metrics }, error, () =>
+        decodeOrUndefined(decode, text),
+      )
+    }
     if (!answered.ok) {
       request.log.warn({ statusCode: 400, message: answered.error }, 'bad request')
       opts.metrics?.reviews.inc({ result: 'invalid', reason: 'not-a-review' })
@@ -73,6 +83,59 @@ export const mutateRoute: FastifyPluginAsync<MutateOptions> = async (app, opts) 
     )
     return reply.type('application/json; charset=utf-8').send(value.review.withUid(uid))
   })
+}
+
+/** The namespace could not be read from the API; the review cannot be answered either way. */
+class NamespaceUnavailable extends Error {
+  readonly namespace: string
+  constructor(namespace: string, cause: unknown) {
+    super(`namespace ${namespace} could not be read from the Kubernetes API`, { cause })
+    this.namespace = namespace
+  }
+}
+
+function readOrFail(namespaces: NamespaceLookup): NamespaceLookup {
+  return {
+    get: (name) =>
+      namespaces.get(name).catch((error: unknown) => {
+        throw new NamespaceUnavailable(name, error)
+      }),
+  }
+}
+
+interface Exchange {
+  request: FastifyRequest
+  reply: FastifyReply
+  metrics: WebhookMetrics | undefined
+}
+
+// Three kinds of failure, each answered on purpose:
+// - the namespace could not be read: HTTP 500, so that the API server applies the webhook's
+//   failurePolicy (Ignore lets the Pod through bare, Fail refuses it), as for an unreachable
+//   webhook: a review decided without the namespace's defaults and policies would be wrong;
+// - a body the transport refused (bad JSON: a 4xx): the server's error handler answers it;
+// - anything else is a bug: a review that decodes gets an AdmissionReview with its uid that
+//   refuses the Pod (errored), so the API server shows why; one that does not decode, a 500.
+async function answerFailure(exchange: Exchange, error: unknown, decoded: () => unknown) {
+  const { request, reply, metrics } = exchange
+  if (error instanceof NamespaceUnavailable) {
+    request.log.warn({ err: error, namespace: error.namespace }, 'namespace unavailable')
+    metrics?.reviews.inc({ result: 'error', reason: 'namespace-unavailable' })
+    return reply
+      .code(500)
+      .send({ statusCode: 500, error: 'Internal Server Error', message: error.message })
+  }
+  const parsed = isClientError(error) ? undefined : parseReview(decoded())
+  if (!parsed?.ok) throw error
+  const { uid } = parsed.request
+  request.log.error({ err: error, review: { uid } }, 'review failed')
+  metrics?.reviews.inc({ result: 'error', reason: 'internal-error' })
+  return reply.type('application/json; charset=utf-8').send(encodeReview(errored(uid)).withUid(uid))
+}
+
+function isClientError(error: unknown): boolean {
+  const code = (error as { statusCode?: unknown } | null)?.statusCode
+  return typeof code === 'number' && code < 500
 }
 
 function answer(request: AdmissionRequest, context: AdmissionContext): Answer {
