@@ -1,6 +1,7 @@
 // Every AdmissionReview in test/fixtures/reviews is answered as its golden file says; every
 // patch applies with an independent RFC 6902 implementation (rfc6902), gives the golden Pod,
 // keeps the Pod valid and the app as it was, and a second review of the result changes nothing.
+// A NAME.response.json or NAME.pod.json that no fixture produces any more fails the run.
 import { existsSync, readdirSync } from 'node:fs'
 import { applyPatch, type Operation } from 'rfc6902'
 import t from 'tap'
@@ -9,7 +10,7 @@ import { parseReview } from '../../src/admission/review.ts'
 import type { AdmissionResponse } from '../../src/admission/types.ts'
 import type { NamespaceFacts } from '../../src/injection/scope.ts'
 import { testCatalog } from '../helpers/config.ts'
-import { matchGolden, readJson } from '../helpers/golden.ts'
+import { checkOrphanGoldens, matchGolden, readJson } from '../helpers/golden.ts'
 import { podViolations, unexpectedChanges } from '../helpers/pod-invariants.ts'
 
 const fixtures = new URL('../fixtures/reviews/', import.meta.url)
@@ -60,3 +61,5 @@ for (const file of files.sort()) {
     t.same([again.allowed, again.patch], [true, undefined], 'reinvocation changes nothing')
   })
 }
+
+checkOrphanGoldens(t, import.meta.url)

@@ -1,19 +1,17 @@
 // What `kubectl apply -k` would install: every object renders and parses, the webhook
 // configuration reaches the Service, port and path the server serves, and RBAC grants exactly the
 // requests the code makes (recorded against a fake API server).
-import { execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { promisify } from 'node:util'
 import { pino } from 'pino'
 import { Registry } from 'prom-client'
 import t, { type Test } from 'tap'
-import { parseAllDocuments } from 'yaml'
 import { noNamespaces } from '../../src/admission/namespaces.ts'
 import { loadCatalog } from '../../src/catalog/load.ts'
 import { watchNamespaces } from '../../src/kube/namespaces.ts'
 import { buildServer } from '../../src/server.ts'
 import { certificateManager } from '../../src/tls/certificate-manager.ts'
 import { ensureCertificate } from '../../src/tls/secret-certificates.ts'
+import { renderManifests } from '../helpers/apiserver/cluster.ts'
 import { builtinCatalog } from '../helpers/config.ts'
 import { type FakeApiServer, startFakeApiServer } from '../helpers/fake-apiserver.ts'
 import { type Authorization, authorizationOf } from '../helpers/fake-apiserver-rbac.ts'
@@ -21,16 +19,11 @@ import { clock, DAY_MS, fakeCluster, replica, SECRETS_PATH } from '../tls/suppor
 
 // biome-ignore lint/suspicious/noExplicitAny: rendered manifests are walked as plain JSON
 type Obj = any
-const root = new URL('../../', import.meta.url).pathname
 
-async function render(dir: string): Promise<Obj[]> {
-  const { stdout } = await promisify(execFile)('kubectl', ['kustomize', dir], { cwd: root })
-  return parseAllDocuments(stdout).map((d) => d.toJS())
-}
 const find = (objects: Obj[], kind: string) => objects.filter((o) => o.kind === kind)
 
 t.test('the cert-manager overlay renders every object the install needs', async (t) => {
-  const objects = await render('manifests/overlays/cert-manager')
+  const objects = await renderManifests('manifests/overlays/cert-manager')
   t.same(objects.map((o) => o.kind).sort(), [
     'Certificate',
     'ClusterRole',
@@ -65,7 +58,7 @@ t.test('the cert-manager overlay renders every object the install needs', async 
 })
 
 t.test('the webhook configuration reaches what the server serves', async (t) => {
-  const objects = await render('manifests')
+  const objects = await renderManifests('manifests')
   const [mwc] = find(objects, 'MutatingWebhookConfiguration')
   const [service] = find(objects, 'Service')
   const [deployment] = find(objects, 'Deployment')
@@ -217,7 +210,7 @@ t.test('RBAC of the default install grants exactly what the code asks of the API
   const api = await fakeCluster(t)
   await namespaceRequests(api)
   await secretRequests(t, api)
-  compare(t, rulesOf(await render('manifests')), api.requests().map(authorizationOf))
+  compare(t, rulesOf(await renderManifests('manifests')), api.requests().map(authorizationOf))
 })
 
 t.test('RBAC of the cert-manager install grants only what reading namespaces needs', async (t) => {
@@ -226,7 +219,7 @@ t.test('RBAC of the cert-manager install grants only what reading namespaces nee
   await namespaceRequests(api)
   compare(
     t,
-    rulesOf(await render('manifests/overlays/cert-manager')),
+    rulesOf(await renderManifests('manifests/overlays/cert-manager')),
     api.requests().map(authorizationOf),
   )
 })

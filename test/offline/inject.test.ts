@@ -5,7 +5,7 @@ import t from 'tap'
 import { parseAllDocuments } from 'yaml'
 import { injectDocuments } from '../../src/offline/inject-documents.ts'
 import { testCatalog } from '../helpers/config.ts'
-import { matchGoldenText } from '../helpers/golden.ts'
+import { checkOrphanGoldens, matchGoldenText } from '../helpers/golden.ts'
 import { podViolations } from '../helpers/pod-invariants.ts'
 
 const manifests = readFileSync(new URL('../fixtures/manifests/shop.yaml', import.meta.url), 'utf8')
@@ -86,3 +86,5 @@ t.test('refusals and bad YAML name the document; nothing is written', async (t) 
     },
   ])
 })
+
+checkOrphanGoldens(t, import.meta.url)

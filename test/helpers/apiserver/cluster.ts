@@ -17,14 +17,31 @@ import { type ApiServerModel, apiServerModel } from './create-pod.ts'
 import type { Webhook } from './webhooks.ts'
 
 const root = new URL('../../../', import.meta.url).pathname
-let rendered: Promise<Json[]> | undefined
+const rendered = new Map<string, Promise<Json[]>>()
 
-/** Every object `kubectl apply -k manifests/` would create (rendered once per process). */
-export function renderManifests(): Promise<Json[]> {
-  rendered ??= promisify(execFile)('kubectl', ['kustomize', 'manifests'], { cwd: root }).then(
-    ({ stdout }) => parseAllDocuments(stdout).map((d) => d.toJS()),
-  )
-  return rendered
+/** Every object `kubectl apply -k <dir>` would create (each dir rendered once per process). */
+export function renderManifests(dir = 'manifests'): Promise<Json[]> {
+  let objects = rendered.get(dir)
+  if (!objects) {
+    objects = kustomize(dir).then((yaml) => parseAllDocuments(yaml).map((d) => d.toJS()))
+    rendered.set(dir, objects)
+  }
+  return objects
+}
+
+// kubectl is a test requirement (README, "Set-up"); where it is missing, say so and what to
+// install rather than fail with `spawn kubectl ENOENT`.
+async function kustomize(dir: string): Promise<string> {
+  try {
+    return (await promisify(execFile)('kubectl', ['kustomize', dir], { cwd: root })).stdout
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+    throw new Error(
+      'kubectl is needed to render manifests/ (kubectl kustomize) and is not on the PATH; ' +
+        'install kubectl 1.27 or later (kustomize v5; tested with 1.32.4)',
+      { cause: error },
+    )
+  }
 }
 
 /** The MutatingWebhookConfigurations among the rendered manifests. */
