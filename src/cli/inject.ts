@@ -4,6 +4,8 @@ import { loadCatalog } from '../catalog/load.ts'
 import { injectDocuments } from '../offline/inject-documents.ts'
 import { type Parsed, readFlags } from '../shared/flags.ts'
 import type { Io } from './io.ts'
+import { selfImage } from './self-image.ts'
+import { withFlags } from './usage.ts'
 
 export const INJECT_USAGE = `Usage: sidecar-patterns inject -f FILE [options]
 
@@ -33,15 +35,14 @@ interface InjectFlags {
 
 /** Reads manifests, injects, and writes them; messages go to standard error. */
 export async function inject(args: readonly string[], io: Io): Promise<number> {
-  const flags = parseFlags(args)
-  if (flags === 'help') return print(io, INJECT_USAGE)
-  if (typeof flags === 'string') return usageError(io, flags)
+  return withFlags(parseFlags(args), INJECT_USAGE, io, (flags) => run(flags, io))
+}
 
-  const selfImage = flags.image ?? `ghcr.io/sidecar-patterns/sidecar-patterns:${io.version}`
+async function run(flags: InjectFlags, io: Io): Promise<number> {
   const source = flags.config
     ? { name: flags.config, text: await readFile(flags.config, 'utf8') }
     : undefined
-  const loaded = loadCatalog(source, selfImage)
+  const loaded = loadCatalog(source, selfImage(flags.image, io.version))
   if (!loaded.ok) {
     io.err(loaded.errors.map((e) => `error: ${e}`).join('\n'))
     return 1
@@ -66,9 +67,8 @@ const OPTIONS = {
   quiet: { type: 'boolean', short: 'q' },
 } as const
 
-// The flags, 'help', or what is wrong with them.
-function parseFlags(args: readonly string[]): InjectFlags | 'help' | string {
-  const parsed = readFlags(args, OPTIONS, (values): Parsed<InjectFlags> => {
+function parseFlags(args: readonly string[]): Parsed<InjectFlags> {
+  return readFlags(args, OPTIONS, (values): Parsed<InjectFlags> => {
     const { filename, config, namespace, image, quiet } = values as Partial<
       Record<string, string>
     > & { quiet?: boolean }
@@ -76,16 +76,4 @@ function parseFlags(args: readonly string[]): InjectFlags | 'help' | string {
     const given = Object.entries({ config, namespace, image }).filter(([, v]) => v !== undefined)
     return { ok: true, value: { filename, quiet: quiet === true, ...Object.fromEntries(given) } }
   })
-  if (parsed.ok === 'help') return 'help'
-  return parsed.ok ? parsed.value : parsed.errors.join('; ')
-}
-
-function print(io: Io, text: string): number {
-  io.out(text)
-  return 0
-}
-
-function usageError(io: Io, message: string): number {
-  io.err(`error: ${message}\n\n${INJECT_USAGE}`)
-  return 2
 }

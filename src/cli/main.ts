@@ -1,6 +1,7 @@
 // The `sidecar-patterns` command: one binary, several subcommands.
 import pkg from '../../package.json' with { type: 'json' }
 import type { Io } from './io.ts'
+import { print, usageError } from './usage.ts'
 
 const USAGE = `Usage: sidecar-patterns <command> [options]
 
@@ -25,18 +26,12 @@ const commands: Record<string, Command> = {
   help: async (_args, io) => print(io, USAGE),
 }
 
-function print(io: Io, text: string): number {
-  io.out(text)
-  return 0
-}
-
 /** Runs one command line; resolves with an exit code, or undefined while a server runs. */
 export async function main(argv: readonly string[], io: Io): Promise<number | undefined> {
   const [name = 'help', ...args] = argv
   const command = commands[name === '--help' || name === '-h' ? 'help' : name]
   if (command) return command(args, io)
-  io.err(`error: unknown command "${name}"\n\n${USAGE}`)
-  return 2
+  return usageError(io, [`unknown command "${name}"`], USAGE)
 }
 
 /** The process edge: real stdout and stderr, and the exit code. */

@@ -2,9 +2,10 @@
 // its metrics port -> a graceful drain on SIGTERM or SIGINT.
 import closeWithGrace from 'close-with-grace'
 import { pino } from 'pino'
-import { METER_USAGE, parseMeterArgs } from '../meter/config.ts'
+import { METER_USAGE, type MeterConfig, parseMeterArgs } from '../meter/config.ts'
 import { startMeter } from '../meter/meter.ts'
 import type { Io } from './io.ts'
+import { withFlags } from './usage.ts'
 
 // The meter cuts what is left itself when its drain timeout ends; this margin only covers
 // closing the pool and the metrics port after that, and is the last resort if they hang.
@@ -12,16 +13,10 @@ const EXIT_MARGIN_MS = 5_000
 
 /** Runs the meter until a signal stops it; resolves with an exit code only on bad flags. */
 export async function meter(args: readonly string[], io: Io): Promise<number | undefined> {
-  const parsed = parseMeterArgs(args)
-  if (parsed.ok === 'help') {
-    io.out(METER_USAGE)
-    return 0
-  }
-  if (!parsed.ok) {
-    io.err(`${parsed.errors.map((e) => `error: ${e}`).join('\n')}\n\n${METER_USAGE}`)
-    return 2
-  }
-  const config = parsed.value
+  return withFlags(parseMeterArgs(args), METER_USAGE, io, run)
+}
+
+async function run(config: MeterConfig): Promise<undefined> {
   // Synchronous writes: the meter logs little (start, drain, the app's failures), and its last
   // lines must come out whole and in order although the process exits right after them.
   const log = pino({ level: config.logLevel }, pino.destination({ dest: 1, sync: true }))

@@ -19,6 +19,8 @@ import { registerNamespaceReach } from '../observability/namespace-reach.ts'
 import { buildServer } from '../server.ts'
 import { openCertificates } from './certificates.ts'
 import type { Io } from './io.ts'
+import { selfImage } from './self-image.ts'
+import { withFlags } from './usage.ts'
 
 // After the drain delay, time for in-flight reviews to finish (the API server waits at most the
 // webhook's 5 s timeout for one), well inside a Pod's default 30 s termination grace period.
@@ -26,25 +28,18 @@ const CLOSE_TIMEOUT_MS = 15_000
 
 /** Runs the webhook until a signal stops it; resolves with an exit code only on bad flags. */
 export async function serve(args: readonly string[], io: Io): Promise<number | undefined> {
-  const parsed = parseServeArgs(args)
-  if (parsed.ok === 'help') {
-    io.out(SERVE_USAGE)
-    return 0
-  }
-  if (!parsed.ok) {
-    io.err(`${parsed.errors.map((e) => `error: ${e}`).join('\n')}\n\n${SERVE_USAGE}`)
-    return 2
-  }
-  await run(parsed.value, io)
-  return undefined
+  return withFlags(parseServeArgs(args), SERVE_USAGE, io, (config) => run(config, io))
 }
 
-async function run(config: ServeConfig, io: Io): Promise<void> {
+async function run(config: ServeConfig, io: Io): Promise<undefined> {
   const log = pino({ level: config.logLevel })
   const metrics = createWebhookMetrics(new Registry())
-  const selfImage = config.image ?? `ghcr.io/sidecar-patterns/sidecar-patterns:${io.version}`
   const kubeConfig = kubeConfigOnce(config)
-  const catalog = await openCatalog(config, { selfImage, log, metrics })
+  const catalog = await openCatalog(config, {
+    selfImage: selfImage(config.image, io.version),
+    log,
+    metrics,
+  })
   const certificates = await openCertificates(config, {
     log,
     registry: metrics.registry,
@@ -79,6 +74,7 @@ async function run(config: ServeConfig, io: Io): Promise<void> {
     await Promise.all([app.close(), namespaces.stop(), metricsServer.close(), certificates.close()])
   })
   await app.listen({ port: config.port, host: config.host })
+  return undefined
 }
 
 // The cluster's API as loadKubeConfig finds it: --kubeconfig, the in-cluster configuration in a

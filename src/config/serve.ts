@@ -2,7 +2,9 @@
 // the flag it concerns, then frozen. Nothing else reads flags. The environment is read only to
 // find the cluster: KUBERNETES_SERVICE_HOST says "in a Pod" (cli/serve.ts, kube/config.ts), and
 // outside one client-node reads $KUBECONFIG.
+import { DNS_LABEL, DNS_SUBDOMAIN } from '../kube/names.ts'
 import { type FlagValues, type Parsed, readFlags } from '../shared/flags.ts'
+import { LOG_LEVELS, type LogLevel } from '../shared/log-levels.ts'
 
 export interface ServeConfig {
   host: string
@@ -26,7 +28,7 @@ export interface ServeConfig {
   metricsPort: number
   /** Seconds between readiness turning false and the listener closing, on SIGTERM. */
   shutdownDelay: number
-  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace'
+  logLevel: LogLevel
 }
 
 export const TLS_MODES = ['generate', 'files', 'secret'] as const
@@ -61,11 +63,6 @@ Options:
                        (default 5: time for endpoints to drop this Pod)
   --log-level LEVEL    fatal, error, warn, info, debug or trace (default info)
   -h, --help           show this help`
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const
-const DNS_SUBDOMAIN =
-  /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/
 
 export type { Parsed } from '../shared/flags.ts'
 

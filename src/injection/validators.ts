@@ -1,3 +1,4 @@
+import { DNS_SUBDOMAIN } from '../kube/names.ts'
 // The meter checks each template by the same rule: a Pod never starts a meter that refuses one.
 import { checkRoute } from '../shared/route-templates.ts'
 
@@ -20,8 +21,6 @@ export function quote(raw: string): string {
 
 // IANA_SVC_NAME, as Kubernetes validates container port names (k8s.io/apimachinery validation.go).
 const PORT_NAME = /^(?=.{1,15}$)(?=.*[a-z])[a-z0-9]+(-[a-z0-9]+)*$/
-const DNS_SUBDOMAIN =
-  /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
 
 /** A TCP port number, 1 to 65535, written in plain decimal. */
 export const port: Validator<number> = (raw) => {

@@ -1,6 +1,7 @@
 // `sidecar-patterns meter` options: parsed once from the command line, every error reported with
 // the flag it concerns, then frozen. Nothing else in the meter reads flags or the environment.
 import { type FlagValues, type Parsed, readFlags } from '../shared/flags.ts'
+import { LOG_LEVELS } from '../shared/log-levels.ts'
 import { checkRoute } from '../shared/route-templates.ts'
 
 export interface MeterConfig {
@@ -16,7 +17,7 @@ export interface MeterConfig {
   upstreamTimeoutMs: number
   /** The longest a graceful shutdown waits for in-flight requests before cutting them. */
   drainTimeoutMs: number
-  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+  logLevel: (typeof METER_LOG_LEVELS)[number]
 }
 
 export const METER_USAGE = `Usage: sidecar-patterns meter --listen HOST:PORT --upstream http://HOST:PORT --metrics-port N [options]
@@ -41,7 +42,9 @@ Options:
 
 A port of 0 picks a free one. TIME is a whole number of ms, s or m: 500ms, 30s, 2m.`
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+// The webhook's levels and `silent`: the meter runs beside every app, and a cluster may want none
+// of its lines (its metrics still say what it does).
+const METER_LOG_LEVELS = [...LOG_LEVELS, 'silent'] as const
 // Every route multiplies the number of series; past a hundred the label stops being a summary.
 const MAX_ROUTES = 100
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000 } as const
@@ -163,6 +166,8 @@ function routes(values: readonly string[]): Check<string[]> {
 }
 
 function logLevel(raw: string): Check<MeterConfig['logLevel']> {
-  const level = LOG_LEVELS.find((l) => l === raw)
-  return level ? { value: level } : { error: `"${raw}" is not one of ${LOG_LEVELS.join(', ')}` }
+  const level = METER_LOG_LEVELS.find((l) => l === raw)
+  return level
+    ? { value: level }
+    : { error: `"${raw}" is not one of ${METER_LOG_LEVELS.join(', ')}` }
 }

@@ -1,8 +1,9 @@
 // What the meter answers when the app fails it: the error's kind for the metrics, the status
 // (502 when the app could not give an answer, 504 when it did not give one in time, as nginx
-// does), and a short body that says which.
+// does), and a short body that says which. Requests and upgrades alike report and answer it here.
 import { STATUS_CODES } from 'node:http'
-import type { UpstreamErrorKind } from './metrics.ts'
+import type { Logger } from 'pino'
+import type { MeterMetrics, UpstreamErrorKind } from './metrics.ts'
 
 export interface UpstreamFailure {
   /** Undefined when the request itself cannot be sent on (not the app's failure). */
@@ -35,6 +36,39 @@ export function classifyFailure(error: unknown): UpstreamFailure {
     return failure('connect', 502, 'the app is not accepting connections')
   if (TIMEOUT_CODES.has(code)) return failure('timeout', 504, 'the app did not answer in time')
   return failure('reset', 502, 'the app closed the connection without a complete answer')
+}
+
+/** Where a failure is counted and logged. */
+export interface FailureSinks {
+  metrics: Pick<MeterMetrics, 'upstreamError'>
+  log: Logger
+}
+
+/** Classifies an error from the app, counts it and logs it: one line, its message, no stack. */
+export function reportFailure(
+  error: Error,
+  sinks: FailureSinks,
+  message: string,
+  fields: Record<string, unknown> = {},
+): UpstreamFailure {
+  const failure = classifyFailure(error)
+  if (failure.kind) {
+    sinks.metrics.upstreamError(failure.kind)
+    sinks.log.warn({ kind: failure.kind, error: error.message, ...fields }, message)
+  }
+  return failure
+}
+
+/** The plain-text answer's header fields (flat: name, value...) and body; `close` ends the
+ *  client's connection after it. */
+export function failureAnswer(
+  failure: UpstreamFailure,
+  close: boolean,
+): { fields: string[]; body: Buffer } {
+  const body = Buffer.from(failure.body)
+  const fields = ['content-type', 'text/plain; charset=utf-8', 'content-length', `${body.length}`]
+  if (close) fields.push('connection', 'close')
+  return { fields, body }
 }
 
 function failure(

@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Transform, type TransformCallback } from 'node:stream'
 import type { Logger } from 'pino'
 import type { Dispatcher } from 'undici'
-import { classifyFailure } from './failures.ts'
+import { failureAnswer, reportFailure } from './failures.ts'
 import { clientResponseHeaders, upstreamHead } from './headers.ts'
 import { type MeterMetrics, methodLabel, type Series } from './metrics.ts'
 import type { RouteMatcher } from './routes.ts'
@@ -134,13 +134,9 @@ class Exchange implements Dispatcher.DispatchHandler {
     // Either the meter cancelled it (settle() has counted the abort) or the client already has
     // its whole answer (a 204 or 304 that undici still checks against its Content-Length).
     if (this.clientGone || this.res.writableEnded) return
-    const failure = classifyFailure(error)
-    if (failure.kind) {
-      this.context.metrics.upstreamError(failure.kind)
-      // The path without the query, which may carry tokens; one line, no stack.
-      const path = this.req.url?.split('?', 1)[0]
-      this.context.log.warn({ kind: failure.kind, error: error.message, path }, 'app failed')
-    }
+    // The path without the query, which may carry tokens.
+    const path = this.req.url?.split('?', 1)[0]
+    const failure = reportFailure(error, this.context, 'app failed', { path })
     if (this.res.headersSent) {
       // Too late for a 502: cutting the connection is the only way to tell the client the
       // response is incomplete.
@@ -149,12 +145,8 @@ class Exchange implements Dispatcher.DispatchHandler {
       return
     }
     this.stopUpload()
-    const body = Buffer.from(failure.body)
-    this.res.writeHead(failure.status, {
-      'content-type': 'text/plain; charset=utf-8',
-      'content-length': body.length,
-      ...(this.context.draining() || !this.req.complete ? { connection: 'close' } : {}),
-    })
+    const { fields, body } = failureAnswer(failure, this.context.draining() || !this.req.complete)
+    this.res.writeHead(failure.status, fields)
     this.res.end(body)
   }
 

@@ -5,7 +5,7 @@
 import { request as httpRequest, type IncomingMessage, STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
-import { classifyFailure } from './failures.ts'
+import { failureAnswer, reportFailure } from './failures.ts'
 import { clientResponseHeaders, upstreamHead } from './headers.ts'
 import { methodLabel, type Series } from './metrics.ts'
 import type { ProxyContext } from './proxy.ts'
@@ -102,14 +102,8 @@ class Upgrade {
   failed(error: Error): void {
     // Destroying the request to the app after the client left reports an error too.
     if (this.settled || this.socket.destroyed) return
-    const failure = classifyFailure(error)
-    if (failure.kind) {
-      this.context.metrics.upstreamError(failure.kind)
-      this.context.log.warn({ kind: failure.kind, error: error.message }, 'app failed an upgrade')
-    }
-    const body = Buffer.from(failure.body)
-    const fields = ['content-type', 'text/plain; charset=utf-8', 'connection', 'close']
-    fields.push('content-length', String(body.length))
+    const failure = reportFailure(error, this.context, 'app failed an upgrade')
+    const { fields, body } = failureAnswer(failure, true)
     this.socket.end(
       Buffer.concat([Buffer.from(statusLine(failure.status) + fieldLines(fields)), body]),
     )
