@@ -3,9 +3,10 @@
 import { connect } from 'node:tls'
 import { applyPatch } from 'rfc6902'
 import t from 'tap'
-import { readJson } from './helpers/golden.ts'
+import { fixtureJson } from './helpers/fixtures.ts'
 import { startWebhook } from './helpers/https.ts'
 import { podViolations } from './helpers/pod-invariants.ts'
+import { decodePatch } from './helpers/reviews.ts'
 
 interface Review {
   apiVersion: string
@@ -29,9 +30,7 @@ interface ReviewResponse {
   }
 }
 
-const fixture = (name: string) =>
-  readJson<Review>(new URL(`fixtures/reviews/${name}.json`, import.meta.url))
-const decode = (patch: string) => JSON.parse(Buffer.from(patch, 'base64').toString('utf8'))
+const fixture = (name: string) => fixtureJson<Review>('reviews', `${name}.json`)
 
 t.test('health and readiness answer on the webhook port', async (t) => {
   const webhook = await startWebhook(t)
@@ -52,7 +51,7 @@ t.test('injects, and a second review of the patched Pod changes nothing', async 
   t.same([response.allowed, response.patchType], [true, 'JSONPatch'])
 
   const pod = structuredClone(review.request.object)
-  const errors = applyPatch(pod, decode(response.patch ?? ''))
+  const errors = applyPatch(pod, decodePatch(response.patch ?? ''))
   t.ok(
     errors.every((e) => e === null),
     'the patch applies',

@@ -2,39 +2,29 @@
 // patch applies with an independent RFC 6902 implementation (rfc6902), gives the golden Pod,
 // keeps the Pod valid and the app as it was, and a second review of the result changes nothing.
 // A NAME.response.json or NAME.pod.json that no fixture produces any more fails the run.
-import { existsSync, readdirSync } from 'node:fs'
-import { applyPatch, type Operation } from 'rfc6902'
+import { applyPatch } from 'rfc6902'
 import t from 'tap'
 import { admit } from '../../src/admission/admit.ts'
 import { parseReview } from '../../src/admission/review.ts'
-import type { AdmissionResponse } from '../../src/admission/types.ts'
-import type { NamespaceFacts } from '../../src/injection/scope.ts'
 import { testCatalog } from '../helpers/config.ts'
-import { checkOrphanGoldens, matchGolden, readJson } from '../helpers/golden.ts'
+import { fixtureFiles, fixtureJson, fixtureNamespaces } from '../helpers/fixtures.ts'
+import { checkOrphanGoldens, matchGolden } from '../helpers/golden.ts'
 import { podViolations, unexpectedChanges } from '../helpers/pod-invariants.ts'
+import { decodePatch } from '../helpers/reviews.ts'
 
-const fixtures = new URL('../fixtures/reviews/', import.meta.url)
 const golden = new URL('../golden/', import.meta.url)
 
 // The Namespace objects in fixtures/namespaces stand for what the API has about each namespace.
-function namespaceFacts(name: string | undefined): NamespaceFacts | undefined {
-  const url = new URL(`../fixtures/namespaces/${name}.json`, import.meta.url)
-  if (name === undefined || !existsSync(url)) return undefined
-  const { metadata } = readJson<{ metadata: NamespaceFacts }>(url)
-  return { name, labels: metadata.labels ?? {}, annotations: metadata.annotations ?? {} }
-}
+const namespaces = fixtureNamespaces()
+const namespaceFacts = (name: string | undefined) => namespaces.find((n) => n.name === name)
 
-function decodePatch(response: AdmissionResponse): Operation[] | null {
-  return response.patch ? JSON.parse(Buffer.from(response.patch, 'base64').toString('utf8')) : null
-}
-
-const files = readdirSync(fixtures).filter((f) => f.endsWith('.json'))
+const files = fixtureFiles('reviews')
 t.ok(files.length >= 20, 'the fixture folder holds the review corpus')
 
-for (const file of files.sort()) {
+for (const file of files) {
   const name = file.replace(/\.json$/, '')
   t.test(name, async (t) => {
-    const review = readJson<{ request: { uid: string; object: never } }>(new URL(file, fixtures))
+    const review = fixtureJson<{ request: { uid: string; object: never } }>('reviews', file)
     const parsed = parseReview(review)
     if (!parsed.ok) throw new Error(parsed.error)
     const context = { catalog: testCatalog, namespace: namespaceFacts(parsed.request.namespace) }
@@ -43,7 +33,7 @@ for (const file of files.sort()) {
     t.equal(response.patch === undefined, response.patchType === undefined, 'patch iff patchType')
 
     const { patch: _, ...rest } = response
-    const patch = decodePatch(response)
+    const patch = response.patch ? decodePatch(response.patch) : null
     matchGolden(t, new URL(`${name}.response.json`, golden), { ...rest, patch })
     if (patch === null) return
 

@@ -1,11 +1,11 @@
 // The review cache answers a review like the one before it only when it is the same review but
 // for its uid, under the same catalog and namespace; every other text is computed anew.
-import { readdirSync, readFileSync } from 'node:fs'
 import t from 'tap'
 import { admit } from '../../src/admission/admit.ts'
 import { encodeReview } from '../../src/admission/review.ts'
 import {
   type AnswerSources,
+  type CacheLimits,
   createReviewCache,
   locateUid,
 } from '../../src/admission/review-cache.ts'
@@ -13,21 +13,25 @@ import type { AdmissionRequest } from '../../src/admission/types.ts'
 import { loadCatalog } from '../../src/catalog/load.ts'
 import type { NamespaceFacts } from '../../src/injection/scope.ts'
 import { testCatalog } from '../helpers/config.ts'
+import { fixtureFiles, fixtureJson, fixtureNamespaces } from '../helpers/fixtures.ts'
 import { podReview, staticNamespaces } from '../helpers/reviews.ts'
 
 const UID = '5b0a7f8e-1c2d-4e3f-9a8b-7c6d5e4f3a2b'
 const OTHER = 'a1b2c3d4-0000-4000-8000-000000000042'
 
 /** A cache whose answers are admit()'s JSON text, counting how often it computes one. */
-function counting() {
+function counting(limits?: CacheLimits) {
   const computed: string[] = []
-  const cache = createReviewCache({
-    compute: (request: AdmissionRequest, context) => {
-      computed.push(request.uid)
-      return encodeReview(admit(request, context).response)
+  const cache = createReviewCache(
+    {
+      compute: (request: AdmissionRequest, context) => {
+        computed.push(request.uid)
+        return encodeReview(admit(request, context).response)
+      },
+      size: (value) => value.length,
     },
-    size: (value) => value.length,
-  })
+    limits,
+  )
   return { cache, computed }
 }
 
@@ -167,21 +171,10 @@ t.test('texts that are not reviews get the same errors as without a cache', asyn
 })
 
 t.test('every fixture review gets the same answer from the cache as computed', async (t) => {
-  const folder = new URL('../fixtures/reviews/', import.meta.url)
-  const namespaces = readdirSync(new URL('../fixtures/namespaces/', import.meta.url)).map((f) => {
-    const json = JSON.parse(
-      readFileSync(new URL(`../fixtures/namespaces/${f}`, import.meta.url), 'utf8'),
-    )
-    return {
-      name: json.metadata.name,
-      labels: json.metadata.labels ?? {},
-      annotations: json.metadata.annotations ?? {},
-    }
-  })
-  const from = sources(namespaces)
+  const from = sources(fixtureNamespaces())
   const { cache } = counting()
-  for (const file of readdirSync(folder)) {
-    const review = JSON.parse(readFileSync(new URL(file, folder), 'utf8'))
+  for (const file of fixtureFiles('reviews')) {
+    const review = fixtureJson<{ request: object }>('reviews', file)
     const fresh = await answered(counting().cache, JSON.stringify(review), from)
     await answered(cache, JSON.stringify(review), from)
     const again = JSON.stringify({ ...review, request: { ...review.request, uid: OTHER } })
@@ -192,17 +185,7 @@ t.test('every fixture review gets the same answer from the cache as computed', a
 })
 
 t.test('the cache keeps at most its limits, dropping the least recently used', async (t) => {
-  const computed: string[] = []
-  const cache = createReviewCache(
-    {
-      compute: (request: AdmissionRequest, context) => {
-        computed.push(request.uid)
-        return encodeReview(admit(request, context).response)
-      },
-      size: (value) => value.length,
-    },
-    { entries: 2, size: 1024 * 1024 },
-  )
+  const { cache } = counting({ entries: 2, size: 1024 * 1024 })
   const pod = (n: number, uid: string) => text(uid, { 'patterns/sidecar': 'metrics', n: String(n) })
   for (const n of [1, 2, 3]) await cache.answer(pod(n, UID), sources())
   t.equal((await answered(cache, pod(3, OTHER))).cache, 'hit')

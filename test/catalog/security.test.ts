@@ -7,6 +7,7 @@ import { decide } from '../../src/injection/decide.ts'
 import { inject } from '../../src/injection/mutate.ts'
 import type { Container, Pod } from '../../src/injection/pod.ts'
 import { builtinCatalog, catalogFrom } from '../helpers/config.ts'
+import { annotatedPod } from '../helpers/reviews.ts'
 
 // A sidecar whose free-text parameter lands in args and env: the widest door a catalog can open.
 const catalog = catalogFrom({
@@ -22,11 +23,6 @@ const catalog = catalogFrom({
 `,
 })
 
-const pod = (annotations: Record<string, string>): Pod => ({
-  metadata: { name: 'p', annotations },
-  spec: { containers: [{ name: 'web', image: 'web', ports: [{ containerPort: 8080 }] }] },
-})
-
 function injected(p: Pod, from = catalog): Container[] | string {
   const decision = decide(p, from)
   if (decision.action !== 'inject') return decision.action
@@ -35,12 +31,14 @@ function injected(p: Pod, from = catalog): Container[] | string {
 }
 
 t.test('any text a Pod writes stays text in the fields the catalog chose', async (t) => {
-  const reference = injected(pod({ 'patterns/sidecar': 'echo' }))
+  const reference = injected(annotatedPod({ 'patterns/sidecar': 'echo' }))
   if (typeof reference === 'string') throw new Error(reference)
   const [expected] = reference
   fc.assert(
     fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (message) => {
-      const result = injected(pod({ 'patterns/sidecar': 'echo', 'patterns/echo.message': message }))
+      const result = injected(
+        annotatedPod({ 'patterns/sidecar': 'echo', 'patterns/echo.message': message }),
+      )
       if (typeof result === 'string') return result === 'deny' // control characters or too long
       const [container] = result
       const { args: _, env: __, ...rest } = container ?? { name: '' }
@@ -70,13 +68,16 @@ t.test('values shaped like YAML, JSON or templates are refused or kept as text',
         ? { 'patterns/git-sync.repo': 'https://x.io/y' }
         : {}
     const decision = decide(
-      pod({ 'patterns/sidecar': sidecar, ...extra, [key]: value }),
+      annotatedPod({ 'patterns/sidecar': sidecar, ...extra, [key]: value }),
       builtinCatalog,
     )
     t.match(decision, { action: 'deny', problems: [{ annotation: key }] }, `${key} is refused`)
   }
   const echoed = injected(
-    pod({ 'patterns/sidecar': 'echo', 'patterns/echo.message': '{{self.image}} $(SECRET)' }),
+    annotatedPod({
+      'patterns/sidecar': 'echo',
+      'patterns/echo.message': '{{self.image}} $(SECRET)',
+    }),
   )
   t.match(
     echoed,
@@ -88,7 +89,7 @@ t.test('values shaped like YAML, JSON or templates are refused or kept as text',
 t.test(
   'every built-in sidecar meets the restricted profile and has requests and limits',
   async (t) => {
-    const all = pod({
+    const all = annotatedPod({
       'patterns/sidecar': 'metrics, auth, git-sync',
       'patterns/git-sync.repo': 'https://git.example.com/site.git',
       'patterns/mode': 'classic',

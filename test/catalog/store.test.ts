@@ -9,6 +9,7 @@ import { InvalidCatalogError, watchCatalog } from '../../src/catalog/store.ts'
 import { createWebhookMetrics } from '../../src/observability/metrics.ts'
 import { TEST_IMAGE } from '../helpers/config.ts'
 import { configMapVolume } from '../helpers/configmap.ts'
+import { capturingLog } from '../helpers/log.ts'
 
 const customSidecar = (name: string) => `sidecars:
   - name: ${name}
@@ -19,8 +20,7 @@ async function watched(t: Test, text: string) {
   const volume = await configMapVolume(text)
   const registry = new Registry()
   const metrics = createWebhookMetrics(registry)
-  const lines: Record<string, unknown>[] = []
-  const log = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) })
+  const { log, lines } = capturingLog()
   const reloads = new EventEmitter()
   const store = await watchCatalog(volume.path, {
     selfImage: TEST_IMAGE,

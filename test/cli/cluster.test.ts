@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { Agent, request } from 'undici'
+import { until } from '../helpers/eventually.ts'
 import { startFakeApiServer } from '../helpers/fake-apiserver.ts'
 import { podReview } from '../helpers/reviews.ts'
 import { startServe } from '../helpers/serve-process.ts'
@@ -61,10 +62,15 @@ t.test('first start in a cluster: Secret, caBundle, namespaces', async (t) => {
   const agent = new Agent({ connect: { ca, servername: 'sidecar-patterns.sidecar-patterns.svc' } })
   t.teardown(() => agent.close())
   let ready = 0
-  for (let i = 0; i < 100 && ready !== 200; i++) {
-    ready = (await request(`${origin}/readyz`, { dispatcher: agent })).statusCode
-    if (ready !== 200) await new Promise((r) => setTimeout(r, 50))
-  }
+  await until(
+    async () => {
+      const answer = await request(`${origin}/readyz`, { dispatcher: agent })
+      await answer.body.dump()
+      ready = answer.statusCode
+      return ready === 200
+    },
+    { what: () => `/readyz to answer 200 (last ${ready})` },
+  )
   t.equal(ready, 200, 'ready once namespaces are listed, over the Secret certificate')
   const answer = await request(`${origin}/mutate`, {
     method: 'POST',

@@ -1,57 +1,34 @@
 // The `sidecar-patterns` command as people run it: `npx sidecar-patterns --help` and
 // `npm start -- --port N` in a checkout, stopped by SIGTERM like a Pod.
-import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
-import { Readable } from 'node:stream'
 import { promisify } from 'node:util'
 import t from 'tap'
 import { Agent, request } from 'undici'
-
-const root = new URL('../../', import.meta.url).pathname
-const bin = join(root, 'bin/sidecar-patterns.js')
-const run = (args: string[]) => promisify(execFile)(process.execPath, [bin, ...args], { cwd: root })
+import { BIN, ROOT, runCli, watchLog } from '../helpers/cli.ts'
+import { startServe } from '../helpers/serve-process.ts'
 
 t.test('--help lists the subcommands', async (t) => {
-  const { stdout } = await run(['--help'])
+  const { stdout } = await runCli(['--help'])
   t.match(stdout, /Usage: sidecar-patterns <command>/)
   t.match(stdout, /^\s+serve\s+run the mutating admission webhook/m)
-  t.match((await run(['serve', '--help'])).stdout, /--port N/)
-  const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'))
-  t.equal((await run(['version'])).stdout.trim(), pkg.version)
+  t.match((await runCli(['serve', '--help'])).stdout, /--port N/)
+  const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8'))
+  t.equal((await runCli(['version'])).stdout.trim(), pkg.version)
 })
 
 t.test('an unknown command or flag exits 2 with the reason', async (t) => {
-  await t.rejects(run(['frobnicate']), { code: 2, stderr: /unknown command "frobnicate"/ })
-  await t.rejects(run(['serve', '--port', 'x']), { code: 2, stderr: /--port: "x" is not a port/ })
-})
-
-type LogLine = Record<string, unknown>
-
-// Watches a child's JSON log lines; `waitFor` resolves with the first line, past or future, that
-// matches. A readline interface is used because leaving a for-await loop would destroy stdout.
-function watchLog(child: ChildProcess) {
-  const lines: LogLine[] = []
-  const waiters: { predicate: (l: LogLine) => boolean; resolve: (l: LogLine) => void }[] = []
-  createInterface({ input: child.stdout ?? Readable.from([]) }).on('line', (text) => {
-    const line: LogLine = text.startsWith('{') ? JSON.parse(text) : { text }
-    lines.push(line)
-    for (const waiter of waiters.filter((w) => w.predicate(line))) waiter.resolve(line)
+  await t.rejects(runCli(['frobnicate']), { code: 2, stderr: /unknown command "frobnicate"/ })
+  await t.rejects(runCli(['serve', '--port', 'x']), {
+    code: 2,
+    stderr: /--port: "x" is not a port/,
   })
-  return {
-    waitFor: (predicate: (l: LogLine) => boolean) =>
-      new Promise<LogLine>((resolve) => {
-        const seen = lines.find(predicate)
-        if (seen) resolve(seen)
-        else waiters.push({ predicate, resolve })
-      }),
-  }
-}
+})
 
 async function freePort(): Promise<number> {
   const server = createServer().listen(0, '127.0.0.1')
@@ -90,7 +67,7 @@ t.test(
     ]
     // npm does not pass SIGTERM on to the server, so the whole process group is stopped instead.
     const child = spawn('npm', args, {
-      cwd: root,
+      cwd: ROOT,
       detached: true,
       stdio: ['ignore', 'pipe', 'inherit'],
     })
@@ -101,26 +78,8 @@ t.test(
 )
 
 t.test('serve exits cleanly on SIGTERM, as a Pod is stopped', async (t) => {
-  const certDir = await mkdtemp(join(tmpdir(), 'sidecar-patterns-cli-'))
-  const args = [
-    bin,
-    'serve',
-    '--port',
-    '0',
-    '--host',
-    '127.0.0.1',
-    '--cert-dir',
-    certDir,
-    '--metrics-port',
-    '0',
-    '--shutdown-delay',
-    '0',
-  ]
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] })
-  t.teardown(() => child.kill('SIGKILL'))
+  const { child, origin, certDir } = await startServe(t)
   const log = watchLog(child)
-  const listening = await log.waitFor((l) => String(l.msg).startsWith('Server listening at'))
-  const origin = String(listening.msg).replace('Server listening at ', '')
   t.same(await healthz(origin, certDir), [200, { status: 'ok' }])
   const exited = once(child, 'exit')
   child.kill('SIGTERM')
@@ -131,8 +90,8 @@ t.test('serve exits cleanly on SIGTERM, as a Pod is stopped', async (t) => {
 t.test('inject -f - reads standard input and writes the injected stream', async (t) => {
   const input =
     'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\n    patterns/sidecar: metrics\nspec:\n  containers:\n    - name: app\n      image: app:1\n      ports: [{ containerPort: 3000 }]\n'
-  const child = spawn(process.execPath, [bin, 'inject', '-f', '-', '--image', 'example/sp:1'], {
-    cwd: root,
+  const child = spawn(process.execPath, [BIN, 'inject', '-f', '-', '--image', 'example/sp:1'], {
+    cwd: ROOT,
   })
   child.stdin.end(input)
   let stdout = ''
@@ -152,7 +111,7 @@ t.test('inject -f FILE exits 1 and writes nothing when a document is refused', a
     file,
     'kind: Pod\nmetadata: { name: a }\nspec: { containers: [{ name: a, image: a }] }\n---\nkind: Pod\nmetadata:\n  name: b\n  annotations: { patterns/sidecar: vault }\nspec: { containers: [{ name: b, image: b }] }\n',
   )
-  const failed = await run(['inject', '-f', file]).catch(
+  const failed = await runCli(['inject', '-f', file]).catch(
     (e: { code: number; stdout: string; stderr: string }) => e,
   )
   t.match(failed, {
@@ -160,14 +119,14 @@ t.test('inject -f FILE exits 1 and writes nothing when a document is refused', a
     stdout: '',
     stderr: /error: document 2 \(Pod b\): patterns\/sidecar: unknown sidecar "vault"/,
   })
-  await t.rejects(run(['inject']), { code: 2, stderr: /-f FILE is required/ })
+  await t.rejects(runCli(['inject']), { code: 2, stderr: /-f FILE is required/ })
 })
 
 t.test('serve refuses to start on an invalid catalog and says every problem', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'sidecar-patterns-catalog-'))
   const config = join(dir, 'catalog.yaml')
   await writeFile(config, 'mode: hybrid\nsidecars:\n  - name: x\n    container: { imag: y }\n')
-  const failed = await run([
+  const failed = await runCli([
     'serve',
     '--port',
     '0',
@@ -187,6 +146,6 @@ t.test('serve refuses to start on an invalid catalog and says every problem', as
 })
 
 t.test('npx sidecar-patterns --help works in a checkout', async (t) => {
-  const { stdout } = await promisify(execFile)('npx', ['sidecar-patterns', '--help'], { cwd: root })
+  const { stdout } = await promisify(execFile)('npx', ['sidecar-patterns', '--help'], { cwd: ROOT })
   t.match(stdout, /Commands:\n\s+serve/)
 })

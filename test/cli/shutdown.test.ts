@@ -6,6 +6,8 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import t from 'tap'
 import { Client } from 'undici'
+import { watchLog } from '../helpers/cli.ts'
+import { until, within } from '../helpers/eventually.ts'
 import { podReview } from '../helpers/reviews.ts'
 import { startServe } from '../helpers/serve-process.ts'
 
@@ -45,23 +47,32 @@ async function sendUntilRefused(origin: string, ca: string, tally: Tally, stop: 
 
 t.test('no accepted review fails while the webhook shuts down', async (t) => {
   const { child, origin, certDir } = await startServe(t, ['--shutdown-delay', '1'])
+  const log = watchLog(child)
   const ca = await readFile(join(certDir, 'ca.crt'), 'utf8')
   const exited = once(child, 'exit')
   let done = false
   const tally: Tally = { answered: 0, failed: [], refused: 0 }
   const senders = Array.from({ length: 4 }, () => sendUntilRefused(origin, ca, tally, () => done))
-  // Reviews flowing on every connection before the signal; a deadline fails rather than hangs.
-  const deadline = Date.now() + 10_000
-  while (tally.answered < 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10))
+  await until(() => tally.answered >= 20, {
+    what: () => `reviews to flow before the signal (${tally.answered} answered)`,
+  })
   const before = tally.answered
   child.kill('SIGTERM')
+  // Logged just before the server starts draining, in the same turn.
+  await within(
+    log.waitFor((line) => line.msg === 'shutting down' && line.signal === 'SIGTERM'),
+    { what: 'the webhook to log that SIGTERM started the shutdown' },
+  )
   const readiness = new Client(origin, { connect: { ca } })
-  await new Promise((r) => setTimeout(r, 200))
   const ready = await readiness.request({ method: 'GET', path: '/readyz' })
   t.equal(ready.statusCode, 503, 'not ready as soon as the signal arrives')
   await ready.body.text()
   await readiness.close()
-  const timer = setTimeout(() => (done = true), 10_000)
+  // The senders stop by themselves when the closed listener refuses them; this deadline only
+  // stops them if it never does, and the count of refusals below then fails.
+  const timer = setTimeout(() => {
+    done = true
+  }, 10_000)
   await Promise.all(senders)
   clearTimeout(timer)
   t.same(await exited, [0, null], 'exits 0')

@@ -2,7 +2,8 @@
 // exactly as they come off the wire, which is what those tests compare with the real API server.
 import type { Test } from 'tap'
 import { Agent, request } from 'undici'
-import type { FakeApiServer } from './fake-apiserver.ts'
+import { until } from './eventually.ts'
+import { type FakeApiServer, fakeApiServerFor } from './fake-apiserver.ts'
 
 export interface RawAnswer {
   status: number
@@ -79,17 +80,18 @@ export function fakeClient(t: Test, fake: FakeApiServer): FakeClient {
           .map((line) => JSON.parse(line)),
       }))
       // The fake subscribes a watch in the same turn as it records the request.
-      await until(() => fake.requests().length > before, `no request for ${path}`)
+      await until(() => fake.requests().length > before, {
+        what: `the fake to receive the watch of ${path}`,
+      })
       return { done }
     },
   }
 }
 
-/** Resolves once `condition` holds; fails with `message` after five seconds. */
-export async function until(condition: () => boolean, message: string): Promise<void> {
-  const deadline = Date.now() + 5000
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(message)
-    await new Promise((resolve) => setImmediate(resolve))
-  }
+/** A fake and a client of it, for the length of `t`. */
+export async function fakeWithClient(
+  t: Test,
+): Promise<{ fake: FakeApiServer; client: FakeClient }> {
+  const fake = await fakeApiServerFor(t)
+  return { fake, client: fakeClient(t, fake) }
 }

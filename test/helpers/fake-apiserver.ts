@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { KubeConfig } from '@kubernetes/client-node'
+import type { Test } from 'tap'
 import { loadOrCreate, serviceNames } from '../../src/tls/certificates.ts'
 import type { OpenWatch } from './fake-apiserver-api.ts'
 import { dispatch, type Route, sendStatus } from './fake-apiserver-http.ts'
@@ -139,6 +140,13 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
       await rm(dir, { recursive: true, force: true })
     },
   }
+}
+
+/** Starts the fake for the length of `t`: it is closed when `t` ends. */
+export async function fakeApiServerFor(t: Test): Promise<FakeApiServer> {
+  const fake = await startFakeApiServer()
+  t.teardown(() => fake.close())
+  return fake
 }
 
 interface Hook {

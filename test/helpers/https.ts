@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { Server } from 'node:tls'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Test } from 'tap'
 import { Agent, request } from 'undici'
@@ -11,7 +12,7 @@ import { type NamespaceLookup, noNamespaces } from '../../src/admission/namespac
 import type { Catalog } from '../../src/injection/catalog.ts'
 import type { WebhookMetrics } from '../../src/observability/metrics.ts'
 import { buildServer } from '../../src/server.ts'
-import { loadOrCreate, serviceNames } from '../../src/tls/certificates.ts'
+import { loadOrCreate, type ServingCertificate, serviceNames } from '../../src/tls/certificates.ts'
 import { testCatalog } from './config.ts'
 
 export interface WebhookOptions {
@@ -20,11 +21,16 @@ export interface WebhookOptions {
   ready?: () => boolean
   metrics?: WebhookMetrics
   logger?: FastifyBaseLogger
+  /** What it serves; by default a certificate generated for the test. */
+  certificate?: ServingCertificate
 }
 
 export interface RunningWebhook {
   origin: string
+  port: number
   ca: string
+  /** The listening TLS server, for swapping its certificate. */
+  server: Server
   /** TCP connections the server has accepted so far. */
   connections(): number
   post(
@@ -37,11 +43,7 @@ export interface RunningWebhook {
 
 /** Starts the webhook over TLS on an ephemeral loopback port for the duration of `t`. */
 export async function startWebhook(t: Test, options: WebhookOptions = {}): Promise<RunningWebhook> {
-  const dir = await mkdtemp(join(tmpdir(), 'sidecar-patterns-test-'))
-  const { certificate } = await loadOrCreate(
-    dir,
-    serviceNames('sidecar-patterns', 'sidecar-patterns'),
-  )
+  const certificate = options.certificate ?? (await testCertificate(t))
   const { catalog = () => testCatalog, namespaces = noNamespaces } = options
   const app = buildServer({
     catalog,
@@ -60,7 +62,6 @@ export async function startWebhook(t: Test, options: WebhookOptions = {}): Promi
   t.teardown(async () => {
     await agent.close()
     await app.close()
-    await rm(dir, { recursive: true, force: true })
   })
   const origin = `https://127.0.0.1:${port}`
   const send = async (
@@ -81,9 +82,19 @@ export async function startWebhook(t: Test, options: WebhookOptions = {}): Promi
   }
   return {
     origin,
+    port,
     ca,
+    server: app.server as unknown as Server,
     connections: () => accepted,
     post: (path, body, contentType = 'application/json') => send('POST', path, body, contentType),
     get: (path) => send('GET', path),
   }
+}
+
+/** A certificate for the webhook's names, generated into a folder removed when `t` ends. */
+async function testCertificate(t: Test): Promise<ServingCertificate> {
+  const dir = await mkdtemp(join(tmpdir(), 'sidecar-patterns-test-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const names = serviceNames('sidecar-patterns', 'sidecar-patterns')
+  return (await loadOrCreate(dir, names)).certificate
 }

@@ -1,10 +1,18 @@
-// Builds AdmissionReviews as the API server sends them for Pod creation, for table-driven tests.
+// Builds Pods, and AdmissionReviews as the API server sends them for Pod creation, for
+// table-driven tests, and reads the JSON Patch back out of the answers.
 
+import type { Operation } from 'rfc6902'
 import type { NamespaceLookup } from '../../src/admission/namespaces.ts'
-import type { Container } from '../../src/injection/pod.ts'
+import type { Container, Pod } from '../../src/injection/pod.ts'
 import type { NamespaceFacts } from '../../src/injection/scope.ts'
 
 let counter = 0
+
+/** A Pod named p with one app container on port 8080 and `annotations`, for injecting directly. */
+export const annotatedPod = (annotations: Record<string, string>): Pod => ({
+  metadata: { name: 'p', annotations },
+  spec: { containers: [{ name: 'web', image: 'web', ports: [{ containerPort: 8080 }] }] },
+})
 
 /** A review of a Deployment's Pod in `namespace`, with `annotations` on the Pod. */
 export function podReview(
@@ -42,4 +50,9 @@ export function podReview(
 /** A NamespaceLookup over fixed namespaces, for tests that are not about the informer. */
 export function staticNamespaces(namespaces: NamespaceFacts[]): NamespaceLookup {
   return { get: async (name) => namespaces.find((n) => n.name === name) }
+}
+
+/** A response's patch: base64 of a JSON Patch (RFC 6902), as AdmissionResponse carries it. */
+export function decodePatch(patch: string): Operation[] {
+  return JSON.parse(Buffer.from(patch, 'base64').toString('utf8'))
 }

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import type { Test } from 'tap'
+import { within } from './eventually.ts'
 
 export const BIN = new URL('../../bin/sidecar-patterns.js', import.meta.url).pathname
 
@@ -39,7 +40,7 @@ export async function startServe(t: Test, args: string[] = []): Promise<ServePro
   t.teardown(() => child.kill('SIGKILL'))
   // The metrics server listens first, then the webhook: both say where on standard output.
   let metricsUrl = ''
-  const origin = await new Promise<string>((resolve, reject) => {
+  const listening = new Promise<string>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`serve exited with ${code} before listening`)))
     createInterface({ input: child.stdout ?? process.stdin }).on('line', (line) => {
       const metrics =
@@ -48,6 +49,11 @@ export async function startServe(t: Test, args: string[] = []): Promise<ServePro
       const match = /Server listening at (https:\/\/127\.0\.0\.1:\d+)/.exec(line)
       if (match?.[1]) resolve(match[1])
     })
+  })
+  // A generous deadline: a new Node process that may generate its certificates first.
+  const origin = await within(listening, {
+    what: 'serve to say where it listens',
+    timeoutMs: 30_000,
   })
   return { child, origin, metricsUrl, certDir }
 }

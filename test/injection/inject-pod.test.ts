@@ -5,13 +5,8 @@ import { decide } from '../../src/injection/decide.ts'
 import { injectPod } from '../../src/injection/inject-pod.ts'
 import { inject } from '../../src/injection/mutate.ts'
 import { diff } from '../../src/injection/patch.ts'
-import type { Pod } from '../../src/injection/pod.ts'
 import { builtinCatalog } from '../helpers/config.ts'
-
-const pod = (annotations: Record<string, string>): Pod => ({
-  metadata: { name: 'p', annotations },
-  spec: { containers: [{ name: 'web', image: 'web', ports: [{ containerPort: 8080 }] }] },
-})
+import { annotatedPod } from '../helpers/reviews.ts'
 
 t.test('an object that is not a Pod: the first wrong field, without a subject', async (t) => {
   t.strictSame(injectPod({ spec: { containers: 'web' } }, builtinCatalog, undefined), {
@@ -21,7 +16,7 @@ t.test('an object that is not a Pod: the first wrong field, without a subject', 
 })
 
 t.test('a Pod that gets sidecars: the decision and the patch that adds them', async (t) => {
-  const asked = pod({ 'patterns/sidecar': 'metrics' })
+  const asked = annotatedPod({ 'patterns/sidecar': 'metrics' })
   const result = injectPod(asked, builtinCatalog, undefined)
   if (!result.ok || result.decision.action !== 'inject') throw new Error('expected an injection')
   t.equal(result.pod, asked, 'the Pod checked in place, not copied')
@@ -35,7 +30,7 @@ t.test('a Pod that gets sidecars: the decision and the patch that adds them', as
 })
 
 t.test('a Pod that gets none: the decision alone', async (t) => {
-  const result = injectPod(pod({}), builtinCatalog, undefined)
+  const result = injectPod(annotatedPod({}), builtinCatalog, undefined)
   t.match(result, { ok: true, decision: { action: 'skip', reason: 'not-requested' } })
   t.notOk(result.ok && 'operations' in result.decision)
 })

@@ -6,13 +6,14 @@
 // are shared with the same property through the HTTPS server (test/routes/fuzz.test.ts).
 import { isDeepStrictEqual } from 'node:util'
 import fc from 'fast-check'
-import { applyPatch, type Operation } from 'rfc6902'
+import { applyPatch } from 'rfc6902'
 import t from 'tap'
 import { admit } from '../../src/admission/admit.ts'
 import { parseReview } from '../../src/admission/review.ts'
 import { testCatalog } from '../helpers/config.ts'
 import { type PodReview, podReviews } from '../helpers/pod-arbitraries.ts'
 import { podViolations, unexpectedChanges } from '../helpers/pod-invariants.ts'
+import { decodePatch } from '../helpers/reviews.ts'
 
 type Checked = Parameters<typeof podViolations>[0]
 const outcomes = new Map<string, number>()
@@ -59,7 +60,7 @@ function violations(body: PodReview): string[] {
   }
   if (response.patch === undefined) return found
 
-  const patch: Operation[] = JSON.parse(Buffer.from(response.patch, 'base64').toString('utf8'))
+  const patch = decodePatch(response.patch)
   const pod = structuredClone(original)
   const results = applyPatch(pod, patch)
   fail(

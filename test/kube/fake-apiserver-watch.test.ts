@@ -2,20 +2,13 @@
 // (k8s.io/apiserver pkg/storage/cacher): typed events in a 200 stream, history replayed after a
 // resourceVersion, 410 Expired as an ERROR event inside the stream, bookmarks only on request,
 // the initial events of a watch without a resourceVersion, and the options it refuses.
-import t, { type Test } from 'tap'
-import { startFakeApiServer } from '../helpers/fake-apiserver.ts'
-import { fakeClient } from '../helpers/fake-apiserver-client.ts'
-
-async function setup(t: Test) {
-  const fake = await startFakeApiServer()
-  t.teardown(() => fake.close())
-  return { fake, client: fakeClient(t, fake) }
-}
+import t from 'tap'
+import { fakeWithClient } from '../helpers/fake-apiserver-client.ts'
 
 const failure = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure' } as const
 
 t.test('a watch replays the changes after its resourceVersion, typed', async (t) => {
-  const { fake, client } = await setup(t)
+  const { fake, client } = await fakeWithClient(t)
   fake.createNamespace('a')
   fake.createNamespace('b')
   fake.updateNamespace('b', { labels: { x: 'y' } })
@@ -38,7 +31,7 @@ t.test('a watch replays the changes after its resourceVersion, typed', async (t)
 })
 
 t.test('a watch streams live changes until dropped', async (t) => {
-  const { fake, client } = await setup(t)
+  const { fake, client } = await fakeWithClient(t)
   const { done } = await client.watch('/api/v1/namespaces?watch=true&resourceVersion=1')
   fake.createNamespace('live')
   t.equal(fake.dropWatches(), 1)
@@ -46,7 +39,7 @@ t.test('a watch streams live changes until dropped', async (t) => {
 })
 
 t.test('reads ?watch as Convert_Slice_string_To_bool does', async (t) => {
-  const { fake, client } = await setup(t)
+  const { fake, client } = await fakeWithClient(t)
   for (const query of ['watch', 'watch=yes', 'watch=True']) {
     const { done } = await client.watch(`/api/v1/namespaces?${query}&resourceVersion=1`)
     fake.dropWatches()
@@ -66,7 +59,7 @@ t.test('reads ?watch as Convert_Slice_string_To_bool does', async (t) => {
 t.test(
   'a compacted resourceVersion is an ERROR event in a 200 stream, never an HTTP 410',
   async (t) => {
-    const { fake, client } = await setup(t)
+    const { fake, client } = await fakeWithClient(t)
     fake.createNamespace('a')
     fake.createSecret('a', 's', { type: 'Opaque' })
     fake.compact()
@@ -103,7 +96,7 @@ t.test(
 t.test(
   'an unparseable resourceVersion is a 500 without a reason, as the real one answers',
   async (t) => {
-    const { client } = await setup(t)
+    const { client } = await fakeWithClient(t)
     t.same(await client.json('GET', '/api/v1/namespaces?watch=true&resourceVersion=-1'), {
       status: 500,
       json: {
@@ -119,7 +112,7 @@ t.test(
 t.test(
   'a watch without resourceVersion starts with the objects, then the annotated bookmark',
   async (t) => {
-    const { fake, client } = await setup(t)
+    const { fake, client } = await fakeWithClient(t)
     fake.createNamespace('a')
     fake.createNamespace('b')
     const { done } = await client.watch('/api/v1/namespaces?watch=true&allowWatchBookmarks=true')
@@ -158,7 +151,7 @@ t.test(
 )
 
 t.test('sends bookmarks on demand, only to watches that asked and started before', async (t) => {
-  const { fake, client } = await setup(t)
+  const { fake, client } = await fakeWithClient(t)
   const asked = await client.watch(
     '/api/v1/namespaces?watch=true&resourceVersion=1&allowWatchBookmarks=true',
   )
@@ -196,7 +189,7 @@ t.test('sends bookmarks on demand, only to watches that asked and started before
 })
 
 t.test('streaming lists: sendInitialEvents with resourceVersionMatch=NotOlderThan', async (t) => {
-  const { fake, client } = await setup(t)
+  const { fake, client } = await fakeWithClient(t)
   fake.createNamespace('a')
   fake.compact()
   const stream =
@@ -221,7 +214,7 @@ t.test('streaming lists: sendInitialEvents with resourceVersionMatch=NotOlderTha
 t.test(
   'refuses watch options as validateWatchOptions does, with a 422 on ListOptions',
   async (t) => {
-    const { client } = await setup(t)
+    const { client } = await fakeWithClient(t)
     const invalid = (message: string, causes: object[]) => ({
       status: 422,
       json: {

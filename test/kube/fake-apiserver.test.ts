@@ -2,21 +2,14 @@
 // authentication, the Status bodies of the real API server (k8s.io/apimachinery
 // pkg/api/errors), the answers of its router, list and get shapes. Watches are in
 // fake-apiserver-watch.test.ts.
-import t, { type Test } from 'tap'
-import { startFakeApiServer } from '../helpers/fake-apiserver.ts'
-import { fakeClient } from '../helpers/fake-apiserver-client.ts'
+import t from 'tap'
+import { fakeWithClient } from '../helpers/fake-apiserver-client.ts'
 import { authorizationOf } from '../helpers/fake-apiserver-rbac.ts'
-
-async function setup(t: Test) {
-  const fake = await startFakeApiServer()
-  t.teardown(() => fake.close())
-  return { fake, client: fakeClient(t, fake) }
-}
 
 const failure = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure' } as const
 
 t.test('refuses requests without the bearer token with a 401 Status', async (t) => {
-  const { client } = await setup(t)
+  const { client } = await fakeWithClient(t)
   const unauthorized = { ...failure, message: 'Unauthorized', reason: 'Unauthorized', code: 401 }
   t.same(await client.json('GET', '/api/v1/namespaces', { token: null }), {
     status: 401,
@@ -29,7 +22,7 @@ t.test('refuses requests without the bearer token with a 401 Status', async (t) 
 })
 
 t.test('answers a missing namespace with errors.NewNotFound: no group for core', async (t) => {
-  const { client } = await setup(t)
+  const { client } = await fakeWithClient(t)
   const answer = await client.send('GET', '/api/v1/namespaces/x')
   t.equal(answer.contentType, 'application/json')
   t.same(JSON.parse(answer.text), {
@@ -47,7 +40,7 @@ t.test('answers a missing namespace with errors.NewNotFound: no group for core',
 })
 
 t.test('answers what its router refuses as go-restful and the API server do', async (t) => {
-  const { client } = await setup(t)
+  const { client } = await fakeWithClient(t)
   const generic = (code: number, reason: string, message: string) => ({
     ...failure,
     message,
@@ -83,7 +76,7 @@ t.test('answers what its router refuses as go-restful and the API server do', as
 })
 
 t.test('answers 501 for what the real API server serves and the fake does not', async (t) => {
-  const { client } = await setup(t)
+  const { client } = await fakeWithClient(t)
   for (const path of [
     '/api/v1/secrets',
     '/api/v1/namespaces?labelSelector=team%3Da',
@@ -101,7 +94,7 @@ t.test('answers 501 for what the real API server serves and the fake does not', 
 })
 
 t.test('lists untyped items under the current resourceVersion; gets typed objects', async (t) => {
-  const { fake, client } = await setup(t)
+  const { fake, client } = await fakeWithClient(t)
   t.same(
     await client.json('GET', '/api/v1/namespaces'),
     {
@@ -141,7 +134,7 @@ t.test('lists untyped items under the current resourceVersion; gets typed object
 })
 
 t.test('fails the next requests on demand with errors.NewInternalError', async (t) => {
-  const { fake, client } = await setup(t)
+  const { fake, client } = await fakeWithClient(t)
   fake.failNext(1)
   t.same(await client.json('GET', '/api/v1/namespaces'), {
     status: 500,

@@ -1,10 +1,13 @@
 // The namespace cache through client-node's informer against the fake API server over real TLS:
 // one list, then a watch; lookups from the cache; a single GET on a miss; re-watches after
 // dropped or reset streams; a relist after 410 Expired; retries when the list fails.
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { KubeConfig } from '@kubernetes/client-node'
 import { pino } from 'pino'
 import t, { type Test } from 'tap'
+import type { BackoffOptions } from '../../src/kube/backoff.ts'
 import { type NamespaceWatcher, watchNamespaces } from '../../src/kube/namespaces.ts'
+import { until } from '../helpers/eventually.ts'
 import { type FakeApiServer, startFakeApiServer } from '../helpers/fake-apiserver.ts'
 
 interface Setup {
@@ -13,6 +16,8 @@ interface Setup {
   /** Every log line written so far, parsed. */
   logs: Array<{ level: number; msg: string }>
 }
+
+const BACKOFF: BackoffOptions = { initialMs: 20, maxMs: 200 }
 
 interface SetupOptions {
   token?: string
@@ -30,9 +35,7 @@ async function setup(t: Test, options: SetupOptions = {}): Promise<Setup> {
   const log = pino({ level: 'debug' }, { write: (line: string) => logs.push(JSON.parse(line)) })
   const kubeConfig = fake.kubeConfig(options.token === undefined ? {} : { token: options.token })
   options.configure?.(kubeConfig)
-  const watcher = watchNamespaces(kubeConfig, log, {
-    backoff: { initialMs: 20, maxMs: 200 },
-  })
+  const watcher = watchNamespaces(kubeConfig, log, { backoff: BACKOFF })
   t.teardown(async () => {
     await watcher.stop()
     await fake.close()
@@ -48,17 +51,6 @@ const reads = (fake: FakeApiServer, name?: string) =>
   fake
     .requests()
     .filter((r) => (name ? r.path === `/api/v1/namespaces/${name}` : r.path.split('/').length > 4))
-
-/** Polls `probe` until it returns something other than undefined; fails after `ms`. */
-async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined, ms = 5000) {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const value = await probe()
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`still undefined after ${ms} ms`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
 
 /** The lookup's answer if it came from the cache (no GET was made for it), else undefined. */
 async function fromCache({ fake, watcher }: Setup, name: string) {
@@ -102,22 +94,27 @@ t.test('ADDED, MODIFIED and DELETED namespaces reach later lookups', async (t) =
   const s = await setup(t)
   await s.watcher.start()
   s.fake.createNamespace('late', { annotations: { 'patterns/sidecar': 'auth' } })
-  t.match(await eventually(() => fromCache(s, 'late')), {
+  t.match(await until(() => fromCache(s, 'late'), { what: 'the ADDED namespace in the cache' }), {
     annotations: { 'patterns/sidecar': 'auth' },
   })
   const before = await s.watcher.lookup.get('late')
   t.equal(await s.watcher.lookup.get('late'), before, 'unchanged, it is the same object')
   s.fake.updateNamespace('late', { labels: { tier: 'gold' } })
-  const updated = await eventually(async () => {
-    const info = await fromCache(s, 'late')
-    return info?.labels.tier === 'gold' ? info : undefined
-  })
+  const updated = await until(
+    async () => {
+      const info = await fromCache(s, 'late')
+      return info?.labels.tier === 'gold' ? info : undefined
+    },
+    { what: 'the MODIFIED namespace in the cache' },
+  )
   t.same(updated.annotations, {}, 'the update removed the annotation')
   // The review cache keeps an answer only while the namespace is the same object.
   t.not(updated, before, 'changed, it is a new object')
   t.equal(await s.watcher.lookup.get('late'), updated)
   s.fake.deleteNamespace('late')
-  await eventually(async () => ((await s.watcher.lookup.get('late')) ? undefined : 'gone'))
+  await until(async () => (await s.watcher.lookup.get('late')) === undefined, {
+    what: 'the DELETED namespace to leave the cache',
+  })
   t.equal(lists(s.fake).length, 1, 'all of it through the watch, without a relist')
 })
 
@@ -152,10 +149,10 @@ t.test('after dropped watches the informer re-watches and sees later changes', a
   const s = await setup(t)
   await s.watcher.start()
   t.equal(s.fake.dropWatches(), 1)
-  const rewatch = await eventually(() => watches(s.fake)[1])
+  const rewatch = await until(() => watches(s.fake)[1], { what: 'a re-watch' })
   t.equal(rewatch.query.resourceVersion, '3', 'from where it was, without a relist')
   s.fake.createNamespace('after-drop')
-  t.ok(await eventually(() => fromCache(s, 'after-drop')))
+  t.ok(await until(() => fromCache(s, 'after-drop'), { what: 'after-drop in the cache' }))
   t.equal(lists(s.fake).length, 1)
 })
 
@@ -163,10 +160,12 @@ t.test('a reset watch connection is logged and the informer is restarted', async
   const s = await setup(t)
   await s.watcher.start()
   t.equal(s.fake.dropWatches({ abruptly: true }), 1)
-  const warning = await eventually(() => s.logs.find((line) => line.level === 40))
+  const warning = await until(() => s.logs.find((line) => line.level === 40), {
+    what: 'a warning',
+  })
   t.match(warning, { msg: 'watch failed; restarting', path: '/api/v1/namespaces' })
   s.fake.createNamespace('after-reset')
-  t.ok(await eventually(() => fromCache(s, 'after-reset')))
+  t.ok(await until(() => fromCache(s, 'after-reset'), { what: 'after-reset in the cache' }))
   t.equal(watches(s.fake).length, 2, 'one restart')
 })
 
@@ -186,11 +185,16 @@ t.test('credentials that fail before a re-watch are logged and retried', async (
   await s.watcher.start()
   credentials.broken = true
   s.fake.dropWatches()
-  const warning = await eventually(() => s.logs.find((line) => line.level === 40))
+  const warning = await until(() => s.logs.find((line) => line.level === 40), {
+    what: 'a warning',
+  })
   t.match(warning, { msg: 'watch failed; restarting', err: { message: 'token file is gone' } })
   credentials.broken = false
   s.fake.createNamespace('after-recovery')
-  t.ok(await eventually(() => fromCache(s, 'after-recovery')), 'watching again once they work')
+  t.ok(
+    await until(() => fromCache(s, 'after-recovery'), { what: 'after-recovery in the cache' }),
+    'watching again once they work',
+  )
 })
 
 t.test('410 Expired on a re-watch leads to a relist', async (t) => {
@@ -201,16 +205,21 @@ t.test('410 Expired on a re-watch leads to a relist', async (t) => {
   s.fake.dropWatches()
   s.fake.deleteNamespace('team-a')
   s.fake.compact()
-  await eventually(() => lists(s.fake)[1])
+  await until(() => lists(s.fake)[1], { what: 'a relist' })
   t.equal(watches(s.fake)[1]?.query.resourceVersion, '3', 'the re-watch that got 410')
-  await eventually(async () => ((await s.watcher.lookup.get('team-a')) ? undefined : 'gone'))
+  await until(async () => (await s.watcher.lookup.get('team-a')) === undefined, {
+    what: 'the relist to remove team-a from the cache',
+  })
   t.same(
     s.logs.filter((line) => line.level >= 40),
     [],
     'client-node handles 410 itself; no error',
   )
   s.fake.createNamespace('after-relist')
-  t.ok(await eventually(() => fromCache(s, 'after-relist')), 'and watches again afterwards')
+  t.ok(
+    await until(() => fromCache(s, 'after-relist'), { what: 'after-relist in the cache' }),
+    'and watches again afterwards',
+  )
 })
 
 t.test('start() retries a failed initial list', async (t) => {
@@ -225,11 +234,13 @@ t.test('start() retries a failed initial list', async (t) => {
 t.test('without valid credentials start() keeps trying until stop() rejects it', async (t) => {
   const { fake, watcher } = await setup(t, { token: 'revoked' })
   const started = watcher.start()
-  await eventually(() => lists(fake)[2])
+  await until(() => lists(fake)[2], { what: 'a third list' })
   t.equal(watcher.synced(), false, 'never ready on a 401')
   await watcher.stop()
   await t.rejects(started, /stopped before \/api\/v1\/namespaces was listed/)
   const after = fake.requests().length
-  await new Promise((resolve) => setTimeout(resolve, 300))
+  // That no retry comes can only be watched for a while: longer than the longest delay between
+  // retries, plus the moment a request stop() aborted may take to reach the fake.
+  await sleep(BACKOFF.maxMs * 1.5)
   t.equal(fake.requests().length, after, 'no retry after stop()')
 })

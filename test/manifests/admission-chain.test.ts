@@ -7,7 +7,7 @@ import { costLabeller, patched } from '../helpers/apiserver/answers.ts'
 import type { Json } from '../helpers/apiserver/attributes.ts'
 import { modelCluster } from '../helpers/apiserver/cluster.ts'
 import { catalogFrom } from '../helpers/config.ts'
-import { startFakeApiServer } from '../helpers/fake-apiserver.ts'
+import { fakeApiServerFor } from '../helpers/fake-apiserver.ts'
 
 // The policy of the platform team: enforced namespaces labelled env=prod must have metrics.
 const catalog = catalogFrom({
@@ -168,8 +168,7 @@ t.test('a namespace relabelled after start is enforced from the next Pod on', as
 t.test(
   'a relabelled namespace, learnt by the webhook from its watch after the API server',
   async (t) => {
-    const rest = await startFakeApiServer()
-    t.teardown(() => rest.close())
+    const rest = await fakeApiServerFor(t)
     const { api } = await modelCluster(t, { ...options, rest })
     api.putNamespace('payments', { labels: { env: 'prod' } })
     const before = await api.createPod('payments', replicaSetPod())

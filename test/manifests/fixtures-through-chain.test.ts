@@ -2,20 +2,15 @@
 // (test/fixtures/namespaces) through the model of the API server configured by the rendered
 // manifests: it is admitted exactly when its golden answer allows it, with the containers of its
 // golden Pod, and so passes defaulting, reinvocation and validation as the API server runs them.
-import { readdirSync } from 'node:fs'
 import t from 'tap'
 import { costLabeller } from '../helpers/apiserver/answers.ts'
 import type { Json } from '../helpers/apiserver/attributes.ts'
 import { modelCluster } from '../helpers/apiserver/cluster.ts'
 import { testCatalog } from '../helpers/config.ts'
+import { fixtureFiles, fixtureJson, fixtureNamespaces } from '../helpers/fixtures.ts'
 import { readJson } from '../helpers/golden.ts'
 
-const fixtures = new URL('../fixtures/', import.meta.url)
 const golden = new URL('../golden/', import.meta.url)
-const jsonFiles = (folder: string) =>
-  readdirSync(new URL(folder, fixtures))
-    .filter((f) => f.endsWith('.json'))
-    .sort()
 
 const names = (pod: Json): string[] =>
   [...(pod.spec.initContainers ?? []), ...pod.spec.containers].map((c: Json) => c.name)
@@ -26,13 +21,11 @@ t.test('the review corpus through the admission chain', async (t) => {
   const others = [costLabeller('zz-cost-labels', 'cost.example.com')]
   const { api } = await modelCluster(t, { catalog: () => testCatalog, others })
   api.putNamespace('shop')
-  for (const file of jsonFiles('namespaces/')) {
-    const { metadata } = readJson<Json>(new URL(`namespaces/${file}`, fixtures))
-    api.putNamespace(metadata.name, { labels: metadata.labels, annotations: metadata.annotations })
-  }
+  for (const { name, labels, annotations } of fixtureNamespaces())
+    api.putNamespace(name, { labels, annotations })
   let created = 0
-  for (const file of jsonFiles('reviews/')) {
-    const { request } = readJson<Json>(new URL(`reviews/${file}`, fixtures))
+  for (const file of fixtureFiles('reviews')) {
+    const { request } = fixtureJson<Json>('reviews', file)
     if (request.kind.kind !== 'Pod' || request.operation !== 'CREATE' || request.subResource)
       continue
     const name = file.replace(/\.json$/, '')

@@ -13,7 +13,7 @@ import { certificateManager } from '../../src/tls/certificate-manager.ts'
 import { ensureCertificate } from '../../src/tls/secret-certificates.ts'
 import { renderManifests } from '../helpers/apiserver/cluster.ts'
 import { builtinCatalog } from '../helpers/config.ts'
-import { type FakeApiServer, startFakeApiServer } from '../helpers/fake-apiserver.ts'
+import { type FakeApiServer, fakeApiServerFor } from '../helpers/fake-apiserver.ts'
 import { type Authorization, authorizationOf } from '../helpers/fake-apiserver-rbac.ts'
 import { clock, DAY_MS, fakeCluster, replica, SECRETS_PATH } from '../tls/support.ts'
 
@@ -214,8 +214,7 @@ t.test('RBAC of the default install grants exactly what the code asks of the API
 })
 
 t.test('RBAC of the cert-manager install grants only what reading namespaces needs', async (t) => {
-  const api = await startFakeApiServer()
-  t.teardown(() => api.close())
+  const api = await fakeApiServerFor(t)
   await namespaceRequests(api)
   compare(
     t,

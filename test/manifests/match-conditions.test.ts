@@ -2,13 +2,13 @@
 // generated Pod, in any kind of namespace; and each Pod reaches at most one of our entries. The
 // configuration this replaced is kept below to show that the model catches what a real cluster
 // showed (issue 11): its condition read namespaceObject, which is null for webhooks.
-import { readdirSync, readFileSync } from 'node:fs'
 import fc from 'fast-check'
 import t from 'tap'
 import { parse } from 'yaml'
 import type { Attributes, Json } from '../helpers/apiserver/attributes.ts'
 import { renderedWebhookConfigurations } from '../helpers/apiserver/cluster.ts'
 import { loadWebhooks, shouldCall, type Webhook } from '../helpers/apiserver/webhooks.ts'
+import { fixtureFiles, fixtureJson } from '../helpers/fixtures.ts'
 import { podReviews } from '../helpers/pod-arbitraries.ts'
 
 // Every way a namespace can be labelled for us, and one with a default it forgot to label.
@@ -60,14 +60,12 @@ function selections(webhooks: readonly Webhook[], request: Json) {
   return { errors: errors.count, mostEntries: Math.max(...seen) }
 }
 
-const fixtures = new URL('../fixtures/reviews/', import.meta.url)
-
 t.test('no condition errors for any review fixture, in any kind of namespace', async (t) => {
   const webhooks = loadWebhooks(await renderedWebhookConfigurations())
-  const files = readdirSync(fixtures).filter((f) => f.endsWith('.json'))
+  const files = fixtureFiles('reviews')
   t.ok(files.length >= 30)
   for (const file of files) {
-    const { request } = JSON.parse(readFileSync(new URL(file, fixtures), 'utf8'))
+    const { request } = fixtureJson<{ request: Json }>('reviews', file)
     const { errors, mostEntries } = selections(webhooks, request)
     t.equal(errors, 0, `${file}: no condition error`)
     t.ok(mostEntries <= 1, `${file}: at most one of our entries`)

@@ -102,8 +102,3 @@ export function sampleValue(
   )
   return found?.value ?? 0
 }
-
-/** Resolves when `predicate` holds, checking every 10 ms; the test's own timeout bounds it. */
-export async function until(predicate: () => boolean | Promise<boolean>): Promise<void> {
-  while (!(await predicate())) await new Promise((resolve) => setTimeout(resolve, 10))
-}

@@ -6,13 +6,19 @@ import { connect } from 'node:net'
 import t from 'tap'
 import { Client, errors } from 'undici'
 import { WebSocket, WebSocketServer } from 'ws'
-import { portOf, startApp, startTestMeter, until } from './harness.ts'
+import { within } from '../helpers/eventually.ts'
+import { portOf, startApp, startTestMeter } from './harness.ts'
 
-/** An app whose answers wait until the test releases them. */
+/** An app whose answers wait until the test releases them; `arrived()` gives the first. */
 async function heldApp(t: Parameters<typeof startApp>[0]) {
-  const held: ServerResponse[] = []
-  const app = await startApp(t, (_req: IncomingMessage, res: ServerResponse) => held.push(res))
-  return { app, held }
+  const app = await startApp(t, () => undefined)
+  const first = once(app, 'request') as Promise<[IncomingMessage, ServerResponse]>
+  const arrived = () =>
+    within(
+      first.then(([, res]) => res),
+      { what: 'the request to reach the app' },
+    )
+  return { app, arrived }
 }
 
 async function refused(port: number): Promise<boolean> {
@@ -27,14 +33,14 @@ async function refused(port: number): Promise<boolean> {
 }
 
 t.test('stop drains: not ready, no new connections, in-flight requests finish', async (t) => {
-  const { app, held } = await heldApp(t)
+  const { app, arrived } = await heldApp(t)
   const meter = await startTestMeter(t, portOf(app))
   const client = new Client(meter.origin)
   t.teardown(() => client.destroy())
   const metrics = new Client(meter.metricsOrigin)
   t.teardown(() => metrics.destroy())
   const inFlight = client.request({ method: 'GET', path: '/slow' })
-  await until(() => held.length === 1)
+  const held = await arrived()
 
   let stopped = false
   const stopping = meter.stop().then(() => {
@@ -46,7 +52,7 @@ t.test('stop drains: not ready, no new connections, in-flight requests finish', 
   t.ok(await refused(meter.proxyAddress.port), 'new connections are refused')
   t.notOk(stopped, 'stop waits for the request in flight')
 
-  held[0]?.end('finally')
+  held.end('finally')
   const response = await inFlight
   t.equal(response.statusCode, 200)
   t.equal(response.headers.connection, 'close', 'the connection closes after it')
@@ -56,19 +62,19 @@ t.test('stop drains: not ready, no new connections, in-flight requests finish', 
 })
 
 t.test('a response that started before the drain does not hold it up afterwards', async (t) => {
-  const { app, held } = await heldApp(t)
+  const { app, arrived } = await heldApp(t)
   // A drain timeout longer than the test's own: only closing the connection can end it.
   const meter = await startTestMeter(t, portOf(app), { drainTimeoutMs: 600_000 })
   const client = new Client(meter.origin)
   t.teardown(() => client.destroy())
   const streaming = client.request({ method: 'GET', path: '/stream' })
-  await until(() => held.length === 1)
-  held[0]?.writeHead(200, { 'content-type': 'text/plain' })
-  held[0]?.write('started before, ')
+  const held = await arrived()
+  held.writeHead(200, { 'content-type': 'text/plain' })
+  held.write('started before, ')
   const response = await streaming
   t.equal(response.headers.connection, 'keep-alive', 'its head promised keep-alive')
   const stopping = meter.stop()
-  held[0]?.end('ended during the drain')
+  held.end('ended during the drain')
   t.equal(await response.body.text(), 'started before, ended during the drain')
   await stopping
   t.pass('the drain ended with the response')
@@ -84,14 +90,16 @@ t.test('idle keep-alive connections do not hold the drain up', async (t) => {
   response.resume()
   await once(response, 'end')
   const socket = request.socket
-  t.ok(socket && !socket.destroyed, 'the connection stays open, idle')
+  if (!socket) throw new Error('the request has no socket')
+  t.ok(!socket.destroyed, 'the connection stays open, idle')
+  const closed = once(socket, 'close')
   await meter.stop() // resolves well before the 75 s keep-alive timeout
-  await until(() => socket?.destroyed === true || socket?.readableEnded === true)
+  await within(closed, { what: 'the meter to close the idle keep-alive connection' })
   t.pass('the meter closed the idle connection')
 })
 
 t.test('the drain timeout cuts requests and tunnels that do not finish', async (t) => {
-  const { app, held } = await heldApp(t)
+  const { app, arrived } = await heldApp(t)
   const wss = new WebSocketServer({ server: app })
   t.teardown(() => wss.close())
   const meter = await startTestMeter(t, portOf(app), { drainTimeoutMs: 200 })
@@ -101,7 +109,7 @@ t.test('the drain timeout cuts requests and tunnels that do not finish', async (
   const ws = new WebSocket(`${meter.origin.replace('http', 'ws')}/socket`)
   ws.on('error', () => {})
   await once(ws, 'open')
-  await until(() => held.length === 1)
+  await arrived()
   const cut = t.rejects(stuck, errors.SocketError, 'the request is cut')
   await meter.stop()
   await cut

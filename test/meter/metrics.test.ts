@@ -1,16 +1,10 @@
 // The meter's /metrics after a known sequence of requests, its bounded labels under many
 // distinct paths and methods, and the rest of its own port.
 import fc from 'fast-check'
-import t, { type Test } from 'tap'
-import { Client } from 'undici'
+import t from 'tap'
 import { OTHER_ROUTE } from '../../src/meter/routes.ts'
+import { clientFor } from '../helpers/http-clients.ts'
 import { portOf, type Sample, sampleValue, scrape, startApp, startTestMeter } from './harness.ts'
-
-function clientFor(t: Test, origin: string): Client {
-  const client = new Client(origin, { pipelining: 4 })
-  t.teardown(() => client.destroy())
-  return client
-}
 
 const USERS = '/api/users/:id'
 
@@ -28,7 +22,7 @@ t.test('counters, histogram and bytes after a known sequence of requests', async
     res.end(body)
   })
   const meter = await startTestMeter(t, portOf(app), { routes: [USERS] })
-  const client = clientFor(t, meter.origin)
+  const client = clientFor(t, meter.origin, { pipelining: 4 })
   const send = async (method: string, path: string, body?: string) => {
     const response = await client.request({ method, path, body: body ?? null })
     await response.body.dump()
@@ -83,7 +77,7 @@ t.test('labels stay bounded: 2000 distinct paths and odd methods make few series
   const routes = ['/api/users/:id', '/static/*']
   const app = await startApp(t, (_req, res) => res.end())
   const meter = await startTestMeter(t, portOf(app), { routes })
-  const client = clientFor(t, meter.origin)
+  const client = clientFor(t, meter.origin, { pipelining: 4 })
   const methods = ['GET', 'POST', 'PROPFIND', 'MKCOL', 'PURGE', 'DELETE']
   const targets = fc.sample(
     fc.tuple(
@@ -121,7 +115,7 @@ t.test('labels stay bounded: 2000 distinct paths and odd methods make few series
 t.test('the metrics port: /healthz, /readyz, /metrics, and nothing else', async (t) => {
   const app = await startApp(t, (_req, res) => res.end())
   const meter = await startTestMeter(t, portOf(app))
-  const client = clientFor(t, meter.metricsOrigin)
+  const client = clientFor(t, meter.metricsOrigin, { pipelining: 4 })
   const get = async (method: string, path: string) => {
     const response = await client.request({ method, path })
     return [response.statusCode, await response.body.text(), response.headers['content-type']]

@@ -2,34 +2,13 @@
 // client gets, and what happens when either side fails.
 import { once } from 'node:events'
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http'
-import t, { type Test } from 'tap'
-import { Client } from 'undici'
-import {
-  closedPort,
-  portOf,
-  sampleValue,
-  scrape,
-  startApp,
-  startTestMeter,
-  until,
-} from './harness.ts'
+import t from 'tap'
+import { until, within } from '../helpers/eventually.ts'
+import { answerOf, clientFor } from '../helpers/http-clients.ts'
+import { closedPort, portOf, sampleValue, scrape, startApp, startTestMeter } from './harness.ts'
 
 /** A GET with node:http, its whole body read. */
-async function get(url: string) {
-  const request = httpRequest(url)
-  request.end()
-  const [response] = (await once(request, 'response')) as [IncomingMessage]
-  let body = ''
-  for await (const chunk of response) body += chunk
-  return { statusCode: response.statusCode, headers: response.headers, body }
-}
-
-/** A client for the meter, closed at teardown. */
-function clientFor(t: Test, origin: string): Client {
-  const client = new Client(origin)
-  t.teardown(() => client.destroy())
-  return client
-}
+const get = (url: string) => answerOf(httpRequest(url))
 
 t.test('requests reach the app with their end-to-end fields and X-Forwarded-*', async (t) => {
   let seen:
@@ -149,9 +128,11 @@ t.test('the app breaks off a response: the client sees it cut, a reset is counte
   const response = await clientFor(t, meter.origin).request({ method: 'GET', path: '/' })
   t.equal(response.statusCode, 200, 'the head had already been sent on')
   await t.rejects(response.body.text(), 'the body ends early')
+  // The client sees the cut before the meter has necessarily counted it.
   await until(
     async () =>
       sampleValue(await scrape(meter), 'meter_upstream_errors_total', { kind: 'reset' }) === 1,
+    { what: 'the reset to be counted' },
   )
   const samples = await scrape(meter)
   t.equal(sampleValue(samples, 'meter_http_client_aborts_total'), 0, 'not the client’s doing')
@@ -168,19 +149,17 @@ t.test('the app closes without answering: 502, counted as a reset', async (t) =>
 })
 
 t.test('a client that leaves cancels the request to the app', async (t) => {
-  let appRequest: IncomingMessage | undefined
-  const app = await startApp(t, (req) => {
-    appRequest = req // and never answer
-  })
+  const app = await startApp(t, () => undefined) // never answers
+  const arrived = once(app, 'request') as Promise<[IncomingMessage]>
   const meter = await startTestMeter(t, portOf(app), { routes: ['/slow'] })
   const request = httpRequest(`${meter.origin}/slow`)
   request.on('error', () => {})
   request.end()
-  await until(() => appRequest !== undefined)
+  const [appRequest] = await within(arrived, { what: 'the request to reach the app' })
   // The app's request fails with "aborted" and closes: what this test waits for.
-  const appClosed = new Promise((resolve) => appRequest?.on('error', () => {}).on('close', resolve))
+  const appClosed = new Promise((resolve) => appRequest.on('error', () => {}).on('close', resolve))
   request.destroy()
-  await appClosed
+  await within(appClosed, { what: 'the app to see its request closed' })
   t.pass('the app saw its request closed')
   const samples = await scrape(meter)
   t.equal(sampleValue(samples, 'meter_http_client_aborts_total', { route: '/slow' }), 1)

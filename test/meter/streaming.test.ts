@@ -5,7 +5,8 @@ import { once } from 'node:events'
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { Writable } from 'node:stream'
 import t from 'tap'
-import { portOf, sampleValue, scrape, startApp, startTestMeter, until } from './harness.ts'
+import { until, within } from '../helpers/eventually.ts'
+import { portOf, sampleValue, scrape, startApp, startTestMeter } from './harness.ts'
 
 const MiB = 1024 * 1024
 const CHUNK = 64 * 1024
@@ -38,6 +39,10 @@ async function digest(stream: AsyncIterable<Buffer>): Promise<{ sha256: string; 
   return { sha256: hash.digest('hex'), bytes }
 }
 
+// A stall is the absence of 'drain', which can only be watched for a while. Cutting it short
+// (a loaded machine) only stops the writer early: the tests check what was written, not how much.
+const QUIET_MS = 500
+
 /**
  * Writes chunks until the stream has refused more for a while (backpressure reached every
  * buffer on the way); resolves with the bytes written by then.
@@ -48,7 +53,7 @@ async function writeUntilStalled(stream: Writable, limit: number): Promise<numbe
     written += CHUNK
     if (stream.write(chunk(written / CHUNK))) continue
     const drained = once(stream, 'drain').then(() => true)
-    const quiet = new Promise((resolve) => setTimeout(resolve, 500, false))
+    const quiet = new Promise((resolve) => setTimeout(resolve, QUIET_MS, false))
     if (!(await Promise.race([drained, quiet]))) return written
   }
   return written
@@ -101,7 +106,9 @@ t.test('the app sees the first bytes of an upload before the client sends the re
   const { request, response } = post(meter.origin)
   request.write('first,')
   // A meter that collected the body before forwarding it would never get past this line.
-  await until(() => appReceived === 'first,')
+  await until(() => appReceived === 'first,', {
+    what: () => `the app to receive "first," before the rest is sent (it has "${appReceived}")`,
+  })
   request.end('rest')
   t.equal((await digest(await response)).bytes, 'first,rest'.length)
 })
@@ -109,20 +116,19 @@ t.test('the app sees the first bytes of an upload before the client sends the re
 t.test(
   'an app that reads slowly holds the client back: the meter does not buffer the body',
   async (t) => {
-    let app: { req: IncomingMessage; res: ServerResponse } | undefined
-    const server = await startApp(t, (req, res) => {
-      app = { req, res } // and read nothing until the test says so
-    })
+    // The app reads nothing until the test says so.
+    const server = await startApp(t, () => undefined)
+    const arrived = once(server, 'request') as Promise<[IncomingMessage, ServerResponse]>
     const meter = await startTestMeter(t, portOf(server))
     const { request, response } = post(meter.origin)
     const written = await writeUntilStalled(request, 512 * MiB)
     // What the client could write is what the sockets and stream buffers on the way hold.
     t.ok(written < 64 * MiB, `the client stalled after ${(written / MiB).toFixed(1)} MiB`)
-    await until(() => app !== undefined)
-    const reading = digest(app?.req as IncomingMessage)
+    const [req, res] = await within(arrived, { what: 'the upload to reach the app' })
+    const reading = digest(req)
     request.end()
     t.equal((await reading).bytes, written, 'the app then got all of it')
-    app?.res.end()
+    res.end()
     await response
   },
 )
@@ -130,21 +136,23 @@ t.test(
 t.test(
   'a client that reads slowly holds the app back: the meter does not buffer the response',
   async (t) => {
-    let appWrote: Promise<number> | undefined
+    const appWrote = Promise.withResolvers<number>()
     const app = await startApp(t, (_req, res) => {
-      appWrote = writeUntilStalled(res, 512 * MiB).then((written) => {
+      writeUntilStalled(res, 512 * MiB).then((written) => {
         // The rest of the body, once the client reads again, is what was written so far.
         res.end()
-        return written
-      })
+        appWrote.resolve(written)
+      }, appWrote.reject)
     })
     const meter = await startTestMeter(t, portOf(app))
     const request = httpRequest(`${meter.origin}/download`)
     request.end()
     const [response] = (await once(request, 'response')) as [IncomingMessage]
     response.pause() // read nothing until the app has stalled
-    await until(() => appWrote !== undefined)
-    const written = await (appWrote as Promise<number>)
+    const written = await within(appWrote.promise, {
+      what: 'the app to stall while the client reads nothing',
+      timeoutMs: 60_000,
+    })
     t.ok(written < 64 * MiB, `the app stalled after ${(written / MiB).toFixed(1)} MiB`)
     const got = await digest(response)
     t.equal(got.bytes, written, 'and the client then got all of it')
@@ -154,17 +162,17 @@ t.test(
 t.test(
   'the app breaks off while the upload goes on: 502, and the client is not left hanging',
   async (t) => {
-    let appGotSome = false
+    const appGotSome = Promise.withResolvers<void>()
     const app = await startApp(t, (req) => {
       req.once('data', () => {
-        appGotSome = true
         req.socket.destroy()
+        appGotSome.resolve()
       })
     })
     const meter = await startTestMeter(t, portOf(app))
     const { request, response } = post(meter.origin)
     request.write(chunk(0))
-    await until(() => appGotSome)
+    await within(appGotSome.promise, { what: 'the first bytes of the upload to reach the app' })
     const answer = await response // while the client has not finished its body
     t.equal(answer.statusCode, 502)
     t.equal(answer.headers.connection, 'close', 'the rest of the upload is not waited for')

@@ -1,11 +1,11 @@
 // The webhook's metrics after a known sequence of reviews, scraped from the plain-HTTP port.
-import { pino } from 'pino'
 import { Registry } from 'prom-client'
 import t from 'tap'
 import { request } from 'undici'
 import { createWebhookMetrics } from '../../src/observability/metrics.ts'
 import { startMetricsServer } from '../../src/observability/metrics-server.ts'
 import { startWebhook } from '../helpers/https.ts'
+import { capturingLog } from '../helpers/log.ts'
 import { podReview, staticNamespaces } from '../helpers/reviews.ts'
 
 t.test('reviews by result and reason, sidecars by name, latency, process metrics', async (t) => {
@@ -84,8 +84,7 @@ t.test('reviews answered from the review cache are counted as hits', async (t) =
 // for reviews answered from the cache as well, which replay the first answer's outcome.
 t.test('sidecars left out as not applicable are counted and logged, cached or not', async (t) => {
   const metrics = createWebhookMetrics(new Registry())
-  const lines: { msg: string; review?: Record<string, unknown> }[] = []
-  const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) })
+  const { log: logger, lines } = capturingLog<{ msg: string; review?: Record<string, unknown> }>()
   const namespaces = staticNamespaces([
     { name: 'media', labels: {}, annotations: { 'patterns/sidecar': 'metrics, auth' } },
   ])

@@ -1,11 +1,11 @@
 // How the Pod's annotation, its namespace's annotation and the platform's policies combine: every
 // row of the table in the README ("How requests combine"), through the real HTTPS server.
-import { applyPatch, type Operation } from 'rfc6902'
+import { applyPatch } from 'rfc6902'
 import t from 'tap'
 import type { Container } from '../../src/injection/pod.ts'
 import { catalogFrom } from '../helpers/config.ts'
 import { startWebhook } from '../helpers/https.ts'
-import { podReview, staticNamespaces } from '../helpers/reviews.ts'
+import { decodePatch, podReview, staticNamespaces } from '../helpers/reviews.ts'
 
 // Policies on a catalog whose required sidecars need no parameters from the Pod.
 const catalog = catalogFrom({
@@ -85,8 +85,7 @@ function injectedBy(response: Answer['response'], review: ReturnType<typeof podR
     metadata: { annotations?: Record<string, string> }
   }
   const before = pod.metadata.annotations?.['patterns/injected'] ?? ''
-  if (response.patch)
-    applyPatch(pod, JSON.parse(Buffer.from(response.patch, 'base64').toString()) as Operation[])
+  if (response.patch) applyPatch(pod, decodePatch(response.patch))
   const after = pod.metadata.annotations?.['patterns/injected'] ?? ''
   return after === before ? '' : after
 }

@@ -2,8 +2,6 @@
 // shape is the contract here, not TLS): a bug yields an AdmissionReview with the request's uid
 // that refuses the Pod and says so, and is never kept by the review cache; a namespace that
 // cannot be read yields an HTTP 500 on purpose, so that the API server applies failurePolicy.
-import { Writable } from 'node:stream'
-import { pino } from 'pino'
 import { Registry } from 'prom-client'
 import t, { type Test } from 'tap'
 import type { NamespaceLookup } from '../../src/admission/namespaces.ts'
@@ -11,6 +9,7 @@ import type { Catalog } from '../../src/injection/catalog.ts'
 import { createWebhookMetrics } from '../../src/observability/metrics.ts'
 import { buildServer } from '../../src/server.ts'
 import { testCatalog } from '../helpers/config.ts'
+import { capturingLog } from '../helpers/log.ts'
 import { podReview } from '../helpers/reviews.ts'
 
 interface Answer {
@@ -23,15 +22,9 @@ interface Answer {
 
 /** A server on `catalog` and `namespaces`, its log lines and its metrics. */
 function server(t: Test, catalog: () => Catalog, namespaces: NamespaceLookup) {
-  const lines: { level: number; msg: string; [key: string]: unknown }[] = []
-  const sink = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(JSON.parse(String(chunk)))
-      done()
-    },
-  })
+  const { log, lines } = capturingLog()
   const metrics = createWebhookMetrics(new Registry())
-  const app = buildServer({ catalog, namespaces, metrics, logger: pino(sink) })
+  const app = buildServer({ catalog, namespaces, metrics, logger: log })
   t.teardown(() => app.close())
   const post = (body: unknown) =>
     app.inject({

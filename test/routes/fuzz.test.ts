@@ -4,36 +4,22 @@
 // arrives in a well-formed review, the answer is an AdmissionReview with the request uid whose
 // patch applies with an independent RFC 6902 implementation, keeps the Pod valid and the app
 // untouched, and leaves nothing to do on reinvocation.
-import { readdirSync, readFileSync } from 'node:fs'
 import fc from 'fast-check'
-import { applyPatch, type Operation } from 'rfc6902'
+import { applyPatch } from 'rfc6902'
 import t, { type Test } from 'tap'
-import type { NamespaceFacts } from '../../src/injection/scope.ts'
 import { BODY_LIMIT } from '../../src/server.ts'
+import { fixtureFiles, fixtureNamespaces, fixtureText } from '../helpers/fixtures.ts'
 import { type RunningWebhook, startWebhook } from '../helpers/https.ts'
 import { type PodReview, podReviews } from '../helpers/pod-arbitraries.ts'
 import { podViolations, unexpectedChanges } from '../helpers/pod-invariants.ts'
-import { staticNamespaces } from '../helpers/reviews.ts'
+import { decodePatch, staticNamespaces } from '../helpers/reviews.ts'
 
-const folder = (name: string) => new URL(`../fixtures/${name}/`, import.meta.url)
-const jsonFiles = (name: string) =>
-  readdirSync(folder(name))
-    .filter((f) => f.endsWith('.json'))
-    .sort()
-    .map((f) => [f, readFileSync(new URL(f, folder(name)), 'utf8').trimEnd()] as const)
 // Real-shaped reviews, without the final newline: every strict prefix is then invalid JSON.
-const REVIEWS = new Map(jsonFiles('reviews').map(([f, text]) => [f, Buffer.from(text)]))
-const FIXTURES = [...REVIEWS.values()]
-const namespaces = staticNamespaces(
-  jsonFiles('namespaces').map(([, text]): NamespaceFacts => {
-    const { metadata } = JSON.parse(text)
-    return {
-      name: metadata.name,
-      labels: metadata.labels ?? {},
-      annotations: metadata.annotations ?? {},
-    }
-  }),
+const REVIEWS = new Map(
+  fixtureFiles('reviews').map((f) => [f, Buffer.from(fixtureText('reviews', f).trimEnd())]),
 )
+const FIXTURES = [...REVIEWS.values()]
+const namespaces = staticNamespaces(fixtureNamespaces())
 
 // Content types with the status their parser gives a body that is not a review: Fastify parses
 // JSON and plain text (then the envelope check refuses), and answers 415 to anything else.
@@ -219,8 +205,6 @@ t.test('a body over the limit gets a 413', async (t) => {
   await stillAnswers(t, webhook)
 })
 
-const decode = (patch: string): Operation[] =>
-  JSON.parse(Buffer.from(patch, 'base64').toString('utf8'))
 type Checked = Parameters<typeof podViolations>[0]
 
 /** Everything wrong with the answer to `review`, its patch, the patched Pod and reinvocation. */
@@ -241,7 +225,7 @@ async function podAnswerViolations(
   if (found.length || response.patch === undefined) return found
 
   const pod = structuredClone(original)
-  const results = applyPatch(pod, decode(response.patch))
+  const results = applyPatch(pod, decodePatch(response.patch))
   if (!results.every((r) => r === null))
     return [`rfc6902 cannot apply the patch: ${results.join('; ')}`]
   found.push(

@@ -1,7 +1,7 @@
 // Native and classic sidecars, proxy chaining and catalog reload, through the real HTTPS server.
 import { pino } from 'pino'
 import { Registry } from 'prom-client'
-import { applyPatch, type Operation } from 'rfc6902'
+import { applyPatch } from 'rfc6902'
 import t from 'tap'
 import { watchCatalog } from '../../src/catalog/store.ts'
 import type { Container, Pod } from '../../src/injection/pod.ts'
@@ -10,7 +10,7 @@ import { catalogFrom, TEST_IMAGE } from '../helpers/config.ts'
 import { configMapVolume } from '../helpers/configmap.ts'
 import { type RunningWebhook, startWebhook } from '../helpers/https.ts'
 import { podViolations } from '../helpers/pod-invariants.ts'
-import { podReview } from '../helpers/reviews.ts'
+import { decodePatch, podReview } from '../helpers/reviews.ts'
 
 interface Answer {
   response: { allowed: boolean; patch?: string; status?: { message: string } }
@@ -22,7 +22,7 @@ async function inject(webhook: RunningWebhook, annotations: Record<string, strin
   const { response } = (await webhook.post('/mutate', JSON.stringify(review))).json as Answer
   if (!response.patch) throw new Error(`not injected: ${response.status?.message}`)
   const pod = structuredClone(review.request.object) as Pod
-  applyPatch(pod, JSON.parse(Buffer.from(response.patch, 'base64').toString()) as Operation[])
+  applyPatch(pod, decodePatch(response.patch))
   return pod
 }
 

@@ -6,6 +6,7 @@ import { applyPatch } from 'rfc6902'
 import t from 'tap'
 import { watchNamespaces } from '../../src/kube/namespaces.ts'
 import { catalogFrom } from '../helpers/config.ts'
+import { until } from '../helpers/eventually.ts'
 import { startFakeApiServer } from '../helpers/fake-apiserver.ts'
 import { startWebhook } from '../helpers/https.ts'
 import { podReview } from '../helpers/reviews.ts'
@@ -29,10 +30,6 @@ function injected(answer: Answer): string | undefined {
     ),
   )
   return pod.metadata.annotations?.['patterns/injected']
-}
-
-async function until(check: () => Promise<boolean>) {
-  for (let i = 0; i < 100 && !(await check()); i++) await new Promise((r) => setTimeout(r, 20))
 }
 
 t.test(
@@ -60,7 +57,9 @@ t.test(
     t.equal(api.requests().length, before, 'no API call per review')
 
     api.updateNamespace('shop', { labels: { env: 'staging' } })
-    await until(async () => injected(await review('shop')) === undefined)
+    await until(async () => injected(await review('shop')) === undefined, {
+      what: 'the relabelled namespace to reach reviews',
+    })
     t.equal(
       injected(await review('shop')),
       undefined,

@@ -4,6 +4,7 @@
 // ten years and more every served certificate is valid and trusted by the caBundle of the moment,
 // through a CA rotation; the expiry gauge shows the seconds left.
 import { X509Certificate } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { pino } from 'pino'
 import { Registry } from 'prom-client'
 import t, { type Test } from 'tap'
@@ -15,6 +16,7 @@ import {
 import type { ServingCertificate } from '../../src/tls/certificates.ts'
 import { EXPIRY_METRIC } from '../../src/tls/expiry-metrics.ts'
 import { isIssuedBy, parseBundle } from '../../src/tls/inspect.ts'
+import { until, within } from '../helpers/eventually.ts'
 import type { FakeApiServer } from '../helpers/fake-apiserver.ts'
 import {
   caBundles,
@@ -203,26 +205,40 @@ t.test('serves before the caBundle can be patched, and retries it soon', async (
   const { manager } = startReplica(t, fake, { backoff: { initialMs: 20, maxMs: 20 } })
   const served = await manager.start()
   t.same(caBundles(fake), [undefined, undefined], 'the first patch failed')
-  while (caBundles(fake)[0] === undefined) await new Promise((r) => setTimeout(r, 10))
+  // The interval is an hour: a patch before the deadline can only be the quick retry.
+  await until(() => caBundles(fake)[0] !== undefined, { what: 'the caBundle patch to be retried' })
   t.same(caBundles(fake), [served.ca, served.ca], 'a retry within milliseconds, not an interval')
 })
 
-t.test('stop() ends the checks: no request afterwards', async (t) => {
+const INTERVAL_MS = 10
+// That nothing happens can only be watched for a while: ten intervals, in which a check that
+// stop() left scheduled would have sent its first request.
+const QUIET_MS = 10 * INTERVAL_MS
+
+t.test('stop() during a check aborts it: no request afterwards', async (t) => {
   const fake = await fakeCluster(t)
-  const { manager } = startReplica(t, fake, { intervalMs: 10 })
+  const { manager } = startReplica(t, fake, { intervalMs: INTERVAL_MS })
   await manager.start()
-  // Wait for the timer to have run checks (a slow machine takes longer than 5 intervals), with a
-  // deadline that fails rather than hangs.
   const started = fake.requests().length
-  const deadline = Date.now() + 10_000
-  while (fake.requests().length < started + 4 && Date.now() < deadline)
-    await new Promise((r) => setTimeout(r, 5))
-  t.ok(fake.requests().length >= started + 4, 'the timer ran checks')
-  await manager.stop()
-  // A request aborted by stop() may still reach the server a moment later.
-  await new Promise((r) => setTimeout(r, 30))
+  await until(() => fake.requests().length >= started + 4, { what: 'the timer to run checks' })
+  // Stopped while the next check's first request waits in the fake: that request is recorded
+  // before stop() begins, so no request of a check before stop() can arrive after it.
+  const stopped = Promise.withResolvers<void>()
+  fake.beforeNext('GET', SECRET_PATH, () => manager.stop().then(stopped.resolve))
+  await within(stopped.promise, { what: 'stop() to end a check that waits on the API server' })
   const after = fake.requests().length
-  await new Promise((r) => setTimeout(r, 100))
-  t.equal(fake.requests().length, after)
+  await sleep(QUIET_MS)
+  t.equal(fake.requests().length, after, 'no request after stop()')
   t.equal(fake.secret(NAMESPACE, SECRET)?.type, 'kubernetes.io/tls')
+})
+
+t.test('stop() between checks clears the next one: no request afterwards', async (t) => {
+  const fake = await fakeCluster(t)
+  const { manager } = startReplica(t, fake, { intervalMs: INTERVAL_MS })
+  await manager.start()
+  // start() resolves right after it scheduled the first check, with no request in flight.
+  await manager.stop()
+  const after = fake.requests().length
+  await sleep(QUIET_MS)
+  t.equal(fake.requests().length, after, 'no request after stop()')
 })

@@ -2,34 +2,15 @@
 // opened before the swap keeps working on the certificate it negotiated, a new connection gets
 // the new one, and nothing restarts. End to end with the certificate manager's renewal.
 import { Agent, get } from 'node:https'
-import type { AddressInfo } from 'node:net'
 import type { Server, TLSSocket } from 'node:tls'
 import { pino } from 'pino'
 import { Registry } from 'prom-client'
 import t, { type Test } from 'tap'
-import { noNamespaces } from '../../src/admission/namespaces.ts'
-import { buildServer } from '../../src/server.ts'
 import { certificateManager } from '../../src/tls/certificate-manager.ts'
-import type { ServingCertificate } from '../../src/tls/certificates.ts'
 import { createSet } from '../../src/tls/issue.ts'
 import { useCertificate } from '../../src/tls/secure-context.ts'
-import { testCatalog } from '../helpers/config.ts'
+import { startWebhook } from '../helpers/https.ts'
 import { clock, DAY_MS, fakeCluster, fingerprint, names, replica } from './support.ts'
-
-/** The webhook server on an ephemeral port, serving `certificate`; counts TLS connections. */
-async function startServer(t: Test, certificate: ServingCertificate) {
-  const app = buildServer({
-    catalog: () => testCatalog,
-    namespaces: noNamespaces,
-    tls: certificate,
-  })
-  let connections = 0
-  app.server.on('secureConnection', () => connections++)
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  t.teardown(() => app.close())
-  const { port } = app.server.address() as AddressInfo
-  return { server: app.server as unknown as Server, port, connections: () => connections }
-}
 
 /** GET /healthz through `agent`: the status, the connection used and the certificate it saw. */
 function healthz(agent: Agent, port: number) {
@@ -56,7 +37,7 @@ t.test(
   'a keep-alive connection outlives the swap; a new one gets the new certificate',
   async (t) => {
     const [a, b] = await Promise.all([createSet(names, new Date()), createSet(names, new Date())])
-    const { server, port, connections } = await startServer(t, { ...a })
+    const { server, port, connections } = await startWebhook(t, { certificate: { ...a } })
     const old = keepAliveAgent(t, [a.ca, b.ca])
     const before = await healthz(old, port)
     t.same([before.status, before.certificate], [200, fingerprint(a.cert)])
@@ -79,7 +60,7 @@ t.test(
 
 t.test('the swap keeps the minimum TLS version it is given', async (t) => {
   const [a, b] = await Promise.all([createSet(names, new Date()), createSet(names, new Date())])
-  const { server, port } = await startServer(t, { ...a })
+  const { server, port } = await startWebhook(t, { certificate: { ...a } })
   useCertificate(server, b, 'TLSv1.3')
   const tls12 = new Agent({ ca: [b.ca], maxVersion: 'TLSv1.2' })
   t.teardown(() => tls12.destroy())
@@ -100,7 +81,7 @@ t.test('a renewal by the certificate manager reaches new connections', async (t)
   t.teardown(() => manager.stop())
   const first = await manager.start()
   time.advance(250 * DAY_MS)
-  const started = await startServer(t, first)
+  const started = await startWebhook(t, { certificate: first })
   server = started.server
   const old = keepAliveAgent(t, [first.ca ?? ''])
   t.equal((await healthz(old, started.port)).certificate, fingerprint(first.cert))

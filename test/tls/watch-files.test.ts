@@ -11,6 +11,7 @@ import type { ServingCertificate } from '../../src/tls/certificates.ts'
 import { EXPIRY_METRIC, registerExpiryMetric } from '../../src/tls/expiry-metrics.ts'
 import { createSet, issueServing } from '../../src/tls/issue.ts'
 import { watchCertificateFiles } from '../../src/tls/watch-files.ts'
+import { until } from '../helpers/eventually.ts'
 import { capturingLog, DAY_MS, names } from './support.ts'
 
 interface Files {
@@ -47,21 +48,15 @@ const filesOf = (c: { cert: string; key: string; ca: string }): Files => ({
   'ca.crt': c.ca,
 })
 
-/** Resolves once `probe` is true; fails the test after two seconds. */
-async function until(probe: () => boolean): Promise<void> {
-  const deadline = Date.now() + 2000
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error('timed out')
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
+// A poll too slow to matter: what these tests see comes from the folder watch.
+const WATCH_ONLY = { pollMs: 60 * 60 * 1000 }
 
 t.test('serves the new pair after the kubelet swaps ..data', async (t) => {
   const [a, b] = await Promise.all([createSet(names, new Date()), createSet(names, new Date())])
   const volume = await secretVolume(t, filesOf(a))
   const received: ServingCertificate[] = []
   const { log } = capturingLog()
-  const files = await watchCertificateFiles(volume.dir, (c) => received.push(c), log)
+  const files = await watchCertificateFiles(volume.dir, (c) => received.push(c), log, WATCH_ONLY)
   t.teardown(() => files.close())
   t.same(files.current(), { cert: a.cert, key: a.key, ca: a.ca })
   const registry = new Registry()
@@ -70,7 +65,7 @@ t.test('serves the new pair after the kubelet swaps ..data', async (t) => {
   const serving = metric?.values.find((v) => v.labels.certificate === 'serving')?.value ?? 0
   t.ok(Math.abs(serving - 365 * 86_400) < 600, 'the expiry gauge works on mounted files too')
   await volume.update(filesOf(b))
-  await until(() => received.length > 0)
+  await until(() => received.length > 0, { what: 'the new pair to be served' })
   t.same(received, [{ cert: b.cert, key: b.key, ca: b.ca }])
   t.same(files.current(), received[0])
 })
@@ -81,13 +76,23 @@ t.test('refuses a pair that does not match, keeps the old one, and says so once'
   const volume = await secretVolume(t, filesOf(a))
   const received: ServingCertificate[] = []
   const { log, lines } = capturingLog()
+  // Every reload asks the clock first: counting the calls counts the reloads.
+  let reloads = 0
+  const now = () => {
+    reloads += 1
+    return new Date()
+  }
   const files = await watchCertificateFiles(volume.dir, (x) => received.push(x), log, {
     pollMs: 20,
+    now,
   })
   t.teardown(() => files.close())
   await volume.update({ ...filesOf(b), 'tls.key': c.key })
-  await until(() => lines.length > 0)
-  await new Promise((resolve) => setTimeout(resolve, 100))
+  await until(() => lines.length > 0, { what: 'the bad pair to be refused' })
+  // Reloads run one at a time: once the third after this point has begun, two whole reloads of
+  // the same bad pair have run since it was logged.
+  const logged = reloads
+  await until(() => reloads >= logged + 3, { what: 'two more reloads of the bad pair' })
   t.match(lines, [
     {
       level: 50,
@@ -99,7 +104,7 @@ t.test('refuses a pair that does not match, keeps the old one, and says so once'
   t.same(received, [])
   t.equal(files.current().cert, a.cert)
   await volume.update(filesOf(c))
-  await until(() => received.length > 0)
+  await until(() => received.length > 0, { what: 'the good pair to be served' })
   t.equal(files.current().cert, c.cert, 'a good pair after a bad one is served')
 })
 
@@ -109,10 +114,10 @@ t.test('refuses an expired certificate', async (t) => {
   const expired = await issueServing({ cert: a.ca, key: a.caKey }, names, old)
   const volume = await secretVolume(t, filesOf(a))
   const { log, lines } = capturingLog()
-  const files = await watchCertificateFiles(volume.dir, () => t.fail('served'), log)
+  const files = await watchCertificateFiles(volume.dir, () => t.fail('served'), log, WATCH_ONLY)
   t.teardown(() => files.close())
   await volume.update({ 'tls.crt': expired.cert, 'tls.key': expired.key })
-  await until(() => lines.length > 0)
+  await until(() => lines.length > 0, { what: 'the expired certificate to be refused' })
   t.match(lines, [{ problem: /^the certificate expired on / }])
 })
 
