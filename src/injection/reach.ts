@@ -4,7 +4,7 @@
 // defaults label, and a policy needs the enforced label, or the Pods that do not ask for a
 // sidecar themselves never reach the webhook and silently go without.
 import { parseList, SIDECAR } from './annotations.ts'
-import { type Catalog, matches } from './catalog.ts'
+import { type Catalog, matches, type Policy } from './catalog.ts'
 import type { NamespaceFacts } from './scope.ts'
 
 /** The label that sends every Pod of a namespace to the webhook's `enforced` entry. */
@@ -21,19 +21,29 @@ export interface Unreachable {
 
 /** What the namespace asks for that the API server will not send the webhook, and why. */
 export function unreachable(namespace: NamespaceFacts, catalog: Catalog): Unreachable[] {
-  const enforced = namespace.labels[ENFORCED_LABEL] === 'true'
-  if (enforced) return []
-  const problems: Unreachable[] = []
   const { names } = parseList(namespace.annotations[SIDECAR])
-  if (names.length > 0 && namespace.labels[DEFAULTS_LABEL] !== 'true') {
+  const selecting = catalog.policies.filter((p) => matches(p.namespaceSelector, namespace.labels))
+  return unreachableGiven(namespace, names, selecting)
+}
+
+/**
+ * The same, from what readScope has already read: the names of the namespace's default and the
+ * policies that select it.
+ */
+export function unreachableGiven(
+  namespace: NamespaceFacts,
+  defaults: readonly string[],
+  selecting: readonly Policy[],
+): Unreachable[] {
+  if (namespace.labels[ENFORCED_LABEL] === 'true') return []
+  const problems: Unreachable[] = []
+  if (defaults.length > 0 && namespace.labels[DEFAULTS_LABEL] !== 'true') {
     problems.push({
       problem: 'defaults-unlabelled',
       message: `namespace ${namespace.name}: its ${SIDECAR} default reaches only Pods that ask for a sidecar themselves; label it ${DEFAULTS_LABEL}=true`,
     })
   }
-  const policy = catalog.policies.find(
-    (p) => p.required.length > 0 && matches(p.namespaceSelector, namespace.labels),
-  )
+  const policy = selecting.find((p) => p.required.length > 0)
   if (policy) {
     problems.push({
       problem: 'policy-unlabelled',

@@ -2,7 +2,7 @@
 // sidecars that policies selecting the namespace's labels require.
 import { parseList, SIDECAR } from './annotations.ts'
 import { type Catalog, matches, type NotApplicable } from './catalog.ts'
-import { unreachable } from './reach.ts'
+import { unreachableGiven } from './reach.ts'
 import { quote } from './validators.ts'
 
 /** The labels and annotations of the Pod's namespace, as the API has them. */
@@ -37,17 +37,16 @@ export function readScope(namespace: NamespaceFacts | undefined, catalog: Catalo
     return { namespace: undefined, defaults: [], required: new Map(), warnings: [] }
   const { names } = parseList(namespace.annotations[SIDECAR])
   const unknown = names.filter((n) => !catalog.sidecars.has(n))
+  const selecting = catalog.policies.filter((p) => matches(p.namespaceSelector, namespace.labels))
   const warnings = [
     ...unknown.map(
       (n) => `namespace ${namespace.name}: ${SIDECAR} names unknown sidecar ${quote(n)}; ignored`,
     ),
     // The Pods that reach the webhook are the ones to tell of what the others miss.
-    ...unreachable(namespace, catalog).map((u) => u.message),
+    ...unreachableGiven(namespace, names, selecting).map((u) => u.message),
   ]
   const required = new Map<string, Requirement>()
-  for (const policy of catalog.policies.filter((p) =>
-    matches(p.namespaceSelector, namespace.labels),
-  )) {
+  for (const policy of selecting) {
     const requirement = { policy: policy.name, notApplicable: policy.notApplicable }
     for (const sidecar of policy.required)
       if (isStricter(requirement, required.get(sidecar))) required.set(sidecar, requirement)

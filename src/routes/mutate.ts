@@ -49,6 +49,9 @@ export const mutateRoute: FastifyPluginAsync<MutateOptions> = async (app, opts) 
     size: (value) => value.review.length,
   })
 
+  // Built once: a failed read becomes a NamespaceUnavailable, answered below on purpose.
+  const namespaces = readOrFail(opts.namespaces)
+
   app.post('/mutate', async (request, reply) => {
     // Timed here, not with reply.elapsedTime, which Fastify only keeps when a logger is set.
     const started = performance.now()
@@ -57,7 +60,7 @@ export const mutateRoute: FastifyPluginAsync<MutateOptions> = async (app, opts) 
     const sources: AnswerSources = {
       decode,
       catalog: opts.catalog,
-      namespaces: readOrFail(opts.namespaces),
+      namespaces,
     }
     let answered: Answered<Answer>
     try {
