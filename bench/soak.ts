@@ -5,8 +5,9 @@
 // then the answers by status and anything unexpected. Reviews cycle through what a cluster sends:
 // small and typical Pods that get sidecars, a large one, Pods that ask for nothing, a denial and
 // a truncated body, each with a uid of its own that the answer must echo. Pods of one template
-// are answered from the review cache after the first; the Pods numbered by a label are all
-// different, so the cache keeps filling to its limit and dropping its oldest answers.
+// are answered from the review memo from their third review on; the Pods numbered by a label are
+// all different, so the memo's digests of texts seen once keep filling to their limit and
+// dropping the oldest.
 // Not part of `npm test`: at a few thousand reviews a second a million take several minutes.
 // It stops by itself after --max-seconds (default 900) whatever the count.
 import { mkdtemp, rm } from 'node:fs/promises'

@@ -1,6 +1,7 @@
 // Loads a catalog: the built-in sidecars, overridden or extended by an administrator's file.
 // Everything wrong is reported at once, each problem with its file, line and path; a catalog
 // with any problem is refused whole.
+import { hash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { Compile } from 'typebox/compile'
 import { LineCounter, parseDocument } from 'yaml'
@@ -40,6 +41,12 @@ export function loadCatalog(source: CatalogSource | undefined, selfImage: string
   if (errors.length) return { ok: false, errors }
   const compiled = sidecars.map((d) => compileSidecar(d, selfImage))
   const catalog: Catalog = {
+    // Loading is a pure function of these three: they are the catalog's revision.
+    revision: hash(
+      'sha256',
+      JSON.stringify([BUILTIN.text, source?.text ?? '', selfImage]),
+      'base64url',
+    ),
     mode: file.file.mode ?? builtin.file.mode ?? 'native',
     sidecars: new Map(compiled.map((s) => [s.name, s])),
     // A required sidecar that cannot apply is left out with a warning unless a policy says deny.

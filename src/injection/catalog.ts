@@ -26,6 +26,12 @@ export interface Policy {
 }
 
 export interface Catalog {
+  /**
+   * Names what the catalog was made from: its files and the webhook's own image. Catalogs with
+   * one revision inject alike, so an answer computed under one holds under the other; a catalog
+   * changed by hand must get a revision of its own.
+   */
+  revision: string
   /** Injection mode unless a Pod says otherwise with `patterns/mode`. */
   mode: Mode
   /** Sidecars by name, in the order they are added to a Pod. */

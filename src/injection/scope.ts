@@ -8,6 +8,11 @@ import { quote } from './validators.ts'
 /** The labels and annotations of the Pod's namespace, as the API has them. */
 export interface NamespaceFacts {
   name: string
+  /**
+   * The API server's version of the namespace object, which changes with every change to it;
+   * absent where the namespace did not come from the API (a file for `inject`, a test).
+   */
+  resourceVersion?: string
   labels: Readonly<Record<string, string>>
   annotations: Readonly<Record<string, string>>
 }

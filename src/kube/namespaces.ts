@@ -90,9 +90,8 @@ function cachedLookup(
   read: (name: string) => Promise<V1Namespace | undefined>,
 ): NamespaceLookup {
   const reading = new Map<string, Promise<NamespaceFacts | undefined>>()
-  // One info per cached object: a namespace the watch has not changed is the same object from
-  // review to review, which is how the review cache (src/admission/review-cache.ts) knows that
-  // an answer it keeps still holds. The watch replaces the object when the namespace changes.
+  // One frozen copy per cached object, made on its first review rather than on every one; the
+  // watch replaces the object when the namespace changes.
   const infos = new WeakMap<V1Namespace, NamespaceFacts>()
   const infoOf = (name: string, namespace: V1Namespace) => {
     const known = infos.get(namespace)
@@ -122,10 +121,12 @@ function cachedLookup(
 
 // A frozen copy: callers must not be able to edit the informer's cache. Listed and read objects
 // went through client-node's ObjectSerializer, which drops fields its models do not know; only
-// labels and annotations are read here, so nothing that matters is lost.
+// labels, annotations and the resourceVersion are read here, so nothing that matters is lost.
 function toInfo(name: string, namespace: V1Namespace): NamespaceFacts {
+  const resourceVersion = namespace.metadata?.resourceVersion
   return Object.freeze({
     name: namespace.metadata?.name ?? name,
+    ...(resourceVersion && { resourceVersion }),
     labels: Object.freeze({ ...namespace.metadata?.labels }),
     annotations: Object.freeze({ ...namespace.metadata?.annotations }),
   })

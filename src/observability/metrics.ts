@@ -37,7 +37,7 @@ export function createWebhookMetrics(registry: Registry): WebhookMetrics {
     }),
     reviewCache: new Counter({
       name: 'sidecar_patterns_review_cache_total',
-      help: "Admission reviews by how the review cache served them: hit (an identical earlier review's answer), miss (computed and kept) or bypass (the body's uid could not be told apart).",
+      help: 'Admission reviews by how the review memo served them: hit (an earlier answer to the same text but the uid), miss (computed, kept from the second sighting) or bypass (computed, never kept).',
       labelNames: ['result'],
       registers,
     }),

@@ -1,16 +1,13 @@
-// POST /mutate: decode the AdmissionReview, look up the namespace, admit the Pod, encode; an
-// identical earlier review's answer is reused (src/admission/review-cache.ts).
+// POST /mutate, in the order a review is answered: decode the AdmissionReview, read the context
+// (catalog and namespace), admit the Pod, encode the answer. Beside that path, the review memo
+// (src/admission/review-memo.ts) serves an earlier answer to a review that comes again.
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
-import { type AdmissionContext, admit, type Outcome } from '../admission/admit.ts'
+import { errorCodes } from 'fastify'
+import { type AdmissionContext, admit, namespaceToRead, type Outcome } from '../admission/admit.ts'
+import type { NotAReview } from '../admission/decode.ts'
 import type { NamespaceLookup } from '../admission/namespaces.ts'
-import { type EncodedReview, encodeReview, errored, parseReview } from '../admission/review.ts'
-import {
-  type Answered,
-  type AnswerSources,
-  type CacheResult,
-  createReviewCache,
-  decodeOrUndefined,
-} from '../admission/review-cache.ts'
+import { type EncodedReview, encodeReview, errored } from '../admission/review.ts'
+import { createReviewMemo, type MemoResult } from '../admission/review-memo.ts'
 import type { AdmissionRequest } from '../admission/types.ts'
 import type { Catalog } from '../injection/catalog.ts'
 import type { WebhookMetrics } from '../observability/metrics.ts'
@@ -26,66 +23,57 @@ export interface MutateOptions {
 interface Answer {
   review: EncodedReview
   outcome: Outcome
+  /** The namespace the review was answered for, if it needed one (see namespaceToRead). */
+  namespace: string | undefined
 }
 
 export const mutateRoute: FastifyPluginAsync<MutateOptions> = async (app, opts) => {
-  // The body arrives as text: the review cache digests it, and decodes it only when it must, with
-  // Fastify's own JSON parser (prototype-poisoning checks, its 400s for bad JSON).
+  // The body arrives as text: the memo digests it before anything decodes it.
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) =>
     done(null, body),
   )
-  const parseJson = app.getDefaultJsonParser('error', 'error')
-  const decoder = (request: FastifyRequest) => (text: string) => {
-    let decoded: { error: Error | null; value: unknown } | undefined
-    parseJson(request, text, (error, value) => {
-      decoded = { error, value }
-    })
-    if (!decoded) throw new Error('the JSON parser did not answer at once')
-    if (decoded.error) throw decoded.error
-    return decoded.value
-  }
-  const cache = createReviewCache<Answer>({
-    compute: answer,
-    size: (value) => value.review.length,
-  })
-
+  const memo = createReviewMemo<Answer>((answer) => answer.review.length)
   // Built once: a failed read becomes a NamespaceUnavailable, answered below on purpose.
   const namespaces = readOrFail(opts.namespaces)
+  const contextFor = async (namespace: string | undefined): Promise<AdmissionContext> => ({
+    catalog: opts.catalog(),
+    namespace: namespace === undefined ? undefined : await namespaces.get(namespace),
+  })
 
   app.post('/mutate', async (request, reply) => {
     // Timed here, not with reply.elapsedTime, which Fastify only keeps when a logger is set.
     const started = performance.now()
+    const exchange = { request, reply, metrics: opts.metrics, started }
     const text = String(request.body ?? '')
-    const decode = decoder(request)
-    const sources: AnswerSources = {
-      decode,
-      catalog: opts.catalog,
-      namespaces,
-    }
-    let answered: Answered<Answer>
+    let uid: string | undefined
     try {
-      answered = await cache.answer(text, sources)
+      const key = memo.keyOf(text)
+      const kept = key && (await memo.recall(key, contextFor))
+      if (kept) return answered(exchange, key.uid, kept, 'hit')
+
+      const decoded = memo.decode(text, key)
+      if (!decoded.ok) return notAReview(exchange, decoded.reason, decoded.message)
+      const review = decoded.request
+      uid = review.uid
+      const namespace = namespaceToRead(review)
+      const context = await contextFor(namespace)
+      const answer = answerReview(review, namespace, context)
+      const cache = decoded.keep ? memo.keep(decoded.keep, namespace, context, answer) : 'bypass'
+      return answered(exchange, uid, answer, cache)
     } catch (error) {
-      return answerFailure({ request, reply, metrics: opts.metrics }, error, () =>
-        decodeOrUndefined(decode, text),
-      )
+      return failed(exchange, uid, error)
     }
-    if (!answered.ok) {
-      request.log.warn({ statusCode: 400, message: answered.error }, 'bad request')
-      opts.metrics?.reviews.inc({ result: 'invalid', reason: 'not-a-review' })
-      return reply
-        .code(400)
-        .send({ statusCode: 400, error: 'Bad Request', message: answered.error })
-    }
-    const { uid, namespace, value, cache: cached } = answered
-    const ms = Math.round((performance.now() - started) * 1000) / 1000
-    if (opts.metrics) record(opts.metrics, value.outcome, cached, ms)
-    request.log.info(
-      { review: { uid, namespace, ...value.outcome, cache: cached, ms } },
-      'admission review',
-    )
-    return reply.type('application/json; charset=utf-8').send(value.review.withUid(uid))
   })
+}
+
+/** Admits the review and encodes the answer, once for every review of the same text. */
+function answerReview(
+  review: AdmissionRequest,
+  namespace: string | undefined,
+  context: AdmissionContext,
+): Answer {
+  const { response, outcome } = admit(review, context)
+  return { review: encodeReview(response), outcome, namespace }
 }
 
 /** The namespace could not be read from the API; the review cannot be answered either way. */
@@ -110,16 +98,38 @@ interface Exchange {
   request: FastifyRequest
   reply: FastifyReply
   metrics: WebhookMetrics | undefined
+  /** performance.now() when the review arrived. */
+  started: number
+}
+
+function answered(exchange: Exchange, uid: string, answer: Answer, cache: MemoResult) {
+  const { request, reply, metrics, started } = exchange
+  const ms = Math.round((performance.now() - started) * 1000) / 1000
+  if (metrics) record(metrics, answer.outcome, cache, ms)
+  const { namespace, outcome } = answer
+  request.log.info({ review: { uid, namespace, ...outcome, cache, ms } }, 'admission review')
+  return reply.type('application/json; charset=utf-8').send(answer.review.withUid(uid))
+}
+
+// A body that is no review is refused as Fastify refuses bodies it cannot parse: the same 400s,
+// the same messages, counted under the same reasons.
+function notAReview(exchange: Exchange, reason: NotAReview, message: string) {
+  if (reason === 'empty') throw new errorCodes.FST_ERR_CTP_EMPTY_JSON_BODY()
+  if (reason === 'not-json') throw new errorCodes.FST_ERR_CTP_INVALID_JSON_BODY()
+  const { request, reply, metrics } = exchange
+  request.log.warn({ statusCode: 400, message }, 'bad request')
+  metrics?.reviews.inc({ result: 'invalid', reason: 'not-a-review' })
+  return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message })
 }
 
 // Three kinds of failure, each answered on purpose:
 // - the namespace could not be read: HTTP 500, so that the API server applies the webhook's
 //   failurePolicy (Ignore lets the Pod through bare, Fail refuses it), as for an unreachable
 //   webhook: a review decided without the namespace's defaults and policies would be wrong;
-// - a body the transport refused (bad JSON: a 4xx): the server's error handler answers it;
-// - anything else is a bug: a review that decodes gets an AdmissionReview with its uid that
-//   refuses the Pod (errored), so the API server shows why; one that does not decode, a 500.
-async function answerFailure(exchange: Exchange, error: unknown, decoded: () => unknown) {
+// - a body that is no JSON (a 4xx): the server's error handler answers it, as Fastify's own;
+// - anything else is a bug: a review that decoded gets an AdmissionReview with its uid that
+//   refuses the Pod (errored), so the API server shows why; one that did not, a 500.
+function failed(exchange: Exchange, uid: string | undefined, error: unknown) {
   const { request, reply, metrics } = exchange
   if (error instanceof NamespaceUnavailable) {
     request.log.warn({ err: error, namespace: error.namespace }, 'namespace unavailable')
@@ -128,9 +138,7 @@ async function answerFailure(exchange: Exchange, error: unknown, decoded: () => 
       .code(500)
       .send({ statusCode: 500, error: 'Internal Server Error', message: error.message })
   }
-  const parsed = isClientError(error) ? undefined : parseReview(decoded())
-  if (!parsed?.ok) throw error
-  const { uid } = parsed.request
+  if (uid === undefined || isClientError(error)) throw error
   request.log.error({ err: error, review: { uid } }, 'review failed')
   metrics?.reviews.inc({ result: 'error', reason: 'internal-error' })
   return reply.type('application/json; charset=utf-8').send(encodeReview(errored(uid)).withUid(uid))
@@ -141,12 +149,7 @@ function isClientError(error: unknown): boolean {
   return typeof code === 'number' && code < 500
 }
 
-function answer(request: AdmissionRequest, context: AdmissionContext): Answer {
-  const { response, outcome } = admit(request, context)
-  return { review: encodeReview(response), outcome }
-}
-
-function record(metrics: WebhookMetrics, outcome: Outcome, cached: CacheResult, ms: number) {
+function record(metrics: WebhookMetrics, outcome: Outcome, cached: MemoResult, ms: number) {
   const reason = 'reason' in outcome ? outcome.reason : 'sidecars'
   metrics.reviews.inc({ result: outcome.result, reason })
   metrics.reviewCache.inc({ result: cached })

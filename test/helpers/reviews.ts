@@ -49,7 +49,9 @@ export function podReview(
 
 /** A NamespaceLookup over fixed namespaces, for tests that are not about the informer. */
 export function staticNamespaces(namespaces: NamespaceFacts[]): NamespaceLookup {
-  return { get: async (name) => namespaces.find((n) => n.name === name) }
+  // Versioned as the API server versions them, unless a test says otherwise: they never change.
+  const versioned = namespaces.map((n) => ({ resourceVersion: '1', ...n }))
+  return { get: async (name) => versioned.find((n) => n.name === name) }
 }
 
 /** A response's patch: base64 of a JSON Patch (RFC 6902), as AdmissionResponse carries it. */

@@ -80,11 +80,13 @@ t.test('lookups answer from the cache without any request', async (t) => {
   await watcher.start()
   const before = fake.requests().length
   const info = await watcher.lookup.get('team-a')
-  t.same(info, {
+  const { resourceVersion, ...facts } = info ?? { resourceVersion: undefined }
+  t.same(facts, {
     name: 'team-a',
     labels: { team: 'a', 'kubernetes.io/metadata.name': 'team-a' },
     annotations: { 'patterns/sidecar': 'metrics' },
   })
+  t.match(resourceVersion, /^\d+$/, 'with the resourceVersion the API server gave it')
   t.ok(Object.isFrozen(info) && Object.isFrozen(info?.labels), 'callers cannot edit the cache')
   for (let i = 0; i < 50; i++) await watcher.lookup.get(i % 2 ? 'team-a' : 'default')
   t.equal(fake.requests().length, before, 'no GET per lookup')
@@ -108,8 +110,10 @@ t.test('ADDED, MODIFIED and DELETED namespaces reach later lookups', async (t) =
     { what: 'the MODIFIED namespace in the cache' },
   )
   t.same(updated.annotations, {}, 'the update removed the annotation')
-  // The review cache keeps an answer only while the namespace is the same object.
   t.not(updated, before, 'changed, it is a new object')
+  // The review memo keeps an answer only while the namespace's resourceVersion stays the same.
+  t.ok(before?.resourceVersion, 'the cached namespace carries its resourceVersion')
+  t.not(updated.resourceVersion, before?.resourceVersion, 'changed, it has a new resourceVersion')
   t.equal(await s.watcher.lookup.get('late'), updated)
   s.fake.deleteNamespace('late')
   await until(async () => (await s.watcher.lookup.get('late')) === undefined, {

@@ -60,11 +60,11 @@ t.test('reviews by result and reason, sidecars by name, latency, process metrics
   t.equal((await request(`http://127.0.0.1:${server.port}/other`)).statusCode, 404)
 })
 
-t.test('reviews answered from the review cache are counted as hits', async (t) => {
+t.test('reviews answered from the review memo are counted as hits', async (t) => {
   const metrics = createWebhookMetrics(new Registry())
   const webhook = await startWebhook(t, { metrics })
-  // Pods of one template: the same review but for its uid.
-  for (let i = 0; i < 3; i++) {
+  // Pods of one template: the same review but for its uid, kept from the second on.
+  for (let i = 0; i < 4; i++) {
     const answer = await webhook.post(
       '/mutate',
       JSON.stringify(podReview('shop', { 'patterns/sidecar': 'metrics' })),
@@ -74,9 +74,9 @@ t.test('reviews answered from the review cache are counted as hits', async (t) =
   const counted = await metrics.reviewCache.get()
   const count = (result: string) =>
     counted.values.find((v) => v.labels.result === result)?.value ?? 0
-  t.same([count('miss'), count('hit'), count('bypass')], [1, 2, 0])
+  t.same([count('miss'), count('hit'), count('bypass')], [2, 2, 0])
   const injected = await metrics.sidecarsInjected.get()
-  t.equal(injected.values[0]?.value, 3, 'a cached answer still counts its sidecars')
+  t.equal(injected.values[0]?.value, 4, 'a cached answer still counts its sidecars')
 })
 
 // Sidecars of a namespace default that cannot apply (a worker with no port to front): the skip
@@ -93,7 +93,7 @@ t.test('sidecars left out as not applicable are counted and logged, cached or no
   const repo = 'https://github.com/example/private-repo.git'
   const send = (annotations: Record<string, string>) =>
     webhook.post('/mutate', JSON.stringify(podReview('media', annotations, worker)))
-  for (let i = 0; i < 3; i++) await send({})
+  for (let i = 0; i < 4; i++) await send({})
   await send({ 'patterns/sidecar': 'git-sync', 'patterns/git-sync.repo': repo })
   await webhook.post('/mutate', JSON.stringify(podReview('shop', {})))
 
@@ -105,12 +105,12 @@ t.test('sidecars left out as not applicable are counted and logged, cached or no
     (await counter.get()).values.find((v) =>
       Object.entries(labels).every(([k, x]) => (v.labels as Record<string, unknown>)[k] === x),
     )?.value ?? 0
-  t.equal(await count(metrics.reviews, { result: 'skipped', reason: 'not-applicable' }), 3)
+  t.equal(await count(metrics.reviews, { result: 'skipped', reason: 'not-applicable' }), 4)
   t.equal(await count(metrics.reviews, { result: 'injected', reason: 'sidecars' }), 1)
   for (const sidecar of ['metrics', 'auth'])
     t.equal(
       await count(metrics.sidecarsSkipped, { sidecar, reason: 'not-applicable' }),
-      4,
+      5,
       `${sidecar}: each review that left it out, cache hits and injected reviews included`,
     )
   t.equal(await count(metrics.sidecarsInjected, { sidecar: 'git-sync' }), 1)
@@ -118,6 +118,12 @@ t.test('sidecars left out as not applicable are counted and logged, cached or no
 
   const reviews = lines.filter((l) => l.msg === 'admission review').map((l) => l.review)
   t.match(reviews, [
+    {
+      result: 'skipped',
+      reason: 'not-applicable',
+      notApplicable: ['metrics', 'auth'],
+      cache: 'miss',
+    },
     {
       result: 'skipped',
       reason: 'not-applicable',
@@ -139,6 +145,6 @@ t.test('sidecars left out as not applicable are counted and logged, cached or no
     { result: 'injected', sidecars: ['git-sync'], notApplicable: ['metrics', 'auth'] },
     { result: 'skipped', reason: 'not-requested' },
   ])
-  t.notOk(reviews[4] && 'notApplicable' in reviews[4], 'absent when nothing was left out')
+  t.notOk(reviews[5] && 'notApplicable' in reviews[5], 'absent when nothing was left out')
   t.notMatch(JSON.stringify(lines), repo, 'no annotation value reaches the log')
 })

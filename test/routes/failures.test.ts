@@ -1,6 +1,6 @@
 // How the webhook answers when it cannot answer normally (through Fastify's inject(): the answer's
 // shape is the contract here, not TLS): a bug yields an AdmissionReview with the request's uid
-// that refuses the Pod and says so, and is never kept by the review cache; a namespace that
+// that refuses the Pod and says so, and is never kept by the review memo; a namespace that
 // cannot be read yields an HTTP 500 on purpose, so that the API server applies failurePolicy.
 import { Registry } from 'prom-client'
 import t, { type Test } from 'tap'
@@ -56,7 +56,8 @@ function catalogWithBug(calls: { count: number }): Catalog {
       throw new TypeError('planted bug')
     },
   }
-  return { ...testCatalog, sidecars: new Map([...testCatalog.sidecars, ['metrics', broken]]) }
+  const sidecars = new Map([...testCatalog.sidecars, ['metrics', broken]])
+  return { ...testCatalog, revision: 'planted-bug', sidecars }
 }
 
 t.test('a bug answers the review with its uid, refusing the Pod, and is not cached', async (t) => {
