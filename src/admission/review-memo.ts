@@ -18,16 +18,20 @@
 // any text with the same digest is the same review with another plain uid.
 //
 // Most reviews are of Pods unlike any other (every Pod of a Deployment that is not scaled up),
-// and keeping each answer would cost every such review the memory it holds until evicted: the
-// memo keeps an answer from the second review of a text on, and remembers only the digest of the
-// first.
+// and keeping each answer would cost every such review the memory it holds until evicted, and
+// digesting and proving each text the time it takes (a tenth of a 90 KB review's): the memo keeps
+// an answer from the second review of a text on. The first leaves only a glance at the text, a
+// digest of its start (the first GLANCE characters after the uid) and of its length; only a text
+// whose glance was seen before is digested whole and proved, and its answer kept. A glance that
+// two texts share costs the second one a digest, never a wrong answer: answers are kept and found
+// by the whole text's digest.
 import { hash, randomUUID } from 'node:crypto'
 import { LRUCache } from 'lru-cache'
 import type { AdmissionContext } from './admit.ts'
 import { type Decoded, decodeReview } from './decode.ts'
 
 export interface MemoLimits {
-  /** Answers kept at most; as many digests of texts seen once are remembered besides. */
+  /** Answers kept at most; as many glances at texts seen once are remembered besides. */
   entries: number
   /** Their sizes added up, as the memo's `size` counts them, at most. */
   size: number
@@ -35,6 +39,10 @@ export interface MemoLimits {
 
 // A thousand Pod templates in flight at once is a big cluster's rollout; answers are a few KiB.
 export const MEMO_LIMITS: MemoLimits = Object.freeze({ entries: 1024, size: 16 * 1024 * 1024 })
+
+// Enough to hold a Pod's metadata, where Pods of different templates differ first (name prefix,
+// labels, owner); the whole of a small review.
+const GLANCE = 4096
 
 /** hit: an earlier review's answer; miss: computed (and kept); bypass: not to be kept. */
 export type MemoResult = 'hit' | 'miss' | 'bypass'
@@ -50,10 +58,13 @@ export interface UidPlace {
 export interface MemoKey {
   /** The review's uid, for the answer. */
   uid: string
-  /** SHA-256 of the text but its uid. */
-  digest: string
-  /** The text with the memo's marker in the uid's place. */
-  marked: string
+  place: UidPlace
+  /** SHA-256 of the text but its uid, up to GLANCE characters after it, and of its length. */
+  glance: string
+  /** SHA-256 of the text but its uid; only where the glance covers it all or was seen before. */
+  digest: string | undefined
+  /** Whether a text like it was seen before: then its answer is to be kept. */
+  seen: boolean
 }
 
 /** What an answer was computed under; see the top of this file. */
@@ -76,12 +87,15 @@ export type MemoDecoded = Decoded & { keep?: MemoKey }
 export interface ReviewMemo<T> {
   /** The text's key, or undefined when it has no plain uid to splice answers with. */
   keyOf(text: string): MemoKey | undefined
-  /** The answer kept for `key`, if `current` (the context now) is the one it was computed under. */
+  /**
+   * The answer kept for `key`, if `current` (the context now) is the one it was computed under;
+   * undefined at once when none is kept, so that most reviews wait for nothing here.
+   */
   recall(
     key: MemoKey,
     current: (namespace: string | undefined) => Promise<AdmissionContext>,
-  ): Promise<T | undefined>
-  /** Decodes the text; through the key's marked text, so that the memo learns if it may keep it. */
+  ): Promise<T | undefined> | undefined
+  /** Decodes the key's text; with a marker in the uid's place where the memo must prove it. */
   decode(text: string, key: MemoKey | undefined): MemoDecoded
   /** Keeps the answer computed for the review under `key`, in `context`. */
   keep(key: MemoKey, namespace: string | undefined, context: AdmissionContext, value: T): MemoResult
@@ -98,43 +112,50 @@ export function createReviewMemo<T>(
     // The digest and the entry's own fields besides the answer.
     sizeCalculation: (entry) => 256 + size(entry.value),
   })
-  const seenOnce = new LRUCache<string, true>({ max: limits.entries })
+  const glanced = new LRUCache<string, true>({ max: limits.entries })
   // Unknowable outside this process, so that no text can carry it on purpose.
   const marker = randomUUID()
+
+  const valid = async (kept: Entry<T>, current: Parameters<ReviewMemo<T>['recall']>[1]) => {
+    const now = dependenciesOf(await current(kept.namespace))
+    return now && sameDependencies(kept.dependencies, now) ? kept.value : undefined
+  }
 
   return {
     keyOf(text) {
       const place = locateUid(text)
       if (!place) return undefined
-      const before = text.slice(0, place.at)
-      const after = text.slice(place.end)
-      return {
-        uid: place.uid,
-        digest: digest(place, before, after),
-        marked: before + marker + after,
-      }
+      const glance = digest(text, place, GLANCE)
+      // get, not has: a glance in use stays recent, so that a flood of texts seen once does not
+      // push out the glances of the templates whose answers are kept.
+      const glimpsed = glanced.get(glance) === true
+      const whole = text.length - place.end <= GLANCE
+      const full = whole ? glance : glimpsed ? digest(text, place, text.length) : undefined
+      const seen = glimpsed || (full !== undefined && entries.has(full))
+      return { uid: place.uid, place, glance, digest: full, seen }
     },
-    async recall(key, current) {
-      const kept = entries.get(key.digest)
-      if (!kept) return undefined
-      const now = dependenciesOf(await current(kept.namespace))
-      return now && sameDependencies(kept.dependencies, now) ? kept.value : undefined
+    recall(key, current) {
+      const kept = key.digest === undefined ? undefined : entries.get(key.digest)
+      return kept && valid(kept, current)
     },
     decode(text, key) {
-      const marked = key && decodeReview(key.marked)
+      if (!key) return decodeReview(text)
+      if (!key.seen) {
+        // First sighting: nothing is kept, only the glance; a text whose uid is elsewhere never is.
+        const plain = decodeReview(text)
+        return plain.ok && plain.request.uid === key.uid ? { ...plain, keep: key } : plain
+      }
+      const { at, end } = key.place
+      const marked = decodeReview(text.slice(0, at) + marker + text.slice(end))
       // Errors speak of the text as sent, and a marker found elsewhere proves nothing.
-      if (!key || !marked?.ok || marked.request.uid !== marker) return decodeReview(text)
+      if (!marked.ok || marked.request.uid !== marker) return decodeReview(text)
       return { ...marked, request: { ...marked.request, uid: key.uid }, keep: key }
     },
     keep(key, namespace, context, value) {
       const dependencies = dependenciesOf(context)
       if (!dependencies) return 'bypass'
-      if (!entries.has(key.digest) && !seenOnce.has(key.digest)) {
-        seenOnce.set(key.digest, true)
-        return 'miss'
-      }
-      seenOnce.delete(key.digest)
-      entries.set(key.digest, { value, namespace, dependencies })
+      if (!key.seen || key.digest === undefined) glanced.set(key.glance, true)
+      else entries.set(key.digest, { value, namespace, dependencies })
       return 'miss'
     },
   }
@@ -154,10 +175,12 @@ export function locateUid(text: string): UidPlace | undefined {
   return end > at && PLAIN_UID.test(uid) ? { uid, at, end } : undefined
 }
 
-// The place is digested with the text around it, so that no other split of the same characters
-// collides.
-function digest({ at }: UidPlace, before: string, after: string): string {
-  return hash('sha256', `${at}\n${before}${after}`, 'base64')
+// The text but its uid, up to `upTo` characters after it; the place and the whole text's length
+// are digested with it, so that no other split of the same characters collides, and a glance at a
+// text is the digest of the whole when it covers it all.
+function digest(text: string, { at, end }: UidPlace, upTo: number): string {
+  const head = `${at}\n${text.length}\n${text.slice(0, at)}`
+  return hash('sha256', head + text.slice(end, end + upTo), 'base64')
 }
 
 function dependenciesOf({ catalog, namespace }: AdmissionContext): Dependencies | undefined {

@@ -48,7 +48,8 @@ export const mutateRoute: FastifyPluginAsync<MutateOptions> = async (app, opts) 
     let uid: string | undefined
     try {
       const key = memo.keyOf(text)
-      const kept = key && (await memo.recall(key, contextFor))
+      const recalled = key && memo.recall(key, contextFor)
+      const kept = recalled && (await recalled)
       if (kept) return answered(exchange, key.uid, kept, 'hit')
 
       const decoded = memo.decode(text, key)

@@ -66,7 +66,8 @@ async function answer(
     namespace: from.namespaces.find((n) => n.name === namespace),
   })
   const key = memo.keyOf(body)
-  const kept = key && (await memo.recall(key, contextFor))
+  const recalled = key && memo.recall(key, contextFor)
+  const kept = recalled && (await recalled)
   const reply = (uid: string, value: EncodedReview, cache: MemoResult): Answered => ({
     ok: true,
     uid,
@@ -259,4 +260,46 @@ t.test('a text seen once is remembered by its digest alone, within the same limi
   t.equal((await answered(memo, pod(1, OTHER))).cache, 'miss', 'forgotten: seen before 2 others')
   t.equal((await answered(memo, pod(3, OTHER))).cache, 'miss', 'kept now')
   t.equal((await answered(memo, pod(3, THIRD))).cache, 'hit')
+})
+
+t.test('a long text is digested whole only once its glance was seen before', async (t) => {
+  // Texts that agree for the first 4,096 characters after the uid and in length share a glance:
+  // the second costs a digest of the whole, and each keeps its own answer under its own digest.
+  const memo = counting()
+  const long = (uid: string, port: number) => {
+    const web = {
+      name: 'web',
+      image: 'example/web:1',
+      ports: [{ name: 'http', containerPort: port }],
+    }
+    const annotations = { pad: 'x'.repeat(5000), 'patterns/sidecar': 'metrics' }
+    const { uid: _, ...request } = podReview('shop', annotations, [web]).request
+    return JSON.stringify({
+      kind: 'AdmissionReview',
+      apiVersion: 'admission.k8s.io/v1',
+      request: { uid, ...request },
+    })
+  }
+  const first = memo.memo.keyOf(long(UID, 8080))
+  t.equal(first?.digest, undefined, 'never seen: not digested whole')
+  t.equal(first?.glance, memo.memo.keyOf(long(OTHER, 9090))?.glance, 'one glance for both')
+  const results = []
+  for (const [uid, port] of [
+    [UID, 8080],
+    [UID, 9090],
+    [OTHER, 9090],
+    [OTHER, 8080],
+    [THIRD, 8080],
+    [THIRD, 9090],
+  ] as const)
+    results.push({ port, ...(await answered(memo, long(uid, port))) })
+  t.same(
+    results.map((r) => r.cache),
+    ['miss', 'miss', 'hit', 'miss', 'hit', 'hit'],
+  )
+  t.ok(memo.memo.keyOf(long(UID, 8080))?.digest, 'seen: digested whole')
+  for (const { port, uid, json } of results) {
+    const fresh = await answered(counting(), long(uid, port))
+    t.same(json, fresh.json, `${uid} on port ${port}: the answer computed for it`)
+  }
 })
