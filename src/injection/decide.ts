@@ -5,7 +5,9 @@
 //   required by a policy selecting the namespace's labels, always, even if the Pod opts out;
 //   plus, unless the Pod says patterns/inject: "false", the namespace's patterns/sidecar
 //   and the Pod's own patterns/sidecar;
-//   less what patterns/injected says an earlier call added.
+//   less what patterns/injected says an earlier call added, where the Pod bears it out
+//   (src/injection/evidence.ts: the sidecar is there as the catalog renders it); a claim it does
+//   not bear out is refused for a sidecar a policy requires, and warned about otherwise.
 //
 //   patterns/inject   Pod's list          decision
 //   (invalid value)   any                 deny
@@ -25,11 +27,12 @@
 //                                                 rest, skip (not-applicable) if nothing is left
 //   ...and a policy requiring one says            deny, naming the policy
 //      notApplicable: deny
-import { INJECT, SIDECAR } from './annotations.ts'
+import { INJECT, INJECTED, SIDECAR } from './annotations.ts'
 import { appContainers } from './app-containers.ts'
 import { DEFAULT_CONTAINER } from './app-port.ts'
 import type { Catalog } from './catalog.ts'
 import { mountConflicts, portConflicts } from './conflicts.ts'
+import { weighClaims } from './evidence.ts'
 import { type Asked, applicableChain } from './not-applicable.ts'
 import type { Pod } from './pod.ts'
 import type { Problem } from './problems.ts'
@@ -76,9 +79,10 @@ export function decide(pod: Pod, catalog: Catalog, namespace?: NamespaceFacts): 
   const all = new Set([...scope.required.keys(), ...wanted])
   warnings.push(...strayParamWarnings(request.params, all, catalog))
   if (all.size === 0) return skip(request.optedOut ? 'opted-out' : 'not-requested')
-  if (!request.optedOut && request.unknownSidecars.length) {
-    return { action: 'deny', problems: request.unknownSidecars, warnings }
-  }
+  const claims = weighInjected(pod, request, scope, catalog)
+  warnings.push(...claims.warnings)
+  const refused = [...(request.optedOut ? [] : request.unknownSidecars), ...claims.problems]
+  if (refused.length) return { action: 'deny', problems: refused, warnings }
   const pending = [...catalog.sidecars.values()].filter(
     (s) => all.has(s.name) && !request.injected.includes(s.name),
   )
@@ -99,6 +103,27 @@ function injectOrSkip(planned: Planned & { ok: true }, warnings: string[]): Deci
   return plan.sidecars.length
     ? { action: 'inject', plan, warnings: all, notApplicable }
     : { action: 'skip', reason: 'not-applicable', warnings: all, notApplicable }
+}
+
+// A claim of injection that the Pod does not bear out (src/injection/evidence.ts) is refused for
+// a sidecar a policy requires: otherwise writing patterns/injected would be a way around the
+// policy. For any other sidecar it is left standing, with a warning: the Pod's author can only
+// fool themselves, and a manifest injected offline under an older catalog keeps deploying.
+function weighInjected(pod: Pod, request: InjectionRequest, scope: Scope, catalog: Catalog) {
+  const none = { problems: [] as Problem[], warnings: [] as string[] }
+  if (request.injected.length === 0) return none
+  const { unproven } = weighClaims(pod, request, request.mode ?? catalog.mode, catalog)
+  for (const { sidecar, why } of unproven) {
+    const requirement = scope.required.get(sidecar)
+    const claim = `${INJECTED} lists ${sidecar}, but the Pod does not hold it as the catalog renders it (${why})`
+    if (requirement)
+      none.problems.push({
+        annotation: INJECTED,
+        message: `${claim}; policy ${requirement.policy} requires it: remove ${sidecar} from ${INJECTED}, and its containers, to have it injected`,
+      })
+    else none.warnings.push(`${claim}; left as it is`)
+  }
+  return none
 }
 
 function optOutWarnings(request: InjectionRequest, scope: Scope): string[] {
