@@ -11,6 +11,7 @@ import Fastify, {
   LogController,
 } from 'fastify'
 import type { NamespaceLookup } from './admission/namespaces.ts'
+import { limitBodyBytes } from './body-budget.ts'
 import type { Catalog } from './injection/catalog.ts'
 import type { WebhookMetrics } from './observability/metrics.ts'
 import { healthRoutes } from './routes/health.ts'
@@ -27,6 +28,12 @@ export const BODY_LIMIT = 7 * 1024 * 1024
 // server applies the failure policy without waiting.
 export const MAX_EVENT_LOOP_DELAY_MS = 1000
 
+// Two bodies of the largest size at once: decoded, up to 15 times their size each (see
+// src/body-budget.ts), about 200 MiB on top of the 130-290 MiB the process holds answering
+// thousands of ordinary reviews a second, within the Deployment's 512 MiB limit. Ordinary reviews
+// (2 to 100 KB) fit by the hundreds.
+export const BODY_BUDGET = 2 * BODY_LIMIT
+
 export interface ServerOptions {
   /** The catalog in force now. */
   catalog: () => Catalog
@@ -35,6 +42,8 @@ export interface ServerOptions {
   ready?: () => boolean
   /** PEM certificate chain and key; without them the server speaks plain HTTP (inject() tests). */
   tls?: { cert: string; key: string }
+  /** Bytes of request bodies held at once; BODY_BUDGET unless told otherwise (tests). */
+  bodyBudget?: number
   /** A pino logger; none means silence. */
   logger?: FastifyBaseLogger
   metrics?: WebhookMetrics
@@ -62,6 +71,7 @@ export function buildServer(options: ServerOptions): FastifyInstance & { drain()
     done(null, payload)
   })
   app.setErrorHandler(answerError(options.metrics))
+  limitBodyBytes(app, { bytes: options.bodyBudget ?? BODY_BUDGET, bodyLimit: BODY_LIMIT })
   app.register(underPressure, {
     maxEventLoopDelay: MAX_EVENT_LOOP_DELAY_MS,
     exposeStatusRoute: false,

@@ -119,7 +119,7 @@ function notAReview(exchange: Exchange, reason: NotAReview, message: string) {
   if (reason === 'not-json') throw new errorCodes.FST_ERR_CTP_INVALID_JSON_BODY()
   const { request, reply, metrics } = exchange
   request.log.warn({ statusCode: 400, message }, 'bad request')
-  metrics?.reviews.inc({ result: 'invalid', reason: 'not-a-review' })
+  metrics?.reviews.inc({ result: 'invalid', reason })
   return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message })
 }
 
