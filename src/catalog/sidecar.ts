@@ -76,7 +76,8 @@ function compileTemplates(definition: SidecarDefinition): Templates {
     definition,
     container: compileTemplate(container),
     volumes: compileTemplate(volumes),
-    initArgs: init && compileTemplate(init.args),
+    // The init container's args are a container's args: the kubelet expands them too.
+    initArgs: init && compileTemplate(init.args, ['args']),
     ports: (container.ports ?? []).map(({ containerPort }) => ({
       param: (typeof containerPort === 'string' && wholePlaceholder(containerPort)) || '',
       render: compileTemplate({ containerPort }),
