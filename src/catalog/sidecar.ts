@@ -51,7 +51,8 @@ function withDefaults(definition: SidecarDefinition, selfImage: string): Sidecar
     ...definition,
     container: {
       ...container,
-      image: container.image.replaceAll('{{self.image}}', selfImage),
+      // A replacement function, since a replacement string gives `$&` and `$$` a meaning.
+      image: container.image.replaceAll('{{self.image}}', () => selfImage),
       resources: { ...RESOURCES, ...container.resources },
       securityContext: { ...RESTRICTED, ...container.securityContext },
     },
