@@ -40,6 +40,8 @@ const TYPED_FIELDS = new Set(['containerPort', 'port'])
 
 // Where in a container the kubelet expands `$(VAR)`, `*` standing for any list index. Not in
 // workingDir, image, names, envFrom, valueFrom or httpGet: the kubelet passes those on as written.
+// If format.ts ever admits more fields: volumeMounts' subPathExpr is expanded too, and would
+// belong here; lifecycle hooks' exec commands are not, and would not.
 const EXPANDED: readonly (readonly string[])[] = [
   ['command', '*'],
   ['args', '*'],
