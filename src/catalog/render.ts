@@ -5,6 +5,13 @@
 // review renders the same few templates, and walking them anew each time was a third of a
 // review's CPU. Parts without placeholders are built once, frozen, and shared by every rendered
 // copy; frozen, since a Pod that is patched with them must never change what the next Pod gets.
+//
+// The kubelet rewrites some fields before the program sees them: it expands `$(VAR)` with the
+// container's variables and turns `$$` into `$` (k8s.io/kubernetes
+// third_party/forked/golang/expansion/expand.go) in command and args, in env values, and in an
+// exec probe's command. A value validated as `/$(KUBERNETES_PORT)` would reach the sidecar as
+// `/tcp://10.96.0.1:443`; so a value put into one of those fields has each `$` doubled, which the
+// kubelet undoes. The template's own text is left alone: its author may mean `$(POD_IP)`.
 
 /** A rendered value: parameters are strings, numbers or booleans once validated. */
 export type Value = string | number | boolean
@@ -31,12 +38,34 @@ export function wholePlaceholder(text: string): string | undefined {
 // Everywhere else, args and env values included, values are text.
 const TYPED_FIELDS = new Set(['containerPort', 'port'])
 
+// Where in a container the kubelet expands `$(VAR)`, `*` standing for any list index. Not in
+// workingDir, image, names, envFrom, valueFrom or httpGet: the kubelet passes those on as written.
+// If format.ts ever admits more fields: volumeMounts' subPathExpr is expanded too, and would
+// belong here; lifecycle hooks' exec commands are not, and would not.
+const EXPANDED: readonly (readonly string[])[] = [
+  ['command', '*'],
+  ['args', '*'],
+  ['env', '*', 'value'],
+  ...['readinessProbe', 'livenessProbe', 'startupProbe'].map((p) => [p, 'exec', 'command', '*']),
+]
+
+/** A path into a template: field names, and `*` for a list item. */
+type Path = readonly string[]
+
+const isExpanded = (path: Path) =>
+  EXPANDED.some((e) => e.length === path.length && e.every((key, i) => key === path[i]))
+
+/** `text` written so that the kubelet's expansion gives it back unchanged. */
+const escapeExpansion = (text: string) => text.replaceAll('$', () => '$$')
+
 /**
  * Compiles a JSON-shaped template. A port field that is exactly `{{p}}` takes p's value with its
- * type; an item of a list that uses a parameter left unset is left out.
+ * type; an item of a list that uses a parameter left unset is left out; a value in a field the
+ * kubelet expands is escaped. `at` is where the template sits in a container, for a template of
+ * a part of one (the init container's args: `['args']`).
  */
-export function compileTemplate<T>(template: T): Renderer<T> {
-  const node = compileNode(template, '')
+export function compileTemplate<T>(template: T, at: Path = []): Renderer<T> {
+  const node = compileNode(template, at)
   return (values) => {
     const rendered = node.render(values)
     if (rendered === OMIT) throw new Error('a template outside any list used an unset parameter')
@@ -56,11 +85,14 @@ function constant(value: unknown): Node {
   return { constant: true, value: frozen, render: () => frozen }
 }
 
-function compileNode(node: unknown, key: string): Node {
-  if (typeof node === 'string') return compileString(node, TYPED_FIELDS.has(key))
-  if (Array.isArray(node)) return compileArray(node.map((item) => compileNode(item, '')))
+function compileNode(node: unknown, path: Path): Node {
+  if (typeof node === 'string') return compileString(node, path)
+  if (Array.isArray(node))
+    return compileArray(node.map((item) => compileNode(item, [...path, '*'])))
   if (node !== null && typeof node === 'object') {
-    const fields = Object.entries(node).map(([k, value]) => [k, compileNode(value, k)] as const)
+    const fields = Object.entries(node).map(
+      ([k, value]) => [k, compileNode(value, [...path, k])] as const,
+    )
     return compileObject(fields)
   }
   return constant(node)
@@ -99,13 +131,14 @@ function compileObject(fields: readonly (readonly [string, Node])[]): Node {
 }
 
 // A string with placeholders is split once into its literal text and the parameters between.
-function compileString(text: string, typed: boolean): Node {
+function compileString(text: string, path: Path): Node {
   const names = placeholders(text)
   if (names.length === 0) return constant(text)
   const whole = wholePlaceholder(text)
-  if (whole !== undefined && typed)
+  if (whole !== undefined && TYPED_FIELDS.has(path.at(-1) ?? ''))
     return { constant: false, render: (values) => values[whole] ?? OMIT }
   const literals = text.split(PLACEHOLDER).filter((_, i) => i % 2 === 0)
+  const show = isExpanded(path) ? (value: Value) => escapeExpansion(String(value)) : String
   return {
     constant: false,
     render(values) {
@@ -113,7 +146,7 @@ function compileString(text: string, typed: boolean): Node {
       for (let i = 0; i < names.length; i++) {
         const value = values[names[i] ?? '']
         if (value === undefined) return OMIT
-        rendered += String(value) + (literals[i + 1] ?? '')
+        rendered += show(value) + (literals[i + 1] ?? '')
       }
       return rendered
     },

@@ -51,7 +51,8 @@ function withDefaults(definition: SidecarDefinition, selfImage: string): Sidecar
     ...definition,
     container: {
       ...container,
-      image: container.image.replaceAll('{{self.image}}', selfImage),
+      // A replacement function, since a replacement string gives `$&` and `$$` a meaning.
+      image: container.image.replaceAll('{{self.image}}', () => selfImage),
       resources: { ...RESOURCES, ...container.resources },
       securityContext: { ...RESTRICTED, ...container.securityContext },
     },
@@ -76,7 +77,8 @@ function compileTemplates(definition: SidecarDefinition): Templates {
     definition,
     container: compileTemplate(container),
     volumes: compileTemplate(volumes),
-    initArgs: init && compileTemplate(init.args),
+    // The init container's args are a container's args: the kubelet expands them too.
+    initArgs: init && compileTemplate(init.args, ['args']),
     ports: (container.ports ?? []).map(({ containerPort }) => ({
       param: (typeof containerPort === 'string' && wholePlaceholder(containerPort)) || '',
       render: compileTemplate({ containerPort }),

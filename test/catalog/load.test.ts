@@ -2,7 +2,10 @@
 // checked strictly, with every problem reported at once with its line and path.
 import t from 'tap'
 import { loadCatalog } from '../../src/catalog/load.ts'
+import { decide } from '../../src/injection/decide.ts'
+import { inject } from '../../src/injection/mutate.ts'
 import { TEST_IMAGE, testCatalog } from '../helpers/config.ts'
+import { annotatedPod } from '../helpers/reviews.ts'
 
 const load = (text: string) => loadCatalog({ name: 'catalog.yaml', text }, TEST_IMAGE)
 const errorsOf = (text: string) => {
@@ -44,6 +47,17 @@ sidecars:
   t.equal(overridden.catalog.mode, 'classic')
   t.same(Object.keys(overridden.catalog.sidecars.get('auth')?.params ?? {}), ['port', 'proxy-port'])
   t.same([...overridden.catalog.sidecars.keys()], ['metrics', 'auth', 'git-sync'], 'in place')
+})
+
+t.test('{{self.image}} becomes the image given, character for character', async (t) => {
+  // `$&` and `$$` mean something in a replacement string; an image given is not one.
+  const image = 'registry.example.com/sidecar-patterns:$&-$$'
+  const loaded = loadCatalog(undefined, image)
+  if (!loaded.ok) throw new Error(loaded.errors.join('\n'))
+  const decision = decide(annotatedPod({ 'patterns/sidecar': 'metrics' }), loaded.catalog)
+  if (decision.action !== 'inject') throw new Error(decision.action)
+  const pod = inject(annotatedPod({ 'patterns/sidecar': 'metrics' }), decision.plan)
+  t.equal(pod.spec.initContainers?.[0]?.image, image)
 })
 
 t.test('a policy says what to do where a required sidecar cannot apply', async (t) => {

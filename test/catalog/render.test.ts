@@ -57,11 +57,57 @@ t.test('values are substituted once: a value that looks like a template stays te
   )
   t.same(rendered, { args: ['--repo={{other}}', 'secret'] })
   t.same(
-    render({ args: ['$(HOME) {{x}}'] }, { x: '$(PATH)' }),
-    { args: ['$(HOME) $(PATH)'] },
+    render({ workingDir: '$(HOME)/{{x}}' }, { x: '$(PATH)' }),
+    { workingDir: '$(HOME)/$(PATH)' },
     'no other expansion either',
   )
 })
+
+t.test(
+  'a value where the kubelet expands $(VAR) is escaped, the template text is not',
+  async (t) => {
+    const values = { x: 'a$(X)$$b$', n: 8080 }
+    const template = {
+      command: ['run', '$(POD_IP):{{x}}'],
+      args: ['--x={{x}}', '--ip=$(POD_IP)', '$$(POD_IP)', '--n={{n}}'],
+      env: [
+        { name: 'X', value: '{{x}}@$(POD_IP)' },
+        { name: 'IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+        { name: '{{x}}', valueFrom: { secretKeyRef: { name: '{{x}}', key: '{{x}}' } } },
+      ],
+      envFrom: [{ configMapRef: { name: '{{x}}' }, prefix: '{{x}}' }],
+      workingDir: '/{{x}}',
+      readinessProbe: { exec: { command: ['test', '{{x}}'] }, httpGet: { path: '/{{x}}' } },
+      livenessProbe: { exec: { command: ['{{x}}'] } },
+      startupProbe: { exec: { command: ['{{x}}'] } },
+    }
+    const x = 'a$$(X)$$$$b$$'
+    t.same(render(template, values), {
+      command: ['run', `$(POD_IP):${x}`],
+      args: [`--x=${x}`, '--ip=$(POD_IP)', '$$(POD_IP)', '--n=8080'],
+      env: [
+        { name: 'X', value: `${x}@$(POD_IP)` },
+        { name: 'IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+        { name: 'a$(X)$$b$', valueFrom: { secretKeyRef: { name: 'a$(X)$$b$', key: 'a$(X)$$b$' } } },
+      ],
+      envFrom: [{ configMapRef: { name: 'a$(X)$$b$' }, prefix: 'a$(X)$$b$' }],
+      workingDir: '/a$(X)$$b$',
+      readinessProbe: { exec: { command: ['test', x] }, httpGet: { path: '/a$(X)$$b$' } },
+      livenessProbe: { exec: { command: [x] } },
+      startupProbe: { exec: { command: [x] } },
+    })
+    t.same(
+      render(['--once={{x}}', '$(POD_IP)'], values),
+      ['--once=a$(X)$$b$', '$(POD_IP)'],
+      'a list alone is no container field',
+    )
+    t.same(
+      compileTemplate(['--once={{x}}', '$(POD_IP)'], ['args'])(values),
+      [`--once=${x}`, '$(POD_IP)'],
+      'unless it is said to be the args',
+    )
+  },
+)
 
 t.test('the template is not modified', async (t) => {
   const template = { args: ['{{x}}'] }

@@ -7,6 +7,7 @@ import { decide } from '../../src/injection/decide.ts'
 import { inject } from '../../src/injection/mutate.ts'
 import type { Container, Pod } from '../../src/injection/pod.ts'
 import { builtinCatalog, catalogFrom } from '../helpers/config.ts'
+import { startContainer } from '../helpers/kubelet-expansion.ts'
 import { annotatedPod } from '../helpers/reviews.ts'
 
 // A sidecar whose free-text parameter lands in args and env: the widest door a catalog can open.
@@ -30,12 +31,18 @@ function injected(p: Pod, from = catalog): Container[] | string {
   return [...(out.spec.initContainers ?? []), ...out.spec.containers.slice(1)]
 }
 
+// Text the kubelet would read as `$(VAR)` or `$$`, as well as any other.
+const anyText = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 300 }),
+  fc.string({ unit: fc.constantFrom('$', '(', ')', 'SECRET', 'X', ' '), maxLength: 30 }),
+)
+
 t.test('any text a Pod writes stays text in the fields the catalog chose', async (t) => {
   const reference = injected(annotatedPod({ 'patterns/sidecar': 'echo' }))
   if (typeof reference === 'string') throw new Error(reference)
   const [expected] = reference
   fc.assert(
-    fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (message) => {
+    fc.property(anyText, (message) => {
       const result = injected(
         annotatedPod({ 'patterns/sidecar': 'echo', 'patterns/echo.message': message }),
       )
@@ -44,13 +51,15 @@ t.test('any text a Pod writes stays text in the fields the catalog chose', async
       const { args: _, env: __, ...rest } = container ?? { name: '' }
       const { args: ___, env: ____, ...expectedRest } = expected ?? { name: '' }
       t.same(rest, expectedRest)
+      // What the program gets once the kubelet has expanded $(VAR) with a variable defined.
+      const started = startContainer(container ?? {}, new Map([['SECRET', 'leaked']]))
       return (
-        container?.args?.[0] === `--message=${message.trim()}` &&
-        container.env?.[0]?.value === message.trim() &&
-        Object.keys(container).join() === Object.keys(expected ?? {}).join()
+        started.args[0] === `--message=${message.trim()}` &&
+        started.env.get('MESSAGE') === message.trim() &&
+        Object.keys(container ?? {}).join() === Object.keys(expected ?? {}).join()
       )
     }),
-    { numRuns: 200 },
+    { numRuns: 300 },
   )
 })
 
@@ -81,9 +90,13 @@ t.test('values shaped like YAML, JSON or templates are refused or kept as text',
   )
   t.match(
     echoed,
-    [{ image: 'example/echo:1', args: ['--message={{self.image}} $(SECRET)'] }],
-    'never re-read',
+    [{ image: 'example/echo:1', args: ['--message={{self.image}} $$(SECRET)'] }],
+    'never re-read, by us or by the kubelet',
   )
+  const [echo] = typeof echoed === 'string' ? [] : echoed
+  t.same(startContainer(echo ?? {}, new Map([['SECRET', 'leaked']])).args, [
+    '--message={{self.image}} $(SECRET)',
+  ])
 })
 
 t.test(
