@@ -21,6 +21,8 @@ export interface MeterMetrics {
   readonly inFlight: Gauge
   series(method: string, route: string): Series
   upstreamError(kind: UpstreamErrorKind): void
+  /** A connection was closed on arrival: the meter held as many as it takes. */
+  connectionDropped(): void
 }
 
 // Standard methods (RFC 9110 section 9 and PATCH, RFC 5789); any other token a client may send
@@ -61,6 +63,7 @@ export function createMeterMetrics(): MeterMetrics {
       return found
     },
     upstreamError: (kind) => instruments.upstreamErrors.labels(kind).inc(),
+    connectionDropped: () => instruments.droppedConnections.inc(),
   }
 }
 
@@ -124,6 +127,11 @@ function createInstruments(registry: Registry) {
       name: 'meter_http_response_bytes_total',
       help: 'Response body bytes sent to clients (without chunked framing), by route; upgraded (WebSocket) traffic to clients included.',
       labelNames: ['route'] as const,
+      registers,
+    }),
+    droppedConnections: new Counter({
+      name: 'meter_connections_dropped_total',
+      help: 'Client connections closed as soon as they were accepted, unanswered, because the meter already held as many as it takes (1024, WebSocket tunnels included).',
       registers,
     }),
     inFlight: new Gauge({
