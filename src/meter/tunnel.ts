@@ -6,7 +6,7 @@ import { request as httpRequest, type IncomingMessage, STATUS_CODES } from 'node
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { failureAnswer, reportFailure } from './failures.ts'
-import { clientResponseHeaders, upstreamHead } from './headers.ts'
+import { clientResponseHeaders, switchedResponseHeaders, upstreamHead } from './headers.ts'
 import { methodLabel, type Series } from './metrics.ts'
 import type { ProxyContext } from './proxy.ts'
 
@@ -72,7 +72,8 @@ class Upgrade {
     this.settle(101)
     appSocket.setTimeout(0) // the upstream timeout covered the handshake, not the tunnel
     appSocket.setNoDelay(true)
-    socket.write(statusLine(101, response.statusMessage) + fieldLines(response.rawHeaders))
+    const fields = switchedResponseHeaders(response.rawHeaders)
+    socket.write(statusLine(101, response.statusMessage) + fieldLines(fields))
     socket.on('data', (chunk: Buffer) => series.requestBytes(chunk.length))
     appSocket.on('data', (chunk: Buffer) => series.responseBytes(chunk.length))
     // pipe() passes each side's end on as a half-close; a closed or broken side ends both.

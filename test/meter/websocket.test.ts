@@ -1,7 +1,8 @@
 // Upgrade requests through the meter: a WebSocket echo through real sockets, an upgrade the app
 // refuses, and an app that is not there.
 import { once } from 'node:events'
-import { request as httpRequest } from 'node:http'
+import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http'
+import type { Duplex } from 'node:stream'
 import t from 'tap'
 import { WebSocket, WebSocketServer } from 'ws'
 import { until, within } from '../helpers/eventually.ts'
@@ -91,4 +92,40 @@ t.test('an upgrade to an app that is down: 502, counted', async (t) => {
   const samples = await scrape(meter)
   t.equal(sampleValue(samples, 'meter_upstream_errors_total', { kind: 'connect' }), 1)
   t.equal(sampleValue(samples, 'meter_http_requests_total', { status_class: '5xx' }), 1)
+})
+
+t.test('no hop-by-hop field crosses a 101, either way, but those of the handshake', async (t) => {
+  const app = await startApp(t, (_req, res) => res.end('no upgrade'))
+  let seen: IncomingHttpHeaders = {}
+  app.on('upgrade', (req: IncomingMessage, socket: Duplex) => {
+    seen = req.headers
+    socket.end(
+      'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n' +
+        'Connection: Upgrade, X-Internal-Token\r\nX-Internal-Token: secret\r\n' +
+        'Keep-Alive: timeout=5\r\nProxy-Connection: keep-alive\r\nX-App: yes\r\n\r\n',
+    )
+  })
+  const meter = await startTestMeter(t, portOf(app))
+  const request = httpRequest(`${meter.origin}/ws`, {
+    headers: {
+      connection: 'Upgrade, X-Hop',
+      upgrade: 'websocket',
+      'x-hop': 'client secret',
+      'keep-alive': 'timeout=5',
+      'proxy-connection': 'keep-alive',
+      te: 'trailers',
+      'x-end': 'kept',
+    },
+  })
+  request.end()
+  const [response, socket] = (await within(once(request, 'upgrade'), {
+    what: 'the 101 through the meter',
+  })) as [IncomingMessage, Duplex]
+  socket.destroy()
+  t.match(seen, { connection: 'upgrade', upgrade: 'websocket', 'x-end': 'kept' })
+  for (const name of ['x-hop', 'keep-alive', 'proxy-connection', 'te'])
+    t.notOk(name in seen, `the app does not get ${name}`)
+  t.match(response.headers, { connection: 'upgrade', upgrade: 'websocket', 'x-app': 'yes' })
+  for (const name of ['x-internal-token', 'keep-alive', 'proxy-connection'])
+    t.notOk(name in response.headers, `the client does not get ${name}`)
 })
