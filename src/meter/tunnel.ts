@@ -40,13 +40,17 @@ export function proxyUpgrades(context: TunnelContext) {
     )
     toApp.on('error', (error) => upgrade.failed(error))
     toApp.on('response', (response) => upgrade.refused(response))
-    toApp.on('upgrade', (response, appSocket, appHead) => {
-      upgrade.accepted(response, appSocket)
-      if (appHead.length) socket.write(appHead)
-      if (head.length) appSocket.write(head)
-    })
+    toApp.on('upgrade', (response, appSocket, appHead) =>
+      upgrade.accepted(response, appSocket, { fromClient: head, fromApp: appHead }),
+    )
     toApp.end()
   }
+}
+
+/** Bytes that came in the same packets as the upgrade request's head and as the 101's. */
+interface EarlyBytes {
+  fromClient: Buffer
+  fromApp: Buffer
 }
 
 /** One upgrade request, from the client's request to the app's answer, and its accounting. */
@@ -66,14 +70,26 @@ class Upgrade {
     socket.on('close', () => this.settle(undefined))
   }
 
-  /** The app switched protocols: pass its 101 on and splice the two connections. */
-  accepted(response: IncomingMessage, appSocket: Socket): void {
+  /**
+   * The app switched protocols: pass its 101 on and splice the two connections. `early` holds
+   * what each side sent in the same packets as its head, which Node hands over apart from the
+   * stream; it goes first, and counts like the rest.
+   */
+  accepted(response: IncomingMessage, appSocket: Socket, early: EarlyBytes): void {
     const { socket, series, context } = this
     this.settle(101)
     appSocket.setTimeout(0) // the upstream timeout covered the handshake, not the tunnel
     appSocket.setNoDelay(true)
     const fields = switchedResponseHeaders(response.rawHeaders)
     socket.write(statusLine(101, response.statusMessage) + fieldLines(fields))
+    if (early.fromApp.length) {
+      series.responseBytes(early.fromApp.length)
+      socket.write(early.fromApp)
+    }
+    if (early.fromClient.length) {
+      series.requestBytes(early.fromClient.length)
+      appSocket.write(early.fromClient)
+    }
     socket.on('data', (chunk: Buffer) => series.requestBytes(chunk.length))
     appSocket.on('data', (chunk: Buffer) => series.responseBytes(chunk.length))
     // pipe() passes each side's end on as a half-close; a closed or broken side ends both.

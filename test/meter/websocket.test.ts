@@ -7,6 +7,7 @@ import t from 'tap'
 import { WebSocket, WebSocketServer } from 'ws'
 import { until, within } from '../helpers/eventually.ts'
 import { answerOf } from '../helpers/http-clients.ts'
+import { rawConnection } from '../helpers/raw-sockets.ts'
 import { closedPort, portOf, sampleValue, scrape, startApp, startTestMeter } from './harness.ts'
 
 t.test('a WebSocket echo through the meter, text and a 4 MiB binary message', async (t) => {
@@ -128,4 +129,41 @@ t.test('no hop-by-hop field crosses a 101, either way, but those of the handshak
   t.match(response.headers, { connection: 'upgrade', upgrade: 'websocket', 'x-app': 'yes' })
   for (const name of ['x-internal-token', 'keep-alive', 'proxy-connection'])
     t.notOk(name in response.headers, `the client does not get ${name}`)
+})
+
+t.test('bytes sent in the same packet as the upgrade request or the 101 are counted', async (t) => {
+  const fromClient = 'x'.repeat(1000)
+  const fromApp = 'y'.repeat(3000)
+  const app = await startApp(t, (_req, res) => res.end('no upgrade'))
+  const appGot = Promise.withResolvers<string>()
+  app.on('upgrade', (_req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    let got = String(head)
+    if (got.length === fromClient.length) appGot.resolve(got)
+    socket.on('data', (chunk: Buffer) => {
+      got += chunk
+      if (got.length === fromClient.length) appGot.resolve(got)
+    })
+    socket.on('end', () => socket.end())
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: raw\r\nConnection: Upgrade\r\n\r\n${fromApp}`,
+    )
+  })
+  const meter = await startTestMeter(t, portOf(app), { routes: ['/raw'] })
+  const client = await rawConnection(t, meter.proxyAddress.port)
+  let clientGot = ''
+  const clientDone = new Promise<void>((resolve) =>
+    client.on('data', (chunk: Buffer) => {
+      clientGot += chunk
+      if (clientGot.endsWith(fromApp)) resolve()
+    }),
+  )
+  client.write(
+    `GET /raw HTTP/1.1\r\nHost: meter\r\nConnection: Upgrade\r\nUpgrade: raw\r\n\r\n${fromClient}`,
+  )
+  t.equal(await within(appGot.promise, { what: 'the app to get the client’s bytes' }), fromClient)
+  await within(clientDone, { what: 'the client to get the app’s bytes' })
+  client.end() // an open tunnel would hold the meter's stop up until its drain timeout
+  const samples = await scrape(meter)
+  t.equal(sampleValue(samples, 'meter_http_request_bytes_total', { route: '/raw' }), 1000)
+  t.equal(sampleValue(samples, 'meter_http_response_bytes_total', { route: '/raw' }), 3000)
 })
