@@ -5,6 +5,7 @@ import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage 
 import t from 'tap'
 import { until, within } from '../helpers/eventually.ts'
 import { answerOf, clientFor } from '../helpers/http-clients.ts'
+import { rawConnection, watchClose } from '../helpers/raw-sockets.ts'
 import { closedPort, portOf, sampleValue, scrape, startApp, startTestMeter } from './harness.ts'
 
 /** A GET with node:http, its whole body read. */
@@ -166,4 +167,26 @@ t.test('a client that leaves cancels the request to the app', async (t) => {
   t.equal(sampleValue(samples, 'meter_http_requests_in_flight'), 0)
   t.equal(sampleValue(samples, 'meter_upstream_errors_total', { kind: 'reset' }), 0)
   t.equal(sampleValue(samples, 'meter_http_requests_total'), 0, 'no response was completed')
+})
+
+t.test('a request in absolute form is counted under the route of its path', async (t) => {
+  let seenUrl: string | undefined
+  const app = await startApp(t, (req, res) => {
+    seenUrl = req.url
+    res.end('user')
+  })
+  const meter = await startTestMeter(t, portOf(app), { routes: ['/api/users/:id'] })
+  const socket = await rawConnection(t, meter.proxyAddress.port)
+  const closed = watchClose(socket, 'the answer to the absolute-form request')
+  socket.write(
+    'GET http://shop.example/api/users/7?x=1 HTTP/1.1\r\nHost: shop.example\r\n' +
+      'Connection: close\r\n\r\n',
+  )
+  const answer = await closed.closed()
+  t.match(answer, /^HTTP\/1\.1 200 OK\r\n/)
+  t.match(answer, /\r\n\r\nuser$/)
+  t.equal(seenUrl, 'http://shop.example/api/users/7?x=1', 'the app gets the target as sent')
+  const samples = await scrape(meter)
+  const labels = { method: 'GET', status_class: '2xx', route: '/api/users/:id' }
+  t.equal(sampleValue(samples, 'meter_http_requests_total', labels), 1)
 })
