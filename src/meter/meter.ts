@@ -8,6 +8,7 @@ import type { Logger } from 'pino'
 import { Pool } from 'undici'
 import { adminRequests } from './admin.ts'
 import type { MeterConfig } from './config.ts'
+import { refuseConnects } from './connect.ts'
 import { CLIENT_LIMITS, type ClientLimits, serverOptions } from './limits.ts'
 import { createMeterMetrics, type MeterMetrics } from './metrics.ts'
 import { proxyRequests } from './proxy.ts'
@@ -93,6 +94,7 @@ function build(
   const upgrades = { upstream: { hostname, port: Number(port) }, tunnels }
   const timeout = { upstreamTimeoutMs: config.upstreamTimeoutMs }
   proxy.on('upgrade', proxyUpgrades({ ...shared, ...upgrades, ...timeout }))
+  proxy.on('connect', refuseConnects(shared))
   const admin = createServer(
     adminRequests({ registry: metrics.registry, ready: () => !draining() }),
   )

@@ -190,3 +190,30 @@ t.test('a request in absolute form is counted under the route of its path', asyn
   const labels = { method: 'GET', status_class: '2xx', route: '/api/users/:id' }
   t.equal(sampleValue(samples, 'meter_http_requests_total', labels), 1)
 })
+
+t.test('CONNECT is refused with 405, OPTIONS * with 400, both counted as other', async (t) => {
+  let reached = 0
+  const app = await startApp(t, (_req, res) => {
+    reached++
+    res.end()
+  })
+  const meter = await startTestMeter(t, portOf(app), { routes: ['/'] })
+  const ask = async (head: string) => {
+    const socket = await rawConnection(t, meter.proxyAddress.port)
+    const closed = watchClose(socket, `the answer to ${head.split('\r\n', 1)[0]}`)
+    socket.write(`${head}\r\nConnection: close\r\n\r\n`)
+    return closed.closed()
+  }
+  const connect = await ask('CONNECT app.example:443 HTTP/1.1\r\nHost: app.example:443')
+  t.match(connect, /^HTTP\/1\.1 405 Method Not Allowed\r\n/)
+  t.match(connect, /\r\nAllow: GET, HEAD, POST, PUT, DELETE, OPTIONS, TRACE, PATCH\r\n/i)
+  t.match(connect, /\r\n\r\n405 Method Not Allowed: the meter does not open tunnels.\n$/)
+  const asterisk = await ask('OPTIONS * HTTP/1.1\r\nHost: app.example')
+  t.match(asterisk, /^HTTP\/1\.1 400 Bad Request\r\n/)
+  t.equal(reached, 0, 'neither reached the app')
+  const samples = await scrape(meter)
+  const counted = (method: string, status_class: string) =>
+    sampleValue(samples, 'meter_http_requests_total', { method, status_class, route: 'other' })
+  t.equal(counted('CONNECT', '4xx'), 1)
+  t.equal(counted('OPTIONS', '4xx'), 1)
+})
