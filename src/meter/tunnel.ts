@@ -112,7 +112,7 @@ class Upgrade {
     this.socket.write(statusLine(status, response.statusMessage) + fieldLines(fields))
     response.on('data', (chunk: Buffer) => this.series.responseBytes(chunk.length))
     response.pipe(this.socket)
-    this.socket.once('finish', () => this.settle(status))
+    this.closeOnceAnswered(status)
   }
 
   /** No answer from the app: 502 or 504, as for any other request. */
@@ -124,7 +124,21 @@ class Upgrade {
     this.socket.end(
       Buffer.concat([Buffer.from(statusLine(failure.status) + fieldLines(fields)), body]),
     )
-    this.socket.once('finish', () => this.settle(failure.status))
+    this.closeOnceAnswered(failure.status)
+  }
+
+  /**
+   * Counts the answer once it is out, then closes the connection. Node's parser let go of it at
+   * the upgrade, and with it the deadlines: a client that kept its side open would hold it for
+   * ever. What the client sends meanwhile is dropped; unread, it would turn the close into a
+   * reset, which can lose the answer.
+   */
+  closeOnceAnswered(status: number): void {
+    this.socket.resume()
+    this.socket.once('finish', () => {
+      this.settle(status)
+      this.socket.destroy()
+    })
   }
 
   /** Counts the request once: answered (a status) or abandoned by the client (undefined). */

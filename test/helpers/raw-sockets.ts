@@ -7,9 +7,17 @@ import type { Duplex } from 'node:stream'
 import type { Test } from 'tap'
 import { within } from './eventually.ts'
 
-/** A TCP connection to 127.0.0.1:`port`, established, destroyed at teardown. */
-export async function rawConnection(t: Test, port: number): Promise<Socket> {
-  const socket = connect(port, '127.0.0.1')
+/**
+ * A TCP connection to 127.0.0.1:`port`, established, destroyed at teardown. With
+ * `allowHalfOpen`, it keeps its own side open when the server ends its side, as a client that
+ * means harm does.
+ */
+export async function rawConnection(
+  t: Test,
+  port: number,
+  { allowHalfOpen = false } = {},
+): Promise<Socket> {
+  const socket = connect({ port, host: '127.0.0.1', allowHalfOpen })
   t.teardown(() => socket.destroy())
   await within(once(socket, 'connect'), { what: `a connection to port ${port}` })
   return socket
@@ -29,4 +37,14 @@ export function watchClose(socket: Duplex, what: string, timeoutMs?: number) {
     closed: () => within(close, { what, ...(timeoutMs !== undefined && { timeoutMs }) }),
     received: () => received,
   }
+}
+
+/** What `socket` receives until the other side ends its half, as text; fails naming `what`. */
+export function receivedUntilEnd(socket: Duplex, what: string): Promise<string> {
+  let received = ''
+  socket.on('data', (chunk: Buffer) => {
+    received += chunk
+  })
+  const end = new Promise<string>((resolve) => socket.once('end', () => resolve(received)))
+  return within(end, { what })
 }

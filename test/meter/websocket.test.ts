@@ -7,7 +7,7 @@ import t from 'tap'
 import { WebSocket, WebSocketServer } from 'ws'
 import { until, within } from '../helpers/eventually.ts'
 import { answerOf } from '../helpers/http-clients.ts'
-import { rawConnection } from '../helpers/raw-sockets.ts'
+import { rawConnection, receivedUntilEnd } from '../helpers/raw-sockets.ts'
 import { closedPort, portOf, sampleValue, scrape, startApp, startTestMeter } from './harness.ts'
 
 t.test('a WebSocket echo through the meter, text and a 4 MiB binary message', async (t) => {
@@ -166,4 +166,25 @@ t.test('bytes sent in the same packet as the upgrade request or the 101 are coun
   const samples = await scrape(meter)
   t.equal(sampleValue(samples, 'meter_http_request_bytes_total', { route: '/raw' }), 1000)
   t.equal(sampleValue(samples, 'meter_http_response_bytes_total', { route: '/raw' }), 3000)
+})
+
+t.test('after a refused or failed upgrade, the meter closes the connection itself', async (t) => {
+  const refusing = await startApp(t, (_req, res) => res.end('no upgrade'))
+  refusing.on('upgrade', (_req, socket: Duplex) => {
+    socket.end('HTTP/1.1 403 Forbidden\r\ncontent-length: 7\r\n\r\nnot you')
+  })
+  for (const [what, port] of [
+    ['refused', portOf(refusing)],
+    ['failed', await closedPort()],
+  ] as const) {
+    // A drain timeout longer than the test's own: only the meter closing the connection lets
+    // it stop in time.
+    const meter = await startTestMeter(t, port, { drainTimeoutMs: 600_000 })
+    // A client that reads the answer to the end and never closes its side.
+    const socket = await rawConnection(t, meter.proxyAddress.port, { allowHalfOpen: true })
+    const answer = receivedUntilEnd(socket, `the answer to the ${what} upgrade`)
+    socket.write('GET /ws HTTP/1.1\r\nHost: meter\r\nConnection: Upgrade\r\nUpgrade: raw\r\n\r\n')
+    t.match(await answer, /^HTTP\/1\.1 (403|502) /, what)
+    await within(meter.stop(), { what: `the meter to stop after the ${what} upgrade` })
+  }
 })
