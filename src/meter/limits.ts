@@ -15,6 +15,8 @@ export interface ClientLimits {
   keepAliveTimeoutMs: number
   /** Connections beyond this are closed as soon as they are accepted (tunnels count too). */
   maxConnections: number
+  /** The same, on the metrics port. */
+  maxMetricsConnections: number
   /** The largest request head accepted, in bytes; a larger one is answered 431. */
   maxHeadBytes: number
 }
@@ -37,12 +39,15 @@ export const CLIENT_LIMITS: Readonly<ClientLimits> = Object.freeze({
   // all at full speed (README, "What it costs"): the cap keeps the worst case under the limit.
   // A connection that only dribbles a head costs far less (about 9 KB).
   maxConnections: 1_024,
+  // The metrics port has a few clients (the kubelet's probes, one connection each, and a
+  // scraper or two); 64 leaves them ample room and costs under 1 MB held open.
+  maxMetricsConnections: 64,
   // Node's default, written down so that --max-http-header-size in NODE_OPTIONS cannot raise
   // it; the apps behind the meter, Node's own default among them, rarely accept more.
   maxHeadBytes: 16 * 1024,
 })
 
-/** Node's server options for `limits`; maxConnections is set on the server once created. */
+/** Node's options for the proxy's server; maxConnections is set on it once created. */
 export function serverOptions(limits: Readonly<ClientLimits>): ServerOptions {
   return {
     headersTimeout: limits.headTimeoutMs,
@@ -53,4 +58,10 @@ export function serverOptions(limits: Readonly<ClientLimits>): ServerOptions {
     // on the whole request (Node's default is 300 s, which would cut long uploads).
     requestTimeout: 0,
   }
+}
+
+/** Node's options for the metrics port's server: the same, but it reads no request body, so a
+ *  whole request has the head's deadline. */
+export function metricsServerOptions(limits: Readonly<ClientLimits>): ServerOptions {
+  return { ...serverOptions(limits), requestTimeout: limits.headTimeoutMs }
 }

@@ -9,7 +9,7 @@ import { Pool } from 'undici'
 import { adminRequests } from './admin.ts'
 import type { MeterConfig } from './config.ts'
 import { refuseConnects } from './connect.ts'
-import { CLIENT_LIMITS, type ClientLimits, serverOptions } from './limits.ts'
+import { CLIENT_LIMITS, type ClientLimits, metricsServerOptions, serverOptions } from './limits.ts'
 import { createMeterMetrics, type MeterMetrics } from './metrics.ts'
 import { proxyRequests } from './proxy.ts'
 import { compileRoutes } from './routes.ts'
@@ -96,8 +96,10 @@ function build(
   proxy.on('upgrade', proxyUpgrades({ ...shared, ...upgrades, ...timeout }))
   proxy.on('connect', refuseConnects(shared))
   const admin = createServer(
+    metricsServerOptions(limits),
     adminRequests({ registry: metrics.registry, ready: () => !draining() }),
   )
+  admin.maxConnections = limits.maxMetricsConnections
   return { proxy, admin, upstream, tunnels, metrics }
 }
 

@@ -120,12 +120,33 @@ t.test('connections beyond the cap are closed at once, and counted', async (t) =
   t.pass('a closed connection makes room for a new one')
 })
 
+t.test(
+  'the metrics port has the same deadlines, a cap of its own, and reads no body',
+  async (t) => {
+    const limits = { ...SHORT, maxMetricsConnections: 2 }
+    const meter = await startTestMeter(t, portOf(await okApp(t)), {}, limits)
+    const port = meter.metricsAddress.port
+    const partial = await rawConnection(t, port)
+    const partialClosed = watchClose(partial, 'the metrics port to close half a head')
+    partial.write('GET /metrics HTTP/1.1\r\nHost: meter\r\n')
+    const body = await rawConnection(t, port)
+    const bodyClosed = watchClose(body, 'the metrics port to close a body that never ends')
+    body.write('POST /metrics HTTP/1.1\r\nHost: meter\r\nContent-Length: 100\r\n\r\nx')
+    const extra = await rawConnection(t, port)
+    const extraClosed = watchClose(extra, 'the metrics port to close a third connection')
+    t.equal(await extraClosed.closed(), '', 'beyond the cap: closed unanswered')
+    t.match(await partialClosed.closed(), /^HTTP\/1\.1 408 /)
+    t.match(await bodyClosed.closed(), /^HTTP\/1\.1 405 /, 'answered, then closed at the deadline')
+  },
+)
+
 t.test('by default: 20 s for a head, 75 s idle, 1,024 connections, 16 KiB heads', async (t) => {
   t.same(CLIENT_LIMITS, {
     headTimeoutMs: 20_000,
     headCheckIntervalMs: 1_000,
     keepAliveTimeoutMs: 75_000,
     maxConnections: 1_024,
+    maxMetricsConnections: 64,
     maxHeadBytes: 16_384,
   })
   t.match(serverOptions(CLIENT_LIMITS), { headersTimeout: 20_000, requestTimeout: 0 })
