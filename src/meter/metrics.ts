@@ -125,7 +125,7 @@ function createInstruments(registry: Registry) {
     }),
     responseBytes: new Counter({
       name: 'meter_http_response_bytes_total',
-      help: 'Response body bytes sent to clients (without chunked framing), by route; upgraded (WebSocket) traffic to clients included.',
+      help: 'Response body bytes sent to clients (without chunked framing), by route; upgraded (WebSocket) traffic to clients and the bodies of the answers the meter gives itself (400, 405, 502, 504) included.',
       labelNames: ['route'] as const,
       registers,
     }),

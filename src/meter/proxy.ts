@@ -147,6 +147,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.stopUpload()
     const { fields, body } = failureAnswer(failure, this.context.draining() || !this.req.complete)
     this.res.writeHead(failure.status, fields)
+    this.series.responseBytes(body.length)
     this.res.end(body)
   }
 

@@ -121,6 +121,7 @@ class Upgrade {
     if (this.settled || this.socket.destroyed) return
     const failure = reportFailure(error, this.context, 'app failed an upgrade')
     const { fields, body } = failureAnswer(failure, true)
+    this.series.responseBytes(body.length)
     this.socket.end(
       Buffer.concat([Buffer.from(statusLine(failure.status) + fieldLines(fields)), body]),
     )

@@ -107,6 +107,7 @@ t.test('the app down: 502 with a short reason, counted, and the meter carries on
   const samples = await scrape(meter)
   t.equal(sampleValue(samples, 'meter_upstream_errors_total', { kind: 'connect' }), 2)
   t.equal(sampleValue(samples, 'meter_http_requests_total', { status_class: '5xx' }), 2)
+  t.equal(sampleValue(samples, 'meter_http_response_bytes_total'), 2 * 55, 'its own bodies too')
 })
 
 t.test('the app too slow: 504 after --upstream-timeout, counted as a timeout', async (t) => {
@@ -218,5 +219,11 @@ t.test('CONNECT is refused with 405, OPTIONS * with 400, both counted as other',
     sampleValue(samples, 'meter_http_requests_total', { method, status_class, route: 'other' })
   t.equal(counted('CONNECT', '4xx'), 1)
   t.equal(counted('OPTIONS', '4xx'), 1)
+  const bodyOf = (answer: string) => answer.slice(answer.indexOf('\r\n\r\n') + 4)
+  t.equal(
+    sampleValue(samples, 'meter_http_response_bytes_total', { route: 'other' }),
+    bodyOf(connect).length + bodyOf(asterisk).length,
+    'both bodies counted',
+  )
   await within(meter.stop(), { what: 'the meter to stop with no connection left open' })
 })

@@ -93,6 +93,7 @@ t.test('an upgrade to an app that is down: 502, counted', async (t) => {
   const samples = await scrape(meter)
   t.equal(sampleValue(samples, 'meter_upstream_errors_total', { kind: 'connect' }), 1)
   t.equal(sampleValue(samples, 'meter_http_requests_total', { status_class: '5xx' }), 1)
+  t.equal(sampleValue(samples, 'meter_http_response_bytes_total'), answer.body.length)
 })
 
 t.test('no hop-by-hop field crosses a 101, either way, but those of the handshake', async (t) => {
