@@ -7,6 +7,7 @@ import type { Duplex } from 'node:stream'
 import type { Logger } from 'pino'
 import { Pool } from 'undici'
 import { adminRequests } from './admin.ts'
+import { answerClientErrors } from './client-errors.ts'
 import type { MeterConfig } from './config.ts'
 import { refuseConnects } from './connect.ts'
 import { CLIENT_LIMITS, type ClientLimits, metricsServerOptions, serverOptions } from './limits.ts'
@@ -90,6 +91,7 @@ function build(
   )
   proxy.maxConnections = limits.maxConnections
   proxy.on('drop', () => metrics.connectionDropped())
+  proxy.on('clientError', answerClientErrors(metrics))
   const { hostname, port } = new URL(config.upstream)
   const upgrades = { upstream: { hostname, port: Number(port) }, tunnels }
   const timeout = { upstreamTimeoutMs: config.upstreamTimeoutMs }

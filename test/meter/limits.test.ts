@@ -120,6 +120,32 @@ t.test('connections beyond the cap are closed at once, and counted', async (t) =
   t.pass('a closed connection makes room for a new one')
 })
 
+t.test('heads the parser refuses are answered as Node answers them, and counted', async (t) => {
+  const meter = await startTestMeter(t, portOf(await okApp(t)), {}, SHORT)
+  const send = async (bytes: string) => {
+    const socket = await rawConnection(t, meter.proxyAddress.port)
+    const closed = watchClose(socket, `the meter to refuse ${JSON.stringify(bytes.slice(0, 20))}`)
+    socket.write(bytes)
+    return closed.closed()
+  }
+  const [timeout, tooLarge, malformed] = await Promise.all([
+    send('GET / HTTP/1.1\r\nHost: meter\r\n'),
+    send(`GET / HTTP/1.1\r\nHost: meter\r\nX-Big: ${'a'.repeat(17 * 1024)}\r\n\r\n`),
+    send('HELLO\r\n\r\n'),
+  ])
+  t.equal(timeout, 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n')
+  t.equal(tooLarge, 'HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n')
+  t.equal(malformed, 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
+  const samples = await scrape(meter)
+  const counted = (kind: string) => sampleValue(samples, 'meter_http_client_errors_total', { kind })
+  t.same(
+    [counted('head_timeout'), counted('too_large'), counted('malformed')],
+    [1, 1, 1],
+    'one of each',
+  )
+  t.equal(sampleValue(samples, 'meter_http_requests_total'), 0, 'none of them is a request')
+})
+
 t.test(
   'the metrics port has the same deadlines, a cap of its own, and reads no body',
   async (t) => {
