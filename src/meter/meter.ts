@@ -14,7 +14,7 @@ import { CLIENT_LIMITS, type ClientLimits, metricsServerOptions, serverOptions }
 import { createMeterMetrics, type MeterMetrics } from './metrics.ts'
 import { proxyRequests } from './proxy.ts'
 import { compileRoutes } from './routes.ts'
-import { proxyUpgrades } from './tunnel.ts'
+import { proxyUpgrades, shouldTunnel } from './tunnel.ts'
 
 /** A started meter. */
 export interface RunningMeter {
@@ -86,7 +86,7 @@ function build(
   const tunnels = new Set<Duplex>()
   const shared = { metrics, route: compileRoutes(config.routes), log, draining }
   const proxy = createServer(
-    serverOptions(limits),
+    { ...serverOptions(limits), shouldUpgradeCallback: shouldTunnel },
     proxyRequests({ ...shared, upstream, closeIdle: () => proxy.closeIdleConnections() }),
   )
   proxy.maxConnections = limits.maxConnections

@@ -17,6 +17,18 @@ export interface TunnelContext extends Omit<ProxyContext, 'upstream' | 'closeIdl
   tunnels: Set<Duplex>
 }
 
+/**
+ * Whether the proxy's server hands an upgrade request to the tunnel: only when it has no body.
+ * The tunnel sends the app the head alone (a WebSocket handshake is a GET, and h2c's settings
+ * do not pass the meter), so an app waiting for a body it announced would wait until the
+ * upstream timeout. With a body, the request goes the ordinary way, without its Upgrade field,
+ * and the app answers it as any other: RFC 9110 section 7.8 lets a server ignore Upgrade.
+ */
+export function shouldTunnel(req: IncomingMessage): boolean {
+  const length = req.headers['content-length']
+  return (length === undefined || length === '0') && req.headers['transfer-encoding'] === undefined
+}
+
 /** The `upgrade` listener of the proxy's server. */
 export function proxyUpgrades(context: TunnelContext) {
   return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {

@@ -7,7 +7,7 @@ import t from 'tap'
 import { WebSocket, WebSocketServer } from 'ws'
 import { until, within } from '../helpers/eventually.ts'
 import { answerOf } from '../helpers/http-clients.ts'
-import { rawConnection, receivedUntilEnd } from '../helpers/raw-sockets.ts'
+import { rawConnection, receivedUntilEnd, watchClose } from '../helpers/raw-sockets.ts'
 import { closedPort, portOf, sampleValue, scrape, startApp, startTestMeter } from './harness.ts'
 
 t.test('a WebSocket echo through the meter, text and a 4 MiB binary message', async (t) => {
@@ -188,4 +188,32 @@ t.test('after a refused or failed upgrade, the meter closes the connection itsel
     t.match(await answer, /^HTTP\/1\.1 (403|502) /, what)
     await within(meter.stop(), { what: `the meter to stop after the ${what} upgrade` })
   }
+})
+
+t.test('an upgrade request with a body is forwarded as an ordinary request', async (t) => {
+  // An app without WebSocket: Node answers an upgrade request as any other, after its body.
+  const app = await startApp(t, async (req, res) => {
+    let body = ''
+    for await (const chunk of req) body += chunk
+    res.end(`got ${body}, upgrade: ${req.headers.upgrade ?? 'none'}`)
+  })
+  const meter = await startTestMeter(t, portOf(app), { upstreamTimeoutMs: 60_000 })
+  const request = httpRequest(`${meter.origin}/ws`, {
+    method: 'POST',
+    headers: { connection: 'Upgrade', upgrade: 'h2c', 'content-length': '5' },
+  })
+  request.write('hello')
+  const answer = await within(answerOf(request), { what: 'the answer to an upgrade with a body' })
+  t.equal(answer.statusCode, 200)
+  t.equal(answer.body, 'got hello, upgrade: none', 'the app got the body, and no Upgrade')
+  // Node's parser reads nothing more on a connection after an upgrade request, even one it
+  // did not upgrade: the answer closes the connection instead of leaving it stuck.
+  t.equal(answer.headers.connection, 'close')
+  const socket = await rawConnection(t, meter.proxyAddress.port)
+  const closed = watchClose(socket, 'the meter to close the connection after the answer')
+  socket.write(
+    'POST /ws HTTP/1.1\r\nHost: meter\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n' +
+      'Content-Length: 5\r\n\r\nhello',
+  )
+  t.match(await closed.closed(), /\r\n\r\ngot hello, upgrade: none$/)
 })
