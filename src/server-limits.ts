@@ -1,7 +1,8 @@
 // What one connection may cost the webhook. Its port is reachable from the cluster, not only by
 // the API server, so every step a client controls has a deadline: the TLS handshake, the request
 // head, the whole request, the idle time between requests; and the number of connections has a
-// cap. Reading the answer has none: an answer is a few KB, which the kernel takes at once.
+// cap. Reading the answer has none: an answer is a few KB, which the kernel takes at once. The
+// metrics port (src/observability/metrics-server.ts) takes the head deadline and a cap of its own.
 
 export interface ConnectionLimits {
   /** The longest a TLS handshake may take; then the connection is closed. */
@@ -49,6 +50,9 @@ export const KEEP_ALIVE_TIMEOUT_MS = 95_000
 // one replica. An idle TLS connection costs about 90 KB, so 512 stay near 45 MB of the 512 MiB
 // memory limit.
 export const MAX_CONNECTIONS = 512
+
+// The metrics port has a scraper or two for clients; 64 leaves them ample room.
+export const METRICS_MAX_CONNECTIONS = 64
 
 export const CONNECTION_LIMITS: Readonly<ConnectionLimits> = Object.freeze({
   handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS,

@@ -4,12 +4,15 @@
 // deadlines are shortened here, as options.
 import { once } from 'node:events'
 import { connect, type TLSSocket } from 'node:tls'
+import { Registry } from 'prom-client'
 import t from 'tap'
+import { startMetricsServer } from '../src/observability/metrics-server.ts'
 import {
   CONNECTION_LIMITS,
   HEAD_TIMEOUT_MS,
   KEEP_ALIVE_TIMEOUT_MS,
   MAX_CONNECTIONS,
+  METRICS_MAX_CONNECTIONS,
   REQUEST_TIMEOUT_MS,
 } from '../src/server-limits.ts'
 import { until, within } from './helpers/eventually.ts'
@@ -93,18 +96,40 @@ t.test('connections beyond the cap are closed at once', async (t) => {
   t.pass('a closed connection makes room for a new one')
 })
 
-t.test('by default: heads 10 s, requests 30 s, idle 95 s, 512 connections', async (t) => {
-  t.match(CONNECTION_LIMITS, {
-    headTimeoutMs: HEAD_TIMEOUT_MS,
-    requestTimeoutMs: REQUEST_TIMEOUT_MS,
-    keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS,
-    maxConnections: MAX_CONNECTIONS,
-  })
-  t.same(
-    [HEAD_TIMEOUT_MS, REQUEST_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, MAX_CONNECTIONS],
-    [10_000, 30_000, 95_000, 512],
-  )
-  // The API server's webhook client closes connections idle for 90 s (Go's
-  // http.DefaultTransport, which client-go's transports take their IdleConnTimeout from).
-  t.ok(KEEP_ALIVE_TIMEOUT_MS > 90_000, 'the API server closes an idle connection first')
+t.test('the metrics port: a head or a request that never ends, and a cap', async (t) => {
+  const registry = new Registry()
+  const limits = { ...SHORT, maxConnections: 2 }
+  const server = await startMetricsServer(registry, '127.0.0.1', 0, limits)
+  t.teardown(() => server.close())
+  const partial = await rawConnection(t, server.port)
+  const partialClosed = watchClose(partial, 'the metrics port to close half a head')
+  partial.write('GET /metrics HTTP/1.1\r\nHost: webhook\r\n')
+  const body = await rawConnection(t, server.port)
+  const bodyClosed = watchClose(body, 'the metrics port to close a body that never ends')
+  body.write('POST /metrics HTTP/1.1\r\nHost: webhook\r\nContent-Length: 100\r\n\r\nx')
+  const extra = await rawConnection(t, server.port)
+  const extraClosed = watchClose(extra, 'the metrics port to close a third connection')
+  t.equal(await extraClosed.closed(), '', 'beyond the cap: closed unanswered')
+  t.match(await partialClosed.closed(), /^HTTP\/1\.1 408 /)
+  t.match(await bodyClosed.closed(), /^HTTP\/1\.1 404 /, 'answered, then closed at the deadline')
 })
+
+t.test(
+  'by default: heads 10 s, requests 30 s, idle 95 s, 512 connections (64 for metrics)',
+  async (t) => {
+    t.match(CONNECTION_LIMITS, {
+      headTimeoutMs: HEAD_TIMEOUT_MS,
+      requestTimeoutMs: REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: MAX_CONNECTIONS,
+    })
+    t.same(
+      [HEAD_TIMEOUT_MS, REQUEST_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, MAX_CONNECTIONS],
+      [10_000, 30_000, 95_000, 512],
+    )
+    t.equal(METRICS_MAX_CONNECTIONS, 64, 'on the metrics port')
+    // The API server's webhook client closes connections idle for 90 s (Go's
+    // http.DefaultTransport, which client-go's transports take their IdleConnTimeout from).
+    t.ok(KEEP_ALIVE_TIMEOUT_MS > 90_000, 'the API server closes an idle connection first')
+  },
+)
