@@ -16,6 +16,7 @@ import type { Catalog } from './injection/catalog.ts'
 import type { WebhookMetrics } from './observability/metrics.ts'
 import { healthRoutes } from './routes/health.ts'
 import { mutateRoute } from './routes/mutate.ts'
+import { CONNECTION_LIMITS, type ConnectionLimits } from './server-limits.ts'
 
 // The API server accepts request bodies up to 3 MiB (apiserver's MaxRequestBodyBytes) and stores
 // objects up to 1.5 MiB (etcd). A review carries the object, and oldObject on updates, each
@@ -47,21 +48,41 @@ export interface ServerOptions {
   /** A pino logger; none means silence. */
   logger?: FastifyBaseLogger
   metrics?: WebhookMetrics
+  /** Replaces some of CONNECTION_LIMITS (tests shorten the deadlines). */
+  limits?: Partial<ConnectionLimits>
 }
 
 /** The webhook server with its routes, ready to listen; `drain()` starts a graceful stop. */
 export function buildServer(options: ServerOptions): FastifyInstance & { drain(): void } {
   const { tls, logger } = options
+  const limits = { ...CONNECTION_LIMITS, ...options.limits }
+  // Node's own options: Fastify passes them to the server it creates.
+  const deadlines = {
+    headersTimeout: limits.headTimeoutMs,
+    connectionsCheckingInterval: limits.checkIntervalMs,
+  }
   const app = Fastify({
     ...(logger ? { loggerInstance: logger } : { logger: false }),
     bodyLimit: BODY_LIMIT,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
     // One line per review, written by the route, instead of two generic lines per request.
     logController: new LogController({ disableRequestLogging: true }),
     // Requests that arrive on a kept-alive connection while closing are still answered: a 503
     // there would be a failed review. Draining (below) moves clients off those connections.
     return503OnClosing: false,
-    ...(tls && { https: { ...tls, minVersion: 'TLSv1.2' as const } }),
+    ...(tls
+      ? {
+          https: {
+            ...tls,
+            minVersion: 'TLSv1.2' as const,
+            handshakeTimeout: limits.handshakeTimeoutMs,
+            ...deadlines,
+          },
+        }
+      : { http: deadlines }),
   })
+  app.server.maxConnections = limits.maxConnections
   let draining = false
   // While draining, every answer asks the client to close its connection, so that the API server
   // opens new ones to the replicas that stay, and none is idle here when the listener closes.

@@ -56,19 +56,36 @@ export function upstreamHead(
 
 /**
  * The app's response fields as Node's writeHead takes them (a flat name, value list), from the
- * lower-cased map undici gives, without hop-by-hop fields and those the Connection field names.
+ * lower-cased map undici and node:http give, without hop-by-hop fields and those the Connection
+ * field names.
  */
 export function clientResponseHeaders(
   headers: Record<string, string | string[] | undefined>,
 ): string[] {
-  const out: string[] = []
-  let named: Set<string> | undefined
+  const scan: ResponseScan = { kept: [] }
   for (const name in headers) {
     const value = headers[name]
-    if (!HOP_BY_HOP.has(name)) pushField(out, name, value)
-    else if (name === 'connection') named = connectionOptions(String(value), named)
+    if (typeof value === 'string') scanResponseField(scan, name, name, value)
+    else if (value) for (const item of value) scanResponseField(scan, name, name, item)
   }
-  return named ? withoutNamed(out, named) : out
+  return endToEnd(scan)
+}
+
+/**
+ * The fields of the app's 101 (Node's flat raw list) for the client: those of any response, and
+ * the two that complete the handshake, as a hop-by-hop pair of its own: Upgrade, which names the
+ * protocol now spoken (RFC 9110 section 7.8), and Connection: upgrade, which says it is for this
+ * connection.
+ */
+export function switchedResponseHeaders(rawHeaders: readonly string[]): string[] {
+  const scan: ResponseScan = { kept: [] }
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i] ?? ''
+    scanResponseField(scan, name, name.toLowerCase(), rawHeaders[i + 1] ?? '')
+  }
+  const fields = endToEnd(scan)
+  if (scan.upgrade !== undefined) fields.push('connection', 'upgrade', 'upgrade', scan.upgrade)
+  return fields
 }
 
 interface RequestScan {
@@ -96,9 +113,22 @@ function scanRequestField(scan: RequestScan, name: string, value: string): void 
   scan.kept.push(name, value)
 }
 
-function pushField(out: string[], name: string, value: string | string[] | undefined): void {
-  if (typeof value === 'string') out.push(name, value)
-  else if (value) for (const item of value) out.push(name, item)
+interface ResponseScan {
+  kept: string[]
+  named?: Set<string> | undefined
+  /** The Upgrade field's values, joined, for a 101. */
+  upgrade?: string | undefined
+}
+
+function scanResponseField(scan: ResponseScan, name: string, lower: string, value: string) {
+  if (!HOP_BY_HOP.has(lower)) scan.kept.push(name, value)
+  else if (lower === 'connection') scan.named = connectionOptions(value, scan.named)
+  else if (lower === 'upgrade')
+    scan.upgrade = scan.upgrade === undefined ? value : `${scan.upgrade}, ${value}`
+}
+
+function endToEnd(scan: ResponseScan): string[] {
+  return scan.named ? withoutNamed(scan.kept, scan.named) : scan.kept
 }
 
 // The Connection field's options name further hop-by-hop fields (RFC 9110 section 7.6.1); the

@@ -7,16 +7,14 @@ import type { Duplex } from 'node:stream'
 import type { Logger } from 'pino'
 import { Pool } from 'undici'
 import { adminRequests } from './admin.ts'
+import { answerClientErrors } from './client-errors.ts'
 import type { MeterConfig } from './config.ts'
+import { refuseConnects } from './connect.ts'
+import { CLIENT_LIMITS, type ClientLimits, metricsServerOptions, serverOptions } from './limits.ts'
 import { createMeterMetrics, type MeterMetrics } from './metrics.ts'
 import { proxyRequests } from './proxy.ts'
 import { compileRoutes } from './routes.ts'
-import { proxyUpgrades } from './tunnel.ts'
-
-// Longer than the idle timeout of what usually keeps connections to a Pod open (ingress-nginx
-// and most cloud load balancers: 60 s), so that they, not the meter, close an idle connection;
-// the other way round, a request sent just as the meter closes it fails. nginx's default.
-const CLIENT_KEEP_ALIVE_MS = 75_000
+import { proxyUpgrades, shouldTunnel } from './tunnel.ts'
 
 /** A started meter. */
 export interface RunningMeter {
@@ -32,13 +30,17 @@ export interface RunningMeter {
   stop(): Promise<void>
 }
 
-/** Starts the proxy and the metrics port; rejects (with nothing left open) if either cannot listen. */
+/**
+ * Starts the proxy and the metrics port; rejects (with nothing left open) if either cannot listen.
+ * `limits` replaces some of CLIENT_LIMITS (tests shorten the deadlines).
+ */
 export async function startMeter(
   config: Readonly<MeterConfig>,
   log: Logger,
+  limits: Partial<ClientLimits> = {},
 ): Promise<RunningMeter> {
   let draining = false
-  const parts = build(config, log, () => draining)
+  const parts = build(config, log, { ...CLIENT_LIMITS, ...limits }, () => draining)
   const { proxy, admin, metrics } = parts
   try {
     await listen(proxy, config.listen.port, config.listen.host)
@@ -70,7 +72,12 @@ interface Parts {
 }
 
 /** The servers, the pool to the app and the metrics, wired together but not listening. */
-function build(config: Readonly<MeterConfig>, log: Logger, draining: () => boolean): Parts {
+function build(
+  config: Readonly<MeterConfig>,
+  log: Logger,
+  limits: Readonly<ClientLimits>,
+  draining: () => boolean,
+): Parts {
   const upstream = new Pool(config.upstream, {
     headersTimeout: config.upstreamTimeoutMs,
     bodyTimeout: config.upstreamTimeoutMs,
@@ -79,18 +86,22 @@ function build(config: Readonly<MeterConfig>, log: Logger, draining: () => boole
   const tunnels = new Set<Duplex>()
   const shared = { metrics, route: compileRoutes(config.routes), log, draining }
   const proxy = createServer(
-    // The app decides how long a request may take to arrive; the meter imposes no shorter
-    // limit than it (Node's default requestTimeout is 300 s). Heads still have 60 s.
-    { keepAliveTimeout: CLIENT_KEEP_ALIVE_MS, requestTimeout: 0 },
+    { ...serverOptions(limits), shouldUpgradeCallback: shouldTunnel },
     proxyRequests({ ...shared, upstream, closeIdle: () => proxy.closeIdleConnections() }),
   )
+  proxy.maxConnections = limits.maxConnections
+  proxy.on('drop', () => metrics.connectionDropped())
+  proxy.on('clientError', answerClientErrors(metrics))
   const { hostname, port } = new URL(config.upstream)
   const upgrades = { upstream: { hostname, port: Number(port) }, tunnels }
   const timeout = { upstreamTimeoutMs: config.upstreamTimeoutMs }
   proxy.on('upgrade', proxyUpgrades({ ...shared, ...upgrades, ...timeout }))
+  proxy.on('connect', refuseConnects(shared))
   const admin = createServer(
+    metricsServerOptions(limits),
     adminRequests({ registry: metrics.registry, ready: () => !draining() }),
   )
+  admin.maxConnections = limits.maxMetricsConnections
   return { proxy, admin, upstream, tunnels, metrics }
 }
 

@@ -6,6 +6,9 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 /** How a request to the app failed: no connection, too long a silence, or a broken connection. */
 export type UpstreamErrorKind = 'connect' | 'timeout' | 'reset'
 
+/** Why a client's head never became a request. */
+export type ClientErrorKind = 'head_timeout' | 'too_large' | 'malformed'
+
 /** The meter's instruments for the requests of one method and one route. */
 export interface Series {
   /** The response was sent completely, whoever produced it (the app, or the meter's 502/504). */
@@ -21,6 +24,10 @@ export interface MeterMetrics {
   readonly inFlight: Gauge
   series(method: string, route: string): Series
   upstreamError(kind: UpstreamErrorKind): void
+  /** A connection was closed on arrival: the meter held as many as it takes. */
+  connectionDropped(): void
+  /** Node's parser refused a client's head and closed its connection. */
+  clientError(kind: ClientErrorKind): void
 }
 
 // Standard methods (RFC 9110 section 9 and PATCH, RFC 5789); any other token a client may send
@@ -61,6 +68,8 @@ export function createMeterMetrics(): MeterMetrics {
       return found
     },
     upstreamError: (kind) => instruments.upstreamErrors.labels(kind).inc(),
+    connectionDropped: () => instruments.droppedConnections.inc(),
+    clientError: (kind) => instruments.clientErrors.labels(kind).inc(),
   }
 }
 
@@ -91,10 +100,18 @@ function createInstruments(registry: Registry) {
     labelNames: ['kind'] as const,
     registers,
   })
+  const clientErrors = new Counter({
+    name: 'meter_http_client_errors_total',
+    help: 'Client connections closed with an answer from the HTTP parser, before any request reached the app: head_timeout (408, the head did not arrive in time), too_large (431, too large a head; 413, too long chunk extensions) or malformed (400, not HTTP/1.1).',
+    labelNames: ['kind'] as const,
+    registers,
+  })
   // Zero from the start, so that rate() and alerts see the first error.
   for (const kind of ['connect', 'timeout', 'reset']) upstreamErrors.labels(kind).inc(0)
+  for (const kind of ['head_timeout', 'too_large', 'malformed']) clientErrors.labels(kind).inc(0)
   return {
     upstreamErrors,
+    clientErrors,
     requests: new Counter({
       name: 'meter_http_requests_total',
       help: 'Requests whose response was sent completely, by method, status class and route (the configured path template, or other). Includes the 502 and 504 answers of the meter itself.',
@@ -122,8 +139,13 @@ function createInstruments(registry: Registry) {
     }),
     responseBytes: new Counter({
       name: 'meter_http_response_bytes_total',
-      help: 'Response body bytes sent to clients (without chunked framing), by route; upgraded (WebSocket) traffic to clients included.',
+      help: 'Response body bytes sent to clients (without chunked framing), by route; upgraded (WebSocket) traffic to clients and the bodies of the answers the meter gives itself (400, 405, 502, 504) included.',
       labelNames: ['route'] as const,
+      registers,
+    }),
+    droppedConnections: new Counter({
+      name: 'meter_connections_dropped_total',
+      help: 'Client connections closed as soon as they were accepted, unanswered, because the meter already held as many as it takes (WebSocket tunnels included).',
       registers,
     }),
     inFlight: new Gauge({

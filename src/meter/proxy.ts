@@ -104,7 +104,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     // Interim answers (102, 103) are not passed on: the final one follows.
     if (status < 200) return
     const fields = clientResponseHeaders(headers)
-    if (this.context.draining()) fields.push('connection', 'close')
+    if (this.lastOnConnection()) fields.push('connection', 'close')
     if (statusMessage) this.res.writeHead(status, statusMessage, fields)
     else this.res.writeHead(status, fields)
     // These never have a body, so the answer is complete now. It must be: undici takes a
@@ -145,9 +145,19 @@ class Exchange implements Dispatcher.DispatchHandler {
       return
     }
     this.stopUpload()
-    const { fields, body } = failureAnswer(failure, this.context.draining() || !this.req.complete)
+    const { fields, body } = failureAnswer(failure, this.lastOnConnection() || !this.req.complete)
     this.res.writeHead(failure.status, fields)
+    this.series.responseBytes(body.length)
     this.res.end(body)
+  }
+
+  /**
+   * Whether the answer must close the connection: while the meter drains, and when the request
+   * asked for an upgrade that the tunnel did not take (it had a body): Node's parser reads
+   * nothing more on a connection after an upgrade request, taken or not.
+   */
+  lastOnConnection(): boolean {
+    return this.context.draining() || this.req.headers.upgrade !== undefined
   }
 
   // The app will not read the rest of the body: discard it instead of leaving the client's

@@ -6,7 +6,7 @@ import { request as httpRequest, type IncomingMessage, STATUS_CODES } from 'node
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { failureAnswer, reportFailure } from './failures.ts'
-import { clientResponseHeaders, upstreamHead } from './headers.ts'
+import { clientResponseHeaders, switchedResponseHeaders, upstreamHead } from './headers.ts'
 import { methodLabel, type Series } from './metrics.ts'
 import type { ProxyContext } from './proxy.ts'
 
@@ -15,6 +15,18 @@ export interface TunnelContext extends Omit<ProxyContext, 'upstream' | 'closeIdl
   upstreamTimeoutMs: number
   /** Open tunnels, so that a drain that runs out of time can cut them. */
   tunnels: Set<Duplex>
+}
+
+/**
+ * Whether the proxy's server hands an upgrade request to the tunnel: only when it has no body.
+ * The tunnel sends the app the head alone (a WebSocket handshake is a GET, and h2c's settings
+ * do not pass the meter), so an app waiting for a body it announced would wait until the
+ * upstream timeout. With a body, the request goes the ordinary way, without its Upgrade field,
+ * and the app answers it as any other: RFC 9110 section 7.8 lets a server ignore Upgrade.
+ */
+export function shouldTunnel(req: IncomingMessage): boolean {
+  const length = req.headers['content-length']
+  return (length === undefined || length === '0') && req.headers['transfer-encoding'] === undefined
 }
 
 /** The `upgrade` listener of the proxy's server. */
@@ -40,13 +52,17 @@ export function proxyUpgrades(context: TunnelContext) {
     )
     toApp.on('error', (error) => upgrade.failed(error))
     toApp.on('response', (response) => upgrade.refused(response))
-    toApp.on('upgrade', (response, appSocket, appHead) => {
-      upgrade.accepted(response, appSocket)
-      if (appHead.length) socket.write(appHead)
-      if (head.length) appSocket.write(head)
-    })
+    toApp.on('upgrade', (response, appSocket, appHead) =>
+      upgrade.accepted(response, appSocket, { fromClient: head, fromApp: appHead }),
+    )
     toApp.end()
   }
+}
+
+/** Bytes that came in the same packets as the upgrade request's head and as the 101's. */
+interface EarlyBytes {
+  fromClient: Buffer
+  fromApp: Buffer
 }
 
 /** One upgrade request, from the client's request to the app's answer, and its accounting. */
@@ -66,13 +82,26 @@ class Upgrade {
     socket.on('close', () => this.settle(undefined))
   }
 
-  /** The app switched protocols: pass its 101 on and splice the two connections. */
-  accepted(response: IncomingMessage, appSocket: Socket): void {
+  /**
+   * The app switched protocols: pass its 101 on and splice the two connections. `early` holds
+   * what each side sent in the same packets as its head, which Node hands over apart from the
+   * stream; it goes first, and counts like the rest.
+   */
+  accepted(response: IncomingMessage, appSocket: Socket, early: EarlyBytes): void {
     const { socket, series, context } = this
     this.settle(101)
     appSocket.setTimeout(0) // the upstream timeout covered the handshake, not the tunnel
     appSocket.setNoDelay(true)
-    socket.write(statusLine(101, response.statusMessage) + fieldLines(response.rawHeaders))
+    const fields = switchedResponseHeaders(response.rawHeaders)
+    socket.write(statusLine(101, response.statusMessage) + fieldLines(fields))
+    if (early.fromApp.length) {
+      series.responseBytes(early.fromApp.length)
+      socket.write(early.fromApp)
+    }
+    if (early.fromClient.length) {
+      series.requestBytes(early.fromClient.length)
+      appSocket.write(early.fromClient)
+    }
     socket.on('data', (chunk: Buffer) => series.requestBytes(chunk.length))
     appSocket.on('data', (chunk: Buffer) => series.responseBytes(chunk.length))
     // pipe() passes each side's end on as a half-close; a closed or broken side ends both.
@@ -95,7 +124,7 @@ class Upgrade {
     this.socket.write(statusLine(status, response.statusMessage) + fieldLines(fields))
     response.on('data', (chunk: Buffer) => this.series.responseBytes(chunk.length))
     response.pipe(this.socket)
-    this.socket.once('finish', () => this.settle(status))
+    this.closeOnceAnswered(status)
   }
 
   /** No answer from the app: 502 or 504, as for any other request. */
@@ -104,10 +133,25 @@ class Upgrade {
     if (this.settled || this.socket.destroyed) return
     const failure = reportFailure(error, this.context, 'app failed an upgrade')
     const { fields, body } = failureAnswer(failure, true)
+    this.series.responseBytes(body.length)
     this.socket.end(
       Buffer.concat([Buffer.from(statusLine(failure.status) + fieldLines(fields)), body]),
     )
-    this.socket.once('finish', () => this.settle(failure.status))
+    this.closeOnceAnswered(failure.status)
+  }
+
+  /**
+   * Counts the answer once it is out, then closes the connection. Node's parser let go of it at
+   * the upgrade, and with it the deadlines: a client that kept its side open would hold it for
+   * ever. What the client sends meanwhile is dropped; unread, it would turn the close into a
+   * reset, which can lose the answer.
+   */
+  closeOnceAnswered(status: number): void {
+    this.socket.resume()
+    this.socket.once('finish', () => {
+      this.settle(status)
+      this.socket.destroy()
+    })
   }
 
   /** Counts the request once: answered (a status) or abandoned by the client (undefined). */

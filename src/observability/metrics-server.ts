@@ -3,19 +3,39 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Registry } from 'prom-client'
+import {
+  CONNECTION_LIMITS,
+  type ConnectionLimits,
+  METRICS_MAX_CONNECTIONS,
+} from '../server-limits.ts'
 
 export interface MetricsServer {
   port: number
   close(): Promise<void>
 }
 
-/** Serves GET /metrics from `registry` on host:port (0 picks a free port). */
+/**
+ * Serves GET /metrics from `registry` on host:port (0 picks a free port). `limits` replaces
+ * some of the webhook's CONNECTION_LIMITS; of them, the port takes the head deadline, which is
+ * also that of a whole request (it reads no body), and the cap, by default METRICS_MAX_CONNECTIONS.
+ */
 export async function startMetricsServer(
   registry: Registry,
   host: string,
   port: number,
+  limits: Partial<ConnectionLimits> = {},
 ): Promise<MetricsServer> {
-  const server: Server = createServer((request, response) => {
+  const { headTimeoutMs, checkIntervalMs, maxConnections } = {
+    ...CONNECTION_LIMITS,
+    maxConnections: METRICS_MAX_CONNECTIONS,
+    ...limits,
+  }
+  const deadlines = {
+    headersTimeout: headTimeoutMs,
+    requestTimeout: headTimeoutMs,
+    connectionsCheckingInterval: checkIntervalMs,
+  }
+  const server: Server = createServer(deadlines, (request, response) => {
     if (request.method !== 'GET' || request.url !== '/metrics') {
       response.writeHead(404, { 'content-type': 'text/plain' }).end('not found: GET /metrics\n')
       return
@@ -25,6 +45,7 @@ export async function startMetricsServer(
       () => response.writeHead(500).end(),
     )
   })
+  server.maxConnections = maxConnections
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(port, host, resolve)

@@ -12,6 +12,7 @@ import { type NamespaceLookup, noNamespaces } from '../../src/admission/namespac
 import type { Catalog } from '../../src/injection/catalog.ts'
 import type { WebhookMetrics } from '../../src/observability/metrics.ts'
 import { buildServer } from '../../src/server.ts'
+import type { ConnectionLimits } from '../../src/server-limits.ts'
 import { loadOrCreate, type ServingCertificate, serviceNames } from '../../src/tls/certificates.ts'
 import { testCatalog } from './config.ts'
 
@@ -23,6 +24,8 @@ export interface WebhookOptions {
   logger?: FastifyBaseLogger
   /** What it serves; by default a certificate generated for the test. */
   certificate?: ServingCertificate
+  /** Shorter deadlines or a lower cap than the server's own. */
+  limits?: Partial<ConnectionLimits>
 }
 
 export interface RunningWebhook {
@@ -52,6 +55,7 @@ export async function startWebhook(t: Test, options: WebhookOptions = {}): Promi
     ...(options.ready && { ready: options.ready }),
     ...(options.metrics && { metrics: options.metrics }),
     ...(options.logger && { logger: options.logger }),
+    ...(options.limits && { limits: options.limits }),
   })
   let accepted = 0
   app.server.on('secureConnection', () => accepted++)

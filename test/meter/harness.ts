@@ -8,6 +8,7 @@ import { pino } from 'pino'
 import type { Test } from 'tap'
 import { request } from 'undici'
 import type { MeterConfig } from '../../src/meter/config.ts'
+import type { ClientLimits } from '../../src/meter/limits.ts'
 import { type RunningMeter, startMeter } from '../../src/meter/meter.ts'
 
 /** An HTTP server on an ephemeral loopback port, closed (connections and all) at teardown. */
@@ -42,11 +43,12 @@ export interface TestMeter extends RunningMeter {
   metricsOrigin: string
 }
 
-/** A meter in front of `upstreamPort`, stopped at teardown. */
+/** A meter in front of `upstreamPort`, stopped at teardown; `limits` shortens its deadlines. */
 export async function startTestMeter(
   t: Test,
   upstreamPort: number,
   overrides: Partial<MeterConfig> = {},
+  limits: Partial<ClientLimits> = {},
 ): Promise<TestMeter> {
   const config: MeterConfig = {
     listen: { host: '127.0.0.1', port: 0 },
@@ -58,7 +60,7 @@ export async function startTestMeter(
     logLevel: 'silent',
     ...overrides,
   }
-  const meter = await startMeter(Object.freeze(config), pino({ level: 'silent' }))
+  const meter = await startMeter(Object.freeze(config), pino({ level: 'silent' }), limits)
   t.teardown(() => meter.stop())
   return {
     ...meter,

@@ -1,7 +1,11 @@
-// Fields crossing the meter: hop-by-hop ones dropped both ways (RFC 9110 section 7.6.1), the
-// others passed in order with their case, X-Forwarded-For and -Proto added.
+// Fields crossing the meter: hop-by-hop ones dropped both ways (RFC 9110 section 7.6.1), from a 101
+// too but for its handshake; the others passed in order with their case, X-Forwarded-* added.
 import t from 'tap'
-import { clientResponseHeaders, upstreamHead } from '../../src/meter/headers.ts'
+import {
+  clientResponseHeaders,
+  switchedResponseHeaders,
+  upstreamHead,
+} from '../../src/meter/headers.ts'
 
 t.test(
   'a request keeps its end-to-end fields, in order and case, and gains X-Forwarded-*',
@@ -79,3 +83,19 @@ t.test('a response loses its hop-by-hop fields and keeps repeated ones', async (
     ...['trailer', 'x-checksum'],
   ])
 })
+
+t.test(
+  'a 101 loses the same fields, and keeps only the handshake’s Connection and Upgrade',
+  async (t) => {
+    const fields = switchedResponseHeaders([
+      ...['Upgrade', 'websocket', 'Connection', 'Upgrade, X-Internal', 'X-Internal', 'hop'],
+      ...['Keep-Alive', 'timeout=5', 'Proxy-Connection', 'keep-alive', 'TE', 'trailers'],
+      ...['Transfer-Encoding', 'chunked', 'Sec-WebSocket-Accept', 's3pPLMBiTxaQ9kYGzzhZRbK+xOo='],
+    ])
+    t.same(fields, [
+      ...['Sec-WebSocket-Accept', 's3pPLMBiTxaQ9kYGzzhZRbK+xOo='],
+      ...['connection', 'upgrade', 'upgrade', 'websocket'],
+    ])
+    t.same(switchedResponseHeaders(['X-App', 'yes']), ['X-App', 'yes'], 'no Upgrade, none added')
+  },
+)

@@ -5,6 +5,7 @@ import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage 
 import t from 'tap'
 import { until, within } from '../helpers/eventually.ts'
 import { answerOf, clientFor } from '../helpers/http-clients.ts'
+import { rawConnection, receivedUntilEnd, watchClose } from '../helpers/raw-sockets.ts'
 import { closedPort, portOf, sampleValue, scrape, startApp, startTestMeter } from './harness.ts'
 
 /** A GET with node:http, its whole body read. */
@@ -106,6 +107,7 @@ t.test('the app down: 502 with a short reason, counted, and the meter carries on
   const samples = await scrape(meter)
   t.equal(sampleValue(samples, 'meter_upstream_errors_total', { kind: 'connect' }), 2)
   t.equal(sampleValue(samples, 'meter_http_requests_total', { status_class: '5xx' }), 2)
+  t.equal(sampleValue(samples, 'meter_http_response_bytes_total'), 2 * 55, 'its own bodies too')
 })
 
 t.test('the app too slow: 504 after --upstream-timeout, counted as a timeout', async (t) => {
@@ -166,4 +168,62 @@ t.test('a client that leaves cancels the request to the app', async (t) => {
   t.equal(sampleValue(samples, 'meter_http_requests_in_flight'), 0)
   t.equal(sampleValue(samples, 'meter_upstream_errors_total', { kind: 'reset' }), 0)
   t.equal(sampleValue(samples, 'meter_http_requests_total'), 0, 'no response was completed')
+})
+
+t.test('a request in absolute form is counted under the route of its path', async (t) => {
+  let seenUrl: string | undefined
+  const app = await startApp(t, (req, res) => {
+    seenUrl = req.url
+    res.end('user')
+  })
+  const meter = await startTestMeter(t, portOf(app), { routes: ['/api/users/:id'] })
+  const socket = await rawConnection(t, meter.proxyAddress.port)
+  const closed = watchClose(socket, 'the answer to the absolute-form request')
+  socket.write(
+    'GET http://shop.example/api/users/7?x=1 HTTP/1.1\r\nHost: shop.example\r\n' +
+      'Connection: close\r\n\r\n',
+  )
+  const answer = await closed.closed()
+  t.match(answer, /^HTTP\/1\.1 200 OK\r\n/)
+  t.match(answer, /\r\n\r\nuser$/)
+  t.equal(seenUrl, 'http://shop.example/api/users/7?x=1', 'the app gets the target as sent')
+  const samples = await scrape(meter)
+  const labels = { method: 'GET', status_class: '2xx', route: '/api/users/:id' }
+  t.equal(sampleValue(samples, 'meter_http_requests_total', labels), 1)
+})
+
+t.test('CONNECT is refused with 405, OPTIONS * with 400, both counted as other', async (t) => {
+  let reached = 0
+  const app = await startApp(t, (_req, res) => {
+    reached++
+    res.end()
+  })
+  // A drain timeout longer than the test's own: the meter can only stop in time if it has
+  // closed both connections itself, although their clients keep their side open.
+  const meter = await startTestMeter(t, portOf(app), { routes: ['/'], drainTimeoutMs: 600_000 })
+  const ask = async (head: string) => {
+    const socket = await rawConnection(t, meter.proxyAddress.port, { allowHalfOpen: true })
+    const answer = receivedUntilEnd(socket, `the answer to ${head.split('\r\n', 1)[0]}`)
+    socket.write(`${head}\r\nConnection: close\r\n\r\n`)
+    return answer
+  }
+  const connect = await ask('CONNECT app.example:443 HTTP/1.1\r\nHost: app.example:443')
+  t.match(connect, /^HTTP\/1\.1 405 Method Not Allowed\r\n/)
+  t.match(connect, /\r\nAllow: GET, HEAD, POST, PUT, DELETE, OPTIONS, TRACE, PATCH\r\n/i)
+  t.match(connect, /\r\n\r\n405 Method Not Allowed: the meter does not open tunnels.\n$/)
+  const asterisk = await ask('OPTIONS * HTTP/1.1\r\nHost: app.example')
+  t.match(asterisk, /^HTTP\/1\.1 400 Bad Request\r\n/)
+  t.equal(reached, 0, 'neither reached the app')
+  const samples = await scrape(meter)
+  const counted = (method: string, status_class: string) =>
+    sampleValue(samples, 'meter_http_requests_total', { method, status_class, route: 'other' })
+  t.equal(counted('CONNECT', '4xx'), 1)
+  t.equal(counted('OPTIONS', '4xx'), 1)
+  const bodyOf = (answer: string) => answer.slice(answer.indexOf('\r\n\r\n') + 4)
+  t.equal(
+    sampleValue(samples, 'meter_http_response_bytes_total', { route: 'other' }),
+    bodyOf(connect).length + bodyOf(asterisk).length,
+    'both bodies counted',
+  )
+  await within(meter.stop(), { what: 'the meter to stop with no connection left open' })
 })

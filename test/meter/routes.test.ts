@@ -23,13 +23,29 @@ t.test(
       ['/?q=1', '/'],
       ['/health', '/health'],
       ['/Health', OTHER_ROUTE],
-      ['*', OTHER_ROUTE], // OPTIONS *
-      ['http://example.com/api/users/1', OTHER_ROUTE], // absolute-form
     ]
     for (const [target, label] of cases) t.equal(route(target), label, target)
     t.equal(compileRoutes(['/a/*', '/a/b'])('/a/b'), '/a/*', 'first match wins')
   },
 )
+
+t.test('an absolute-form target is matched on its path; the other forms have none', async (t) => {
+  const route = compileRoutes(templates)
+  const cases: [string, string][] = [
+    ['http://example.com/api/users/1', '/api/users/:id'],
+    ['https://example.com:8443/api/users/1?x=/health', '/api/users/:id'],
+    ['HTTP://EXAMPLE.COM/health', '/health'], // the scheme and host are case-insensitive
+    ['http://example.com', '/'], // an empty path is /
+    ['http://example.com?q=1', '/'],
+    ['http://user@example.com/static/a.css', '/static/*'],
+    ['http://example.com/Health', OTHER_ROUTE], // the path is not
+    ['ftp://example.com/health', OTHER_ROUTE], // not an http URL
+    ['http:/health', OTHER_ROUTE],
+    ['example.com:443', OTHER_ROUTE], // authority-form (CONNECT)
+    ['*', OTHER_ROUTE], // asterisk-form (OPTIONS *)
+  ]
+  for (const [target, label] of cases) t.equal(route(target), label, target)
+})
 
 t.test('literal segments are matched literally, not as regular expressions', async (t) => {
   const route = compileRoutes(['/v1.0/(x)', '/a+b'])

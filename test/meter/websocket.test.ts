@@ -1,11 +1,13 @@
 // Upgrade requests through the meter: a WebSocket echo through real sockets, an upgrade the app
 // refuses, and an app that is not there.
 import { once } from 'node:events'
-import { request as httpRequest } from 'node:http'
+import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http'
+import type { Duplex } from 'node:stream'
 import t from 'tap'
 import { WebSocket, WebSocketServer } from 'ws'
 import { until, within } from '../helpers/eventually.ts'
 import { answerOf } from '../helpers/http-clients.ts'
+import { rawConnection, receivedUntilEnd, watchClose } from '../helpers/raw-sockets.ts'
 import { closedPort, portOf, sampleValue, scrape, startApp, startTestMeter } from './harness.ts'
 
 t.test('a WebSocket echo through the meter, text and a 4 MiB binary message', async (t) => {
@@ -91,4 +93,127 @@ t.test('an upgrade to an app that is down: 502, counted', async (t) => {
   const samples = await scrape(meter)
   t.equal(sampleValue(samples, 'meter_upstream_errors_total', { kind: 'connect' }), 1)
   t.equal(sampleValue(samples, 'meter_http_requests_total', { status_class: '5xx' }), 1)
+  t.equal(sampleValue(samples, 'meter_http_response_bytes_total'), answer.body.length)
+})
+
+t.test('no hop-by-hop field crosses a 101, either way, but those of the handshake', async (t) => {
+  const app = await startApp(t, (_req, res) => res.end('no upgrade'))
+  let seen: IncomingHttpHeaders = {}
+  app.on('upgrade', (req: IncomingMessage, socket: Duplex) => {
+    seen = req.headers
+    socket.end(
+      'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n' +
+        'Connection: Upgrade, X-Internal-Token\r\nX-Internal-Token: secret\r\n' +
+        'Keep-Alive: timeout=5\r\nProxy-Connection: keep-alive\r\nX-App: yes\r\n\r\n',
+    )
+  })
+  const meter = await startTestMeter(t, portOf(app))
+  const request = httpRequest(`${meter.origin}/ws`, {
+    headers: {
+      connection: 'Upgrade, X-Hop',
+      upgrade: 'websocket',
+      'x-hop': 'client secret',
+      'keep-alive': 'timeout=5',
+      'proxy-connection': 'keep-alive',
+      te: 'trailers',
+      'x-end': 'kept',
+    },
+  })
+  request.end()
+  const [response, socket] = (await within(once(request, 'upgrade'), {
+    what: 'the 101 through the meter',
+  })) as [IncomingMessage, Duplex]
+  socket.destroy()
+  t.match(seen, { connection: 'upgrade', upgrade: 'websocket', 'x-end': 'kept' })
+  for (const name of ['x-hop', 'keep-alive', 'proxy-connection', 'te'])
+    t.notOk(name in seen, `the app does not get ${name}`)
+  t.match(response.headers, { connection: 'upgrade', upgrade: 'websocket', 'x-app': 'yes' })
+  for (const name of ['x-internal-token', 'keep-alive', 'proxy-connection'])
+    t.notOk(name in response.headers, `the client does not get ${name}`)
+})
+
+t.test('bytes sent in the same packet as the upgrade request or the 101 are counted', async (t) => {
+  const fromClient = 'x'.repeat(1000)
+  const fromApp = 'y'.repeat(3000)
+  const app = await startApp(t, (_req, res) => res.end('no upgrade'))
+  const appGot = Promise.withResolvers<string>()
+  app.on('upgrade', (_req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    let got = String(head)
+    if (got.length === fromClient.length) appGot.resolve(got)
+    socket.on('data', (chunk: Buffer) => {
+      got += chunk
+      if (got.length === fromClient.length) appGot.resolve(got)
+    })
+    socket.on('end', () => socket.end())
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: raw\r\nConnection: Upgrade\r\n\r\n${fromApp}`,
+    )
+  })
+  const meter = await startTestMeter(t, portOf(app), { routes: ['/raw'] })
+  const client = await rawConnection(t, meter.proxyAddress.port)
+  let clientGot = ''
+  const clientDone = new Promise<void>((resolve) =>
+    client.on('data', (chunk: Buffer) => {
+      clientGot += chunk
+      if (clientGot.endsWith(fromApp)) resolve()
+    }),
+  )
+  client.write(
+    `GET /raw HTTP/1.1\r\nHost: meter\r\nConnection: Upgrade\r\nUpgrade: raw\r\n\r\n${fromClient}`,
+  )
+  t.equal(await within(appGot.promise, { what: 'the app to get the client’s bytes' }), fromClient)
+  await within(clientDone, { what: 'the client to get the app’s bytes' })
+  client.end() // an open tunnel would hold the meter's stop up until its drain timeout
+  const samples = await scrape(meter)
+  t.equal(sampleValue(samples, 'meter_http_request_bytes_total', { route: '/raw' }), 1000)
+  t.equal(sampleValue(samples, 'meter_http_response_bytes_total', { route: '/raw' }), 3000)
+})
+
+t.test('after a refused or failed upgrade, the meter closes the connection itself', async (t) => {
+  const refusing = await startApp(t, (_req, res) => res.end('no upgrade'))
+  refusing.on('upgrade', (_req, socket: Duplex) => {
+    socket.end('HTTP/1.1 403 Forbidden\r\ncontent-length: 7\r\n\r\nnot you')
+  })
+  for (const [what, port] of [
+    ['refused', portOf(refusing)],
+    ['failed', await closedPort()],
+  ] as const) {
+    // A drain timeout longer than the test's own: only the meter closing the connection lets
+    // it stop in time.
+    const meter = await startTestMeter(t, port, { drainTimeoutMs: 600_000 })
+    // A client that reads the answer to the end and never closes its side.
+    const socket = await rawConnection(t, meter.proxyAddress.port, { allowHalfOpen: true })
+    const answer = receivedUntilEnd(socket, `the answer to the ${what} upgrade`)
+    socket.write('GET /ws HTTP/1.1\r\nHost: meter\r\nConnection: Upgrade\r\nUpgrade: raw\r\n\r\n')
+    t.match(await answer, /^HTTP\/1\.1 (403|502) /, what)
+    await within(meter.stop(), { what: `the meter to stop after the ${what} upgrade` })
+  }
+})
+
+t.test('an upgrade request with a body is forwarded as an ordinary request', async (t) => {
+  // An app without WebSocket: Node answers an upgrade request as any other, after its body.
+  const app = await startApp(t, async (req, res) => {
+    let body = ''
+    for await (const chunk of req) body += chunk
+    res.end(`got ${body}, upgrade: ${req.headers.upgrade ?? 'none'}`)
+  })
+  const meter = await startTestMeter(t, portOf(app), { upstreamTimeoutMs: 60_000 })
+  const request = httpRequest(`${meter.origin}/ws`, {
+    method: 'POST',
+    headers: { connection: 'Upgrade', upgrade: 'h2c', 'content-length': '5' },
+  })
+  request.write('hello')
+  const answer = await within(answerOf(request), { what: 'the answer to an upgrade with a body' })
+  t.equal(answer.statusCode, 200)
+  t.equal(answer.body, 'got hello, upgrade: none', 'the app got the body, and no Upgrade')
+  // Node's parser reads nothing more on a connection after an upgrade request, even one it
+  // did not upgrade: the answer closes the connection instead of leaving it stuck.
+  t.equal(answer.headers.connection, 'close')
+  const socket = await rawConnection(t, meter.proxyAddress.port)
+  const closed = watchClose(socket, 'the meter to close the connection after the answer')
+  socket.write(
+    'POST /ws HTTP/1.1\r\nHost: meter\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n' +
+      'Content-Length: 5\r\n\r\nhello',
+  )
+  t.match(await closed.closed(), /\r\n\r\ngot hello, upgrade: none$/)
 })
