@@ -33,6 +33,7 @@ t.test('the cert-manager overlay renders every object the install needs', async 
     'Issuer',
     'MutatingWebhookConfiguration',
     'Namespace',
+    'NetworkPolicy',
     'PodDisruptionBudget',
     'Service',
     'ServiceAccount',
