@@ -37,6 +37,8 @@ t.test('the cert-manager overlay renders every object the install needs', async 
     'PodDisruptionBudget',
     'Service',
     'ServiceAccount',
+    'ValidatingAdmissionPolicy',
+    'ValidatingAdmissionPolicyBinding',
   ])
   const [mwc] = find(objects, 'MutatingWebhookConfiguration')
   t.equal(
