@@ -14,6 +14,9 @@ Commands:
 
 Run 'sidecar-patterns <command> --help' for a command's options.`
 
+// How long a failed command may take to close what it opened before the process is ended.
+const EXIT_DEADLINE_MS = 5_000
+
 type Command = (args: readonly string[], io: Io) => Promise<number | undefined>
 
 // Each command loads only its own modules: the meter, a sidecar in every Pod, starts without
@@ -54,6 +57,13 @@ export function run(argv: readonly string[]): void {
     (error: unknown) => {
       io.err(`error: ${error instanceof Error ? error.message : String(error)}`)
       process.exitCode = 1
+      // A command that failed closes what it opened, and the process ends when nothing is left.
+      // Should something stay open all the same (a leaked watch or timer), the process must
+      // still end rather than stay up doing nothing: unref, so it never delays a clean exit.
+      setTimeout(() => {
+        io.err(`error: still running ${EXIT_DEADLINE_MS / 1000} s after failing; exiting`)
+        process.exit(1)
+      }, EXIT_DEADLINE_MS).unref()
     },
   )
 }

@@ -33,9 +33,12 @@ t.test('the cert-manager overlay renders every object the install needs', async 
     'Issuer',
     'MutatingWebhookConfiguration',
     'Namespace',
+    'NetworkPolicy',
     'PodDisruptionBudget',
     'Service',
     'ServiceAccount',
+    'ValidatingAdmissionPolicy',
+    'ValidatingAdmissionPolicyBinding',
   ])
   const [mwc] = find(objects, 'MutatingWebhookConfiguration')
   t.equal(

@@ -15,9 +15,9 @@ import { strings } from '@bufbuild/cel/ext'
 import { type Attributes, admissionRequest, type Json } from './attributes.ts'
 
 // The API server's base environment has more libraries (lists, regex, url, quantity, ...:
-// k8s.io/apiserver pkg/cel/environment/base.go); our conditions use none, and an expression that
-// calls one fails here as an evaluation error rather than passing unchecked.
-const ENV = celEnv({ funcs: strings })
+// k8s.io/apiserver pkg/cel/environment/base.go); our conditions and policies use none, and an
+// expression that calls one fails here as an evaluation error rather than passing unchecked.
+export const CEL_ENV = celEnv({ funcs: strings })
 
 export interface MatchCondition {
   name: string
@@ -33,7 +33,10 @@ export type MatchResult =
 export function compileMatchConditions(
   conditions: readonly MatchCondition[],
 ): (attr: Attributes) => MatchResult {
-  const programs = conditions.map((c) => ({ name: c.name, run: plan(ENV, parse(c.expression)) }))
+  const programs = conditions.map((c) => ({
+    name: c.name,
+    run: plan(CEL_ENV, parse(c.expression)),
+  }))
   return (attr) => {
     const bindings = {
       object: toCel(attr.object),
@@ -60,7 +63,7 @@ function combine(programs: readonly Program[], bindings: Record<string, unknown>
 
 // Objects become CEL maps, and whole numbers CEL ints, as unstructured JSON does in the API
 // server (int64 for integers, float64 otherwise).
-function toCel(value: Json): unknown {
+export function toCel(value: Json): unknown {
   if (value === null || value === undefined) return null
   if (Array.isArray(value)) return value.map(toCel)
   if (typeof value === 'number') return Number.isInteger(value) ? BigInt(value) : value
