@@ -1,6 +1,9 @@
 import { DNS_SUBDOMAIN } from '../kube/names.ts'
-// The meter checks each template by the same rule: a Pod never starts a meter that refuses one.
-import { checkRoute } from '../shared/route-templates.ts'
+import { quote } from '../shared/quote.ts'
+// The meter reads its --route flags by the same rule: a Pod never starts a meter that refuses them.
+import { parseRoutes } from '../shared/route-templates.ts'
+
+export { quote }
 
 // A table of validators for annotation values. Values only ever fill typed parameters:
 // each validator accepts a narrow, documented shape and explains what it expected otherwise.
@@ -13,11 +16,6 @@ const fail = <T>(raw: string, expected: string): Validation<T> => ({
   ok: false,
   error: `${quote(raw)} is not ${expected}`,
 })
-
-/** Quotes a user-supplied value for a message, cut short so a huge annotation cannot flood it. */
-export function quote(raw: string): string {
-  return JSON.stringify(raw.length > 64 ? `${raw.slice(0, 61)}...` : raw)
-}
 
 // IANA_SVC_NAME, as Kubernetes validates container port names (k8s.io/apimachinery validation.go).
 const PORT_NAME = /^(?=.{1,15}$)(?=.*[a-z])[a-z0-9]+(-[a-z0-9]+)*$/
@@ -144,15 +142,13 @@ export function text(pattern?: RegExp): Validator<string> {
   }
 }
 
-/** Path templates for the meter's route label, comma-separated: `/api/users/:id,/static/*`. */
+/**
+ * Path templates for the meter's route label, comma-separated: `/api/users/:id,/static/*`; the
+ * meter's own rule (parseRoutes), blanks and empty items dropped.
+ */
 export const routeTemplates: Validator<string> = (raw) => {
-  const templates = raw.split(',').map((t) => t.trim())
-  const problems = templates.flatMap((t) => {
-    const problem = checkRoute(t)
-    return problem ? [`${quote(t)} ${problem}`] : []
-  })
-  if (raw.length > 2048) return fail(raw, 'at most 2048 characters of path templates')
-  return problems.length
-    ? fail(raw, `a list of path templates: ${problems.join('; ')}`)
-    : ok(templates.join(','))
+  const list = parseRoutes([raw])
+  return list.ok
+    ? ok(list.routes.join(','))
+    : fail(raw, `a list of path templates: ${list.errors.join('; ')}`)
 }

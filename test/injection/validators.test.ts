@@ -145,15 +145,19 @@ const tables: Record<string, Table> = {
       ['/api/users/:id, /static/*', '/api/users/:id,/static/*'],
       '/',
       '/healthz,/v1/orders/:order/items/:item',
+      // As the meter reads --route: blanks and empty items are dropped.
+      ['/x,', '/x'],
+      ['', ''],
     ],
+    // The meter's rule (src/shared/route-templates.ts): no repeat, at most 100 templates.
     rejects: [
-      '',
+      '/a,/a',
+      Array.from({ length: 101 }, (_, i) => `/r${i}`).join(','),
       'api/users',
       '/static/*/x',
       '/a//b',
       '/users/:1d',
       '/a b',
-      '/x,',
       `/${long(2100)}`,
     ],
   },
