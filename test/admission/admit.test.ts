@@ -1,8 +1,10 @@
 // One review, start to finish, when the request itself is hostile: whatever a Pod's annotations
-// hold, the answer stays a few kilobytes and says what is wrong once.
+// hold, the answer stays a few kilobytes and says what is wrong once; a namespace name the API
+// server could not have sent is refused before anything is looked up.
 import t from 'tap'
-import { admit } from '../../src/admission/admit.ts'
+import { admit, namespaceToRead } from '../../src/admission/admit.ts'
 import { encodeReview, parseReview } from '../../src/admission/review.ts'
+import { quote } from '../../src/shared/quote.ts'
 import { builtinCatalog } from '../helpers/config.ts'
 import { podReview } from '../helpers/reviews.ts'
 
@@ -57,4 +59,34 @@ t.test('a list longer than any catalog is refused with one sentence', async (t) 
       'patterns/sidecar: is longer than 4096 characters, more than any list of sidecar names',
   })
   t.notOk(response.warnings, 'and no warning per name')
+})
+
+// The API server names a Pod's namespace as it was created: a DNS-1123 label. A review naming
+// anything else did not come from it, and is refused before any lookup.
+t.test('a review naming no possible namespace is refused, and reads none', async (t) => {
+  for (const namespace of ['.', '..', '../..', 'a/b', 'Shop', '-a', 'x'.repeat(64), 'a.b']) {
+    const review = podReview(namespace, { 'patterns/sidecar': 'metrics' })
+    const parsed = parseReview(review)
+    if (!parsed.ok) throw new Error(parsed.error)
+    t.equal(namespaceToRead(parsed.request), undefined, `${namespace}: nothing to look up`)
+    const { response, outcome } = admit(parsed.request, context)
+    t.same(outcome, { result: 'denied', reason: 'invalid-namespace' })
+    t.same(response.status, {
+      code: 400,
+      reason: 'BadRequest',
+      message: `request.namespace ${quote(namespace)} is not a namespace name (a DNS-1123 label of at most 63 characters)`,
+    })
+  }
+  for (const namespace of ['shop', 'x'.repeat(63), 'a-1']) {
+    const parsed = parseReview(podReview(namespace))
+    t.equal(parsed.ok && namespaceToRead(parsed.request), namespace, `${namespace} is read`)
+  }
+})
+
+t.test('a review of no Pod is let through whatever namespace it names', async (t) => {
+  const review = podReview('..')
+  const request = { ...review.request, kind: { group: '', version: 'v1', kind: 'ConfigMap' } }
+  const parsed = parseReview({ ...review, request })
+  if (!parsed.ok) throw new Error(parsed.error)
+  t.same(admit(parsed.request, context).outcome, { result: 'ignored', reason: 'not-a-pod' })
 })
