@@ -90,3 +90,23 @@ t.test('a review of no Pod is let through whatever namespace it names', async (t
   if (!parsed.ok) throw new Error(parsed.error)
   t.same(admit(parsed.request, context).outcome, { result: 'ignored', reason: 'not-a-pod' })
 })
+
+// The outcome names the Pod in the log line of every review, and stays in memory with every
+// answer the review memo keeps: the API server bounds these names only after admission.
+t.test('the Pod an outcome names is described in a bounded line', async (t) => {
+  const huge = 'x'.repeat(1024 * 1024)
+  const review = podReview('shop', { 'patterns/sidecar': 'metrics' })
+  const object = review.request.object
+  const metadata = {
+    ...object.metadata,
+    generateName: huge,
+    namespace: huge,
+    ownerReferences: [{ kind: huge, name: huge, controller: true }],
+  }
+  const { outcome } = admit(
+    { ...review.request, object: { ...object, metadata } } as never,
+    context,
+  )
+  const pod = 'pod' in outcome ? (outcome.pod ?? '') : ''
+  t.ok(pod.length > 0 && pod.length <= 1024, `${pod.length} characters`)
+})
