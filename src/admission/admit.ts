@@ -7,6 +7,8 @@ import { injectPod } from '../injection/inject-pod.ts'
 import { describePod } from '../injection/pod.ts'
 import { describeProblems } from '../injection/problems.ts'
 import type { NamespaceFacts } from '../injection/scope.ts'
+import { DNS_LABEL } from '../kube/names.ts'
+import { quote } from '../shared/quote.ts'
 import { allowed, denied, patched } from './review.ts'
 import type { AdmissionRequest, AdmissionResponse } from './types.ts'
 
@@ -22,7 +24,11 @@ type LeftOut = { notApplicable?: string[] }
 export type Outcome =
   | { result: 'ignored'; reason: 'not-a-pod' | 'not-create' | 'subresource' }
   | ({ result: 'skipped'; reason: SkipReason; pod: string } & LeftOut)
-  | { result: 'denied'; reason: 'invalid-pod' | 'invalid-annotations'; pod?: string }
+  | {
+      result: 'denied'
+      reason: 'invalid-namespace' | 'invalid-pod' | 'invalid-annotations'
+      pod?: string
+    }
   | ({ result: 'injected'; sidecars: string[]; pod: string } & LeftOut)
 
 /** Answers one request, and says what happened for logs and metrics. */
@@ -33,6 +39,12 @@ export function admit(
   const { uid } = request
   const ignored = ignoreReason(request)
   if (ignored) return { response: allowed(uid), outcome: { result: 'ignored', reason: ignored } }
+  const invalid = invalidNamespace(request)
+  if (invalid) {
+    const status = { code: 400, reason: 'BadRequest', message: invalid }
+    const outcome = { result: 'denied', reason: 'invalid-namespace' } as const
+    return { response: denied(uid, status), outcome }
+  }
 
   const injection = injectPod(request.object, context.catalog, context.namespace)
   if (!injection.ok) {
@@ -72,9 +84,20 @@ export function admit(
   }
 }
 
-/** The namespace whose labels and annotations a review needs, or undefined if it needs none. */
+/**
+ * The namespace whose labels and annotations a review needs, or undefined if it needs none or
+ * names one that cannot exist (admit refuses that review).
+ */
 export function namespaceToRead(request: AdmissionRequest): string | undefined {
-  return ignoreReason(request) ? undefined : request.namespace
+  return ignoreReason(request) || invalidNamespace(request) ? undefined : request.namespace
+}
+
+// The API server sends a Pod's review with the namespace it is created in, a DNS-1123 label, or
+// '' for an object sent without one (the Pod then says, or nothing applies). Any other name was
+// not written by the API server, and must reach neither a lookup nor a decision.
+function invalidNamespace({ namespace }: AdmissionRequest): string | undefined {
+  if (namespace === undefined || namespace === '' || DNS_LABEL.test(namespace)) return undefined
+  return `request.namespace ${quote(namespace)} is not a namespace name (a DNS-1123 label of at most 63 characters)`
 }
 
 function ignoreReason(

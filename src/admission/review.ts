@@ -1,7 +1,9 @@
 // Decoding requests and building responses. Every response carries the request uid, and a patch
-// always comes with its patchType: the API server rejects one without the other.
+// always comes with its patchType: the API server rejects one without the other. Warnings and
+// messages are bounded (src/admission/answer-bounds.ts).
 import { Compile } from 'typebox/compile'
 import type { Operation } from '../injection/patch.ts'
+import { boundMessage, boundWarnings } from './answer-bounds.ts'
 import {
   type AdmissionRequest,
   type AdmissionResponse,
@@ -33,7 +35,8 @@ export function denied(
   status: { code: number; reason: string; message: string },
   warnings: readonly string[] = [],
 ): AdmissionResponse {
-  return { uid, allowed: false, status, ...withWarnings(warnings) }
+  const bounded = { ...status, message: boundMessage(status.message) }
+  return { uid, allowed: false, status: bounded, ...withWarnings(warnings) }
 }
 
 /**
@@ -77,5 +80,5 @@ export function encodeReview(response: AdmissionResponse): EncodedReview {
 }
 
 function withWarnings(warnings: readonly string[]): { warnings?: string[] } {
-  return warnings.length ? { warnings: [...warnings] } : {}
+  return warnings.length ? { warnings: boundWarnings(warnings) } : {}
 }

@@ -5,7 +5,7 @@ import { hash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { Compile } from 'typebox/compile'
 import { LineCounter, parseDocument } from 'yaml'
-import type { Catalog } from '../injection/catalog.ts'
+import { type Catalog, MAX_SIDECARS } from '../injection/catalog.ts'
 import { type CatalogError, checkSidecar } from './checks.ts'
 import { CatalogFile, type SidecarDefinition } from './format.ts'
 import { compileSidecar } from './sidecar.ts'
@@ -117,8 +117,9 @@ function merge(
   return [...overridden, ...file.filter((f) => !builtin.some((b) => b.name === f.name))]
 }
 
-// Problems that involve several entries: names defined twice, policies that name sidecars the
-// catalog does not have, two proxies that claim one place in the chain.
+// Problems that involve several entries: more sidecars than a Pod's list may name, names defined
+// twice, policies that name sidecars the catalog does not have, two proxies that claim one place
+// in the chain.
 function catalogErrors(
   sidecars: readonly SidecarDefinition[],
   file: CatalogFile,
@@ -127,6 +128,11 @@ function catalogErrors(
   const known = new Set(sidecars.map((s) => s.name))
   const policies = file.policies ?? []
   return [
+    ...(sidecars.length > MAX_SIDECARS
+      ? [
+          `sidecars: ${sidecars.length} with the built-in ones; a catalog holds at most ${MAX_SIDECARS}`,
+        ]
+      : []),
     ...twice((file.sidecars ?? []).map((s) => s.name)).map(
       (i) => `sidecars.${i}.name: ${file.sidecars?.[i]?.name} is defined twice`,
     ),

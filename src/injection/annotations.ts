@@ -1,4 +1,5 @@
 // The annotation keys a user writes and the webhook records, and how their values are read.
+import { MAX_SIDECARS } from './catalog.ts'
 
 export const PREFIX = 'patterns/'
 
@@ -19,17 +20,42 @@ export function paramAnnotation(sidecar: string, param: string): string {
   return `${PREFIX}${sidecar}.${param}`
 }
 
-/** Splits a comma-separated list, trimming blanks; keeps first occurrences in order. */
-export function parseList(value: string | undefined): { names: string[]; repeated: string[] } {
-  const names: string[] = []
-  const repeated: string[] = []
-  for (const item of (value ?? '').split(',')) {
-    const name = item.trim()
-    if (name === '') continue
-    if (names.includes(name)) repeated.push(name)
-    else names.push(name)
-  }
-  return { names, repeated }
+/** The most names a list may hold: more than that cannot all be sidecars of any catalog. */
+export const MAX_LIST_NAMES = MAX_SIDECARS
+/**
+ * The longest list value read: room for every name a catalog can hold, at the longest a sidecar
+ * name can be, with blanks around them. Refused before it is split, so its cost is constant.
+ */
+export const MAX_LIST_LENGTH = 4096
+
+export type ParsedList =
+  | { ok: true; names: string[]; repeated: string[] }
+  | { ok: false; error: string }
+
+/**
+ * Splits a comma-separated list, trimming blanks; keeps first occurrences in order, and reports
+ * each repeated name once. A list too long to name sidecars is refused whole, with one message.
+ */
+export function parseList(value: string | undefined): ParsedList {
+  const text = value ?? ''
+  if (text.length > MAX_LIST_LENGTH)
+    return {
+      ok: false,
+      error: `is longer than ${MAX_LIST_LENGTH} characters, more than any list of sidecar names`,
+    }
+  const items = text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '')
+  if (items.length > MAX_LIST_NAMES)
+    return {
+      ok: false,
+      error: `lists ${items.length} names; a catalog holds at most ${MAX_SIDECARS} sidecars`,
+    }
+  const names = new Set<string>()
+  const repeated = new Set<string>()
+  for (const name of items) (names.has(name) ? repeated : names).add(name)
+  return { ok: true, names: [...names], repeated: [...repeated] }
 }
 
 /** The raw `patterns/<sidecar>.<param>` values of every sidecar, keyed by sidecar then param. */

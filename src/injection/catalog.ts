@@ -1,6 +1,12 @@
 // The catalog as injection uses it: sidecars by name, the platform's policies, the default mode.
 import type { Mode, Sidecar } from './sidecar.ts'
 
+/**
+ * The most sidecars a catalog holds: far more than any Pod could run beside its app, and the bound
+ * on every list of sidecar names the webhook reads (src/injection/annotations.ts).
+ */
+export const MAX_SIDECARS = 64
+
 /** A Kubernetes label selector (metav1.LabelSelector). */
 export interface LabelSelector {
   matchLabels?: Readonly<Record<string, string>>

@@ -2,6 +2,13 @@
 import { paramAnnotation } from './annotations.ts'
 import type { Problem } from './problems.ts'
 import type { ParamSpec, ParamSpecs } from './sidecar.ts'
+import { quote } from './validators.ts'
+
+/**
+ * The longest value any parameter takes, checked before its validator reads it, so that no type
+ * has to bound its own: room for the longest routes list the meter takes (MAX_ROUTES_LENGTH).
+ */
+export const MAX_VALUE_LENGTH = 4096
 
 /** Validated values by parameter name; an optional parameter left unset is undefined. */
 export type Resolution =
@@ -29,7 +36,12 @@ function resolveOne(
   spec: ParamSpec<unknown>,
   raw: string | undefined,
 ): { ok: true; value: unknown } | { ok: false; error: string } {
-  if (raw !== undefined) return spec.validate(raw.trim())
+  if (raw !== undefined) {
+    const value = raw.trim()
+    return value.length > MAX_VALUE_LENGTH
+      ? { ok: false, error: `${quote(value)} is longer than ${MAX_VALUE_LENGTH} characters` }
+      : spec.validate(value)
+  }
   switch (spec.presence) {
     case 'required':
       return { ok: false, error: 'is required and missing' }

@@ -98,7 +98,14 @@ export function volumeNames(pod: Pod): Set<string> {
 export function describePod(pod: Pod, namespace: string): string {
   const meta = pod.metadata ?? {}
   const name = meta.name || (meta.generateName ? `${meta.generateName}*` : '(unnamed)')
-  return `${namespace}/${name}${describeOwner(meta.ownerReferences)}`
+  return `${cut(namespace)}/${cut(name)}${describeOwner(meta.ownerReferences)}`
+}
+
+// Names are checked by the API server only after admission: each part is cut to the longest a
+// valid one can be (253, an object name), so that a log line, and an answer the review memo
+// keeps, cannot be made megabytes long.
+function cut(name: string): string {
+  return name.length > 253 ? `${name.slice(0, 250)}...` : name
 }
 
 // Only for messages and logs, so a malformed ownerReferences (which the API server will reject
@@ -110,5 +117,5 @@ function describeOwner(references: unknown): string {
       typeof o?.kind === 'string' && typeof o?.name === 'string',
   )
   const owner = owners.find((o) => o.controller === true) ?? owners[0]
-  return owner ? ` (${owner.kind} ${owner.name})` : ''
+  return owner ? ` (${cut(owner.kind)} ${cut(owner.name)})` : ''
 }

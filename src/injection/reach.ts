@@ -21,7 +21,9 @@ export interface Unreachable {
 
 /** What the namespace asks for that the API server will not send the webhook, and why. */
 export function unreachable(namespace: NamespaceFacts, catalog: Catalog): Unreachable[] {
-  const { names } = parseList(namespace.annotations[SIDECAR])
+  // As readScope reads it: a list too long to read is no default.
+  const list = parseList(namespace.annotations[SIDECAR])
+  const names = list.ok ? list.names : []
   const selecting = catalog.policies.filter((p) => matches(p.namespaceSelector, namespace.labels))
   return unreachableGiven(namespace, names, selecting)
 }

@@ -21,7 +21,10 @@ export interface InjectionRequest {
   optedOut: boolean
   /** Raw parameter values by sidecar, then by parameter. */
   params: Map<string, Map<string, string>>
-  /** A `patterns/inject` value other than "true" or "false", or a `patterns/mode` not known. */
+  /**
+   * What makes the request unreadable, which refuses the Pod whatever it asks: a list longer than
+   * any catalog, a `patterns/inject` other than "true" or "false", a `patterns/mode` not known.
+   */
   invalidFlags: Problem[]
   /** The Pod's `patterns/mode`, if it sets one. */
   mode: Mode | undefined
@@ -34,28 +37,42 @@ export function readRequest(
   annotations: Readonly<Record<string, string>>,
   catalog: Catalog,
 ): InjectionRequest {
-  const { names: requested, repeated } = parseList(annotations[SIDECAR])
+  const sidecars = readList(SIDECAR, annotations[SIDECAR])
+  const injected = readList(INJECTED, annotations[INJECTED])
+  const requested = sidecars.names
   const params = paramsBySidecar(annotations)
   const inject = readInjectFlag(annotations[INJECT]?.trim())
   const mode = readMode(annotations[MODE]?.trim())
   const warnings = [
-    ...repeated.map((name) => `${SIDECAR}: ${quote(name)} is listed more than once`),
+    ...sidecars.repeated.map((name) => `${SIDECAR}: ${quote(name)} is listed more than once`),
     ...strayWarnings(annotations),
   ]
   if (inject.optedOut && requested.length > 0) {
     warnings.push(`${INJECT} is "false": ${SIDECAR} is ignored and nothing is injected`)
   }
-  const { names: injected } = parseList(annotations[INJECTED])
   return {
     requested,
-    injected,
+    injected: injected.names,
     optedOut: inject.optedOut,
     params,
-    invalidFlags: [...(inject.problem ? [inject.problem] : []), ...mode.problems],
+    invalidFlags: [
+      ...sidecars.problems,
+      ...injected.problems,
+      ...(inject.problem ? [inject.problem] : []),
+      ...mode.problems,
+    ],
     mode: mode.mode,
     unknownSidecars: unknownSidecars(requested, catalog),
     warnings,
   }
+}
+
+// A list too long to read refuses the Pod whatever else it says, patterns/inject "false"
+// included: it is not a list of sidecars, and patterns/injected decides what is the app's.
+function readList(annotation: string, value: string | undefined) {
+  const list = parseList(value)
+  if (list.ok) return { ...list, problems: [] }
+  return { names: [], repeated: [], problems: [{ annotation, message: list.error }] }
 }
 
 function readInjectFlag(value: string | undefined): { optedOut: boolean; problem?: Problem } {

@@ -40,10 +40,12 @@ export interface Scope {
 export function readScope(namespace: NamespaceFacts | undefined, catalog: Catalog): Scope {
   if (namespace === undefined)
     return { namespace: undefined, defaults: [], required: new Map(), warnings: [] }
-  const { names } = parseList(namespace.annotations[SIDECAR])
+  const list = parseList(namespace.annotations[SIDECAR])
+  const names = list.ok ? list.names : []
   const unknown = names.filter((n) => !catalog.sidecars.has(n))
   const selecting = catalog.policies.filter((p) => matches(p.namespaceSelector, namespace.labels))
   const warnings = [
+    ...(list.ok ? [] : [`namespace ${namespace.name}: ${SIDECAR} ${list.error}; ignored`]),
     ...unknown.map(
       (n) => `namespace ${namespace.name}: ${SIDECAR} names unknown sidecar ${quote(n)}; ignored`,
     ),

@@ -1,6 +1,11 @@
 import { DNS_SUBDOMAIN } from '../kube/names.ts'
-// The meter checks each template by the same rule: a Pod never starts a meter that refuses one.
-import { checkRoute } from '../shared/route-templates.ts'
+import { quote } from '../shared/quote.ts'
+// The meter reads its --route flags by the same rule: a Pod never starts a meter that refuses them.
+import { parseRoutes } from '../shared/route-templates.ts'
+import { forbiddenGitHost } from './git-hosts.ts'
+import { isSystemPath } from './system-paths.ts'
+
+export { quote }
 
 // A table of validators for annotation values. Values only ever fill typed parameters:
 // each validator accepts a narrow, documented shape and explains what it expected otherwise.
@@ -13,11 +18,6 @@ const fail = <T>(raw: string, expected: string): Validation<T> => ({
   ok: false,
   error: `${quote(raw)} is not ${expected}`,
 })
-
-/** Quotes a user-supplied value for a message, cut short so a huge annotation cannot flood it. */
-export function quote(raw: string): string {
-  return JSON.stringify(raw.length > 64 ? `${raw.slice(0, 61)}...` : raw)
-}
 
 // IANA_SVC_NAME, as Kubernetes validates container port names (k8s.io/apimachinery validation.go).
 const PORT_NAME = /^(?=.{1,15}$)(?=.*[a-z])[a-z0-9]+(-[a-z0-9]+)*$/
@@ -50,46 +50,47 @@ export const duration: Validator<string> = (raw) => {
   return match && seconds >= 1 ? ok(raw) : fail(raw, 'a duration of at least 1s such as 30s or 5m')
 }
 
-// Mounting over these would break the container itself rather than share files with it.
-const SYSTEM_DIRECTORIES = ['bin', 'dev', 'etc', 'lib', 'lib64', 'proc', 'sbin', 'sys', 'usr']
-
-/** An absolute, normalised path that is safe to mount: no `..`, not `/` or a system directory. */
+/**
+ * An absolute, normalised path that is safe to mount: no `..`, not `/`, not in or over a system
+ * directory (src/injection/system-paths.ts).
+ */
 export const mountPath: Validator<string> = (raw) => {
   const segments = raw.split('/').slice(1)
-  const [top = ''] = segments
   const clean =
     raw.startsWith('/') &&
     raw.length <= 255 &&
     segments.every((s) => s !== '' && s !== '.' && s !== '..' && /^[\w.-]+$/.test(s))
-  const system =
-    SYSTEM_DIRECTORIES.includes(top) &&
-    (segments.length === 1 || ['dev', 'proc', 'sys'].includes(top))
-  return clean && !system
-    ? ok(raw)
-    : fail(raw, 'an absolute path such as /git (letters, digits, . _ -), not a system directory')
+  if (!clean) return fail(raw, 'an absolute path such as /git (letters, digits, . _ -)')
+  return isSystemPath(segments)
+    ? fail(raw, "a path outside the system directories: a volume there hides the image's own files")
+    : ok(raw)
 }
 
 // Host names and user names start with a letter or digit, so none can pass for a git option.
-const HOST = String.raw`[a-zA-Z0-9][\w.-]*(:[0-9]{1,5})?`
+const HOST = String.raw`(?<host>[a-zA-Z0-9][\w.-]*)(:[0-9]{1,5})?`
 const USER = String.raw`[a-zA-Z0-9][\w.-]*@`
 const REPO_PATH = String.raw`(/[\w.~%+-]+)+/?`
 const GIT_URLS = [
   new RegExp(`^(https?|git)://${HOST}${REPO_PATH}$`),
   new RegExp(`^ssh://(${USER})?${HOST}${REPO_PATH}$`),
-  new RegExp(String.raw`^${USER}[a-zA-Z0-9][\w.-]*:[\w.~/-]+$`),
+  new RegExp(String.raw`^${USER}(?<host>[a-zA-Z0-9][\w.-]*):[\w.~/-]+$`),
 ]
 
 /**
  * A remote Git repository: an http(s) or git URL, an ssh URL or scp-like `user@host:path`.
- * No credentials in http(s) URLs: anyone who can read the Pod would see them.
+ * No credentials in http(s) URLs: anyone who can read the Pod would see them. No host that
+ * answers from inside the cluster with what is not a repository (src/injection/git-hosts.ts).
  */
-export const gitRepository: Validator<string> = (raw) =>
-  GIT_URLS.some((pattern) => pattern.test(raw))
-    ? ok(raw)
-    : fail(
-        raw,
-        'a Git repository URL (https://, ssh://, git:// or user@host:path) without credentials',
-      )
+export const gitRepository: Validator<string> = (raw) => {
+  const host = GIT_URLS.map((pattern) => pattern.exec(raw)?.groups?.host).find(Boolean)
+  if (host === undefined)
+    return fail(
+      raw,
+      'a Git repository URL (https://, ssh://, git:// or user@host:path) without credentials',
+    )
+  const forbidden = forbiddenGitHost(host)
+  return forbidden ? fail(raw, `a repository git-sync may fetch from: ${forbidden}`) : ok(raw)
+}
 
 /** A branch, tag or commit name as git check-ref-format allows it (the common subset). */
 export const gitRef: Validator<string> = (raw) => {
@@ -144,15 +145,13 @@ export function text(pattern?: RegExp): Validator<string> {
   }
 }
 
-/** Path templates for the meter's route label, comma-separated: `/api/users/:id,/static/*`. */
+/**
+ * Path templates for the meter's route label, comma-separated: `/api/users/:id,/static/*`; the
+ * meter's own rule (parseRoutes), blanks and empty items dropped.
+ */
 export const routeTemplates: Validator<string> = (raw) => {
-  const templates = raw.split(',').map((t) => t.trim())
-  const problems = templates.flatMap((t) => {
-    const problem = checkRoute(t)
-    return problem ? [`${quote(t)} ${problem}`] : []
-  })
-  if (raw.length > 2048) return fail(raw, 'at most 2048 characters of path templates')
-  return problems.length
-    ? fail(raw, `a list of path templates: ${problems.join('; ')}`)
-    : ok(templates.join(','))
+  const list = parseRoutes([raw])
+  return list.ok
+    ? ok(list.routes.join(','))
+    : fail(raw, `a list of path templates: ${list.errors.join('; ')}`)
 }

@@ -8,11 +8,13 @@ import {
   type ObjectCache,
   type V1Namespace,
 } from '@kubernetes/client-node'
+import { LRUCache } from 'lru-cache'
 import type { Logger } from 'pino'
 import type { NamespaceLookup } from '../admission/namespaces.ts'
 import type { NamespaceFacts } from '../injection/scope.ts'
 import type { BackoffOptions } from './backoff.ts'
 import { superviseInformer } from './informer.ts'
+import { DNS_LABEL } from './names.ts'
 import { withSignal } from './request-options.ts'
 
 export { loadKubeConfig } from './config.ts'
@@ -32,7 +34,15 @@ export interface NamespaceWatcher {
 export interface WatchNamespacesOptions {
   /** Delays between restarts of a failed list or watch; tests shorten them. */
   backoff?: BackoffOptions
+  /** Milliseconds on a monotonic clock, for how long a miss is kept; tests move it by hand. */
+  clock?: () => number
 }
+
+/** How long the API server's "no such namespace" is believed without asking again. */
+export const MISSING_TTL_MS = 10_000
+// Names the API server had no namespace for, kept so that a review naming one again costs no
+// GET; a small bound, since every entry is a name that reviews from the API server never carry.
+const MISSING_MAX = 1024
 
 // Our webhook configuration gives each review timeoutSeconds: 5 (manifests/base; the API server's
 // default is 10, its maximum 30), and a fallback read may use all of it. Whether the read times out
@@ -71,7 +81,7 @@ export function watchNamespaces(
     start: informer.start,
     stop: informer.stop,
     synced: informer.synced,
-    lookup: cachedLookup(informer.cache, read),
+    lookup: cachedLookup(informer.cache, read, missingNames(options.clock)),
     list: () => informer.cache.list().map((n) => toInfo(n.metadata?.name ?? '', n)),
   }
 }
@@ -84,10 +94,18 @@ export function watchNamespaces(
  * are bounded: concurrent lookups of one name share a single GET, and once the watch delivers
  * the namespace every later lookup is a cache hit. Before the first list (readiness is false,
  * so the API server should send no reviews) every lookup is a miss.
+ *
+ * A review is only as trustworthy as whoever reached the webhook, so its name is checked first:
+ * one that is no namespace name (a DNS-1123 label) is never put into a request path, and a name
+ * the API server has no namespace for is kept as missing for MISSING_TTL_MS. A synced cache is not
+ * taken as proof that a name it lacks does not exist: that is exactly the namespace created
+ * moments ago, whose Pods would go without their policies. The watch comes first, so a kept miss
+ * never hides a namespace that the watch has delivered since.
  */
 function cachedLookup(
   cache: ObjectCache<V1Namespace>,
   read: (name: string) => Promise<V1Namespace | undefined>,
+  missing: LRUCache<string, true>,
 ): NamespaceLookup {
   const reading = new Map<string, Promise<NamespaceFacts | undefined>>()
   // One frozen copy per cached object, made on its first review rather than on every one; the
@@ -100,23 +118,37 @@ function cachedLookup(
     infos.set(namespace, info)
     return info
   }
+  const readOnce = async (name: string) => {
+    const namespace = await read(name)
+    if (!namespace) missing.set(name, true)
+    return namespace && toInfo(name, namespace)
+  }
   return {
     get(name) {
-      // '' is what a review of a cluster-scoped object carries; GET /api/v1/namespaces/ would
-      // list every namespace instead.
-      if (name === '') return Promise.resolve(undefined)
+      // '' is what a review of a cluster-scoped object carries, and no namespace has a name of
+      // another shape: in a path, '' or '.' would list every namespace, '..' read /api/v1.
+      if (!DNS_LABEL.test(name)) return Promise.resolve(undefined)
       const cached = cache.get(name)
       if (cached) return Promise.resolve(infoOf(name, cached))
+      if (missing.has(name)) return Promise.resolve(undefined)
       let pending = reading.get(name)
       if (!pending) {
-        pending = read(name)
-          .then((namespace) => namespace && toInfo(name, namespace))
-          .finally(() => reading.delete(name))
+        pending = readOnce(name).finally(() => reading.delete(name))
         reading.set(name, pending)
       }
       return pending
     },
   }
+}
+
+function missingNames(clock: (() => number) | undefined): LRUCache<string, true> {
+  return new LRUCache<string, true>({
+    max: MISSING_MAX,
+    ttl: MISSING_TTL_MS,
+    // Without a timer of its own: a clock read on every check, which tests can set.
+    ttlResolution: 0,
+    ...(clock && { perf: { now: clock } }),
+  })
 }
 
 // A frozen copy: callers must not be able to edit the informer's cache. Listed and read objects

@@ -2,7 +2,7 @@
 // the flag it concerns, then frozen. Nothing else in the meter reads flags or the environment.
 import { type FlagValues, type Parsed, readFlags } from '../shared/flags.ts'
 import { LOG_LEVELS } from '../shared/log-levels.ts'
-import { checkRoute } from '../shared/route-templates.ts'
+import { parseRoutes } from '../shared/route-templates.ts'
 
 export interface MeterConfig {
   /** Where clients connect: the port a Service targets (named meter-http). */
@@ -45,8 +45,6 @@ A port of 0 picks a free one. TIME is a whole number of ms, s or m: 500ms, 30s, 
 // The webhook's levels and `silent`: the meter runs beside every app, and a cluster may want none
 // of its lines (its metrics still say what it does).
 const METER_LOG_LEVELS = [...LOG_LEVELS, 'silent'] as const
-// Every route multiplies the number of series; past a hundred the label stops being a summary.
-const MAX_ROUTES = 100
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000 } as const
 
 type Values = FlagValues
@@ -151,18 +149,10 @@ function duration(raw: string): Check<number> {
   return ms > 0 ? { value: ms } : { error: `"${raw}" is not a duration such as 500ms, 30s or 2m` }
 }
 
+// The webhook checks patterns/metrics.routes by the same rule, so a Pod it admits starts.
 function routes(values: readonly string[]): Check<string[]> {
-  // One value may hold several templates, so that a catalog template can pass a list in one
-  // argument; blanks around commas and empty items are ignored.
-  const raw = values.flatMap((value) => value.split(',').map((item) => item.trim())).filter(Boolean)
-  if (raw.length > MAX_ROUTES) return { error: `at most ${MAX_ROUTES} routes, got ${raw.length}` }
-  const errors = raw.flatMap((template) => {
-    const problem = checkRoute(template)
-    return problem ? [`"${template}" ${problem}`] : []
-  })
-  const duplicate = raw.find((template, i) => raw.indexOf(template) !== i)
-  if (duplicate !== undefined) errors.push(`"${duplicate}" is given twice`)
-  return errors.length ? { error: errors.join('; ') } : { value: [...raw] }
+  const list = parseRoutes(values)
+  return list.ok ? { value: list.routes } : { error: list.errors.join('; ') }
 }
 
 function logLevel(raw: string): Check<MeterConfig['logLevel']> {

@@ -2,6 +2,7 @@
 // checked strictly, with every problem reported at once with its line and path.
 import t from 'tap'
 import { loadCatalog } from '../../src/catalog/load.ts'
+import { MAX_SIDECARS } from '../../src/injection/catalog.ts'
 import { decide } from '../../src/injection/decide.ts'
 import { inject } from '../../src/injection/mutate.ts'
 import { TEST_IMAGE, testCatalog } from '../helpers/config.ts'
@@ -210,6 +211,18 @@ t.test('YAML problems and sizes', async (t) => {
   t.ok(has(errorsOf(`# ${'x'.repeat(1024 * 1024)}`), /larger than 1 MiB/))
   t.ok(has(errorsOf('mode: hybrid\n'), /mode: has the wrong type/))
   t.equal(load('').ok, true, 'an empty file is the built-in catalog')
+})
+
+// Every list of sidecar names a Pod or a namespace writes is bounded by what a catalog can hold.
+t.test('a catalog holds at most MAX_SIDECARS sidecars, built-in ones included', async (t) => {
+  const sidecars = (n: number) =>
+    `sidecars:\n${Array.from({ length: n }, (_, i) => `  - { name: s${i}, container: { image: x } }\n`).join('')}`
+  const builtins = loadCatalog(undefined, TEST_IMAGE)
+  const room = MAX_SIDECARS - (builtins.ok ? builtins.catalog.sidecars.size : 0)
+  t.equal(load(sidecars(room)).ok, true, `${room} more than the built-in ones`)
+  t.same(errorsOf(sidecars(room + 1)), [
+    `catalog.yaml: sidecars: ${MAX_SIDECARS + 1} with the built-in ones; a catalog holds at most ${MAX_SIDECARS}`,
+  ])
 })
 
 t.test('two proxies cannot claim one place in the chain', async (t) => {

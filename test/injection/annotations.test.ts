@@ -1,16 +1,20 @@
 // How annotation keys and values are read: lists are forgiving about blanks and whitespace but
-// report repeats, parameter keys split at the first dot only, and stray keys are told apart from
-// parameters so that typos warn instead of silently doing nothing.
+// report repeats, refuse more names than a catalog can hold, parameter keys split at the first
+// dot only, and stray keys are told apart from parameters so that typos warn instead of silently
+// doing nothing.
 import t from 'tap'
 import {
   INJECT,
   INJECTED,
   isStrayKey,
+  MAX_LIST_LENGTH,
+  MAX_LIST_NAMES,
   paramAnnotation,
   paramsBySidecar,
   parseList,
   SIDECAR,
 } from '../../src/injection/annotations.ts'
+import { MAX_SIDECARS } from '../../src/injection/catalog.ts'
 
 t.test('the annotation keys users write', async (t) => {
   t.same([SIDECAR, INJECT, INJECTED], ['patterns/sidecar', 'patterns/inject', 'patterns/injected'])
@@ -28,13 +32,41 @@ t.test('parseList', async (t) => {
     ['  metrics ,\tauth\n', ['metrics', 'auth'], [], 'trims spaces, tabs and newlines'],
     [',metrics,,auth,', ['metrics', 'auth'], [], 'skips empty items'],
     ['metrics,metrics', ['metrics'], ['metrics'], 'a repeat is kept once and reported'],
-    ['a,b,a,a,b', ['a', 'b'], ['a', 'a', 'b'], 'every extra occurrence is reported'],
+    ['a,b,a,a,b', ['a', 'b'], ['a', 'b'], 'each repeated name is reported once'],
     ['metrics, metrics ', ['metrics'], ['metrics'], 'repeats are compared after trimming'],
     ['Metrics,metrics', ['Metrics', 'metrics'], [], 'names are case-sensitive'],
     ['git sync', ['git sync'], [], 'inner spaces are part of the name'],
   ]
   for (const [value, names, repeated, why] of cases) {
-    t.same(parseList(value), { names, repeated }, why)
+    t.same(parseList(value), { ok: true, names, repeated }, why)
+  }
+})
+
+// A list longer than any catalog could use costs one message, and the same small, constant work
+// whatever its size: a Pod cannot make the webhook spend seconds, or answer megabytes, for it.
+t.test('parseList refuses more names than a catalog can hold, with one message', async (t) => {
+  const names = (n: number, name = (i: number) => `s${i}`) =>
+    Array.from({ length: n }, (_, i) => name(i)).join(',')
+  t.equal(MAX_LIST_NAMES, MAX_SIDECARS, 'as many names as a catalog holds sidecars')
+  t.match(parseList(names(MAX_LIST_NAMES)), { ok: true }, `${MAX_LIST_NAMES} names are read`)
+  t.same(parseList(names(MAX_LIST_NAMES + 1)), {
+    ok: false,
+    error: `lists ${MAX_LIST_NAMES + 1} names; a catalog holds at most ${MAX_LIST_NAMES} sidecars`,
+  })
+  t.same(
+    parseList(names(MAX_LIST_NAMES + 1, () => 'metrics')),
+    parseList(names(MAX_LIST_NAMES + 1)),
+    'repeats count: refused once, not warned about one by one',
+  )
+  const long = `metrics,${' '.repeat(MAX_LIST_LENGTH)}`
+  t.same(parseList(long), {
+    ok: false,
+    error: `is longer than ${MAX_LIST_LENGTH} characters, more than any list of sidecar names`,
+  })
+  for (const huge of [names(200_000, () => 'metrics'), names(20_000)]) {
+    const parsed = parseList(huge)
+    t.equal(parsed.ok, false, `${huge.length} characters are refused`)
+    if (!parsed.ok) t.ok(parsed.error.length < 100, 'in one short message')
   }
 })
 

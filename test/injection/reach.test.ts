@@ -35,6 +35,13 @@ t.test('each row: labels and annotations -> problems', async (t) => {
     )
 })
 
+// Read at every scrape for every namespace: a list too long to read is no default, as readScope
+// reads it, at a cost that does not grow with its length.
+t.test('a default too long to be a list of sidecars is no default', async (t) => {
+  const huge = { 'patterns/sidecar': Array(200_000).fill('metrics').join(',') }
+  t.same(unreachable(ns({}, huge), catalog), [])
+})
+
 t.test('the messages say what to label', async (t) => {
   t.same(
     unreachable(ns({ env: 'prod' }, DEFAULT), catalog).map((u) => u.message),

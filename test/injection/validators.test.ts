@@ -77,10 +77,18 @@ const tables: Record<string, Table> = {
     validator: mountPath,
     accepts: ['/git', '/srv/site-content', '/a/b_c/d.e', '/.config', `/${long(254)}`]
       // Below most system directories is fine; over them, or anywhere in /dev, /proc, /sys, is not.
-      .concat(['/etc/site', '/usr/share/site', '/var/www', '/tmp/git']),
+      .concat(['/etc/site', '/usr/share/site', '/var/www', '/tmp/git'])
+      .concat(['/usr/share/nginx/html', '/opt/app/content', '/var/lib/site', '/etc/sslx']),
     rejects: ['/', '', 'git', './git', '/git/', '//git', '/a//b', '/a/./b', '/a/../b', '/..']
       .concat(['/a:b', '/a b', '/git\n', `/${long(255)}`])
-      .concat(['/etc', '/usr', '/bin', '/proc', '/proc/self', '/sys/fs', '/dev/shm']),
+      .concat(['/etc', '/usr', '/bin', '/proc', '/proc/self', '/sys/fs', '/dev/shm'])
+      // A volume there hides the image's programs, libraries, trusted certificates, or what the
+      // kubelet mounts (the service account token, /etc/hosts).
+      .concat(['/usr/local/bin', '/usr/bin', '/sbin', '/lib/x86_64-linux-gnu', '/usr/lib64'])
+      .concat(['/etc/ssl', '/etc/ssl/certs', '/etc/pki/tls', '/etc/ca-certificates'])
+      .concat(['/var/run/secrets', '/var/run/secrets/kubernetes.io', '/run/secrets'])
+      .concat(['/etc/hosts', '/etc/resolv.conf', '/etc/passwd', '/boot', '/var', '/var/run'])
+      .concat(['/tmp', '/usr/local', '/usr/share', '/opt', '/root', '/home', '/run']),
   },
   gitRepository: {
     validator: gitRepository,
@@ -90,6 +98,12 @@ const tables: Record<string, Table> = {
       'ssh://git@github.com/example/site.git',
       'git://example.org/repo/',
       'git@github.com:example/site.git',
+      // Private addresses and cluster Services are where in-house Git servers live.
+      'http://10.0.0.7/team/repo.git',
+      'https://gitea.tools.svc.cluster.local/team/repo.git',
+      'ssh://git@192.168.1.20:2222/team/repo.git',
+      'https://kubernetes.example.com/repo.git',
+      'https://169.254.169.254.example.com/repo.git',
     ],
     // No bare host, no local paths or other schemes, and scp-style needs user@host:path.
     rejects: ['https://github.com', 'https://github.com/', 'file:///srv/repo', '/srv/repo']
@@ -97,7 +111,24 @@ const tables: Record<string, Table> = {
       .concat(['https://github.com/a b', 'https://github.com/x;rm -rf', '--upload-pack=x', ''])
       // Credentials would be readable by anyone who can read the Pod; options are not hosts.
       .concat(['https://user:secret@github.com/x.git', 'https://token@github.com/x.git'])
-      .concat(['ssh://-oProxyCommand=x/y', '-u@h:p', 'git@-h:p']),
+      .concat(['ssh://-oProxyCommand=x/y', '-u@h:p', 'git@-h:p'])
+      // Cloud metadata services (link-local, however the address is written) and the Pod's own
+      // loopback answer git-sync's requests with what is not a repository's to give.
+      .concat(['http://169.254.169.254/latest/meta-data', 'http://169.254.169.254:80/x'])
+      .concat(['http://2852039166/x', 'http://0xA9FEA9FE/x', 'http://0251.0376.0251.0376/x'])
+      .concat(['http://169.254.1/x', 'http://metadata.google.internal/computeMetadata/v1'])
+      .concat(['http://METADATA.google.internal./x', 'http://100.100.100.200/latest'])
+      .concat(['git@169.254.169.254:x.git', 'ssh://git@169.254.10.1/x'])
+      .concat([
+        'http://localhost:3000/x',
+        'http://127.0.0.1/x',
+        'http://127.1/x',
+        'http://0.0.0.0/x',
+      ])
+      // The cluster's own API server: its name in every cluster, whatever the cluster domain.
+      .concat(['https://kubernetes.default.svc/api/v1/secrets', 'https://kubernetes/api'])
+      .concat(['https://kubernetes.default/x', 'https://kubernetes.default.svc.cluster.local/x'])
+      .concat(['git@kubernetes.default.svc:x.git']),
   },
   gitRef: {
     validator: gitRef,
@@ -145,15 +176,19 @@ const tables: Record<string, Table> = {
       ['/api/users/:id, /static/*', '/api/users/:id,/static/*'],
       '/',
       '/healthz,/v1/orders/:order/items/:item',
+      // As the meter reads --route: blanks and empty items are dropped.
+      ['/x,', '/x'],
+      ['', ''],
     ],
+    // The meter's rule (src/shared/route-templates.ts): no repeat, at most 100 templates.
     rejects: [
-      '',
+      '/a,/a',
+      Array.from({ length: 101 }, (_, i) => `/r${i}`).join(','),
       'api/users',
       '/static/*/x',
       '/a//b',
       '/users/:1d',
       '/a b',
-      '/x,',
       `/${long(2100)}`,
     ],
   },

@@ -6,7 +6,11 @@ import type { KubeConfig } from '@kubernetes/client-node'
 import { pino } from 'pino'
 import t, { type Test } from 'tap'
 import type { BackoffOptions } from '../../src/kube/backoff.ts'
-import { type NamespaceWatcher, watchNamespaces } from '../../src/kube/namespaces.ts'
+import {
+  MISSING_TTL_MS,
+  type NamespaceWatcher,
+  watchNamespaces,
+} from '../../src/kube/namespaces.ts'
 import { until } from '../helpers/eventually.ts'
 import { type FakeApiServer, startFakeApiServer } from '../helpers/fake-apiserver.ts'
 
@@ -22,6 +26,7 @@ const BACKOFF: BackoffOptions = { initialMs: 20, maxMs: 200 }
 interface SetupOptions {
   token?: string
   configure?: (kubeConfig: KubeConfig) => void
+  clock?: () => number
 }
 
 async function setup(t: Test, options: SetupOptions = {}): Promise<Setup> {
@@ -35,7 +40,8 @@ async function setup(t: Test, options: SetupOptions = {}): Promise<Setup> {
   const log = pino({ level: 'debug' }, { write: (line: string) => logs.push(JSON.parse(line)) })
   const kubeConfig = fake.kubeConfig(options.token === undefined ? {} : { token: options.token })
   options.configure?.(kubeConfig)
-  const watcher = watchNamespaces(kubeConfig, log, { backoff: BACKOFF })
+  const clock = options.clock && { clock: options.clock }
+  const watcher = watchNamespaces(kubeConfig, log, { backoff: BACKOFF, ...clock })
   t.teardown(async () => {
     await watcher.stop()
     await fake.close()
@@ -140,6 +146,44 @@ t.test('a cache miss reads the namespace with exactly one GET', async (t) => {
   fake.failNext(1)
   await t.rejects(watcher.lookup.get('unlucky'), { code: 500 }, 'other failures are thrown')
 })
+
+// The name comes from the review, which anyone who reaches the webhook can write: '.' read as
+// GET /api/v1/namespaces/. listed every namespace with the webhook's token, '..' asked for
+// /api/v1. Only a DNS-1123 label, as the API server names namespaces, is ever looked up.
+t.test('a name that is no namespace name is never sent to the API server', async (t) => {
+  const { fake, watcher } = await setup(t)
+  await watcher.start()
+  const before = fake.requests().length
+  const names = ['.', '..', '../..', '../../apis', 'a/b', '%2e%2e', '?watch=true', 'team-a/']
+  names.push('Team-a', '-a', 'a-', 'a.b', 'a_b', ' team-a', 'x'.repeat(64), 'é')
+  for (const name of names)
+    t.equal(await watcher.lookup.get(name), undefined, `${JSON.stringify(name)}: no namespace`)
+  t.same(fake.requests().slice(before), [], 'and not one request')
+  t.ok((await watcher.lookup.get('x'.repeat(63))) === undefined, '63 characters is a name')
+  t.equal(reads(fake, 'x'.repeat(63)).length, 1, 'which is read')
+})
+
+t.test(
+  'a namespace the API server does not have is read once, and again after a while',
+  async (t) => {
+    let now = 1_000
+    const s = await setup(t, { clock: () => now })
+    await s.watcher.start()
+    for (let i = 0; i < 5; i++) t.equal(await s.watcher.lookup.get('nowhere'), undefined)
+    await Promise.all([1, 2, 3].map(() => s.watcher.lookup.get('elsewhere')))
+    t.equal(reads(s.fake, 'nowhere').length, 1, 'one GET for five lookups of one unknown name')
+    t.equal(reads(s.fake, 'elsewhere').length, 1, 'and one for concurrent ones')
+
+    // The watch comes first: a namespace created after its name was missed is found at once.
+    s.fake.createNamespace('nowhere', { labels: { now: 'here' } })
+    const found = await until(() => fromCache(s, 'nowhere'), { what: 'nowhere in the cache' })
+    t.equal(found.labels.now, 'here')
+
+    now += MISSING_TTL_MS + 1
+    t.equal(await s.watcher.lookup.get('elsewhere'), undefined)
+    t.equal(reads(s.fake, 'elsewhere').length, 2, 'read again once the miss is old')
+  },
+)
 
 t.test('stop() aborts a read in flight', async (t) => {
   const { watcher } = await setup(t)

@@ -82,3 +82,37 @@ t.test('not ready until the namespace cache has its first list', async (t) => {
   t.same(await webhook.get('/readyz'), { status: 503, json: { status: 'not ready' } })
   t.equal((await webhook.get('/healthz')).status, 200, 'but alive')
 })
+
+// Namespace names come in reviews, which anyone who reaches the webhook can write. Before the
+// check, '.' made the webhook list every namespace with its token, '..' read /api/v1, and each
+// review naming an unknown namespace cost a GET.
+t.test(
+  'names from reviews cost the API server nothing unless they can be namespaces',
+  async (t) => {
+    const api = await startFakeApiServer()
+    t.teardown(() => api.close())
+    api.createNamespace('shop', { labels: { env: 'prod' } })
+    const watcher = watchNamespaces(api.kubeConfig(), pino({ level: 'silent' }))
+    t.teardown(() => watcher.stop())
+    const webhook = await startWebhook(t, { catalog: () => catalog, namespaces: watcher.lookup })
+    await watcher.start()
+    const review = async (namespace: string) =>
+      (await webhook.post('/mutate', JSON.stringify(podReview(namespace)))).json as {
+        response: { allowed: boolean; status?: { code: number; message: string } }
+      }
+    const before = api.requests().length
+    for (const name of ['.', '..', '../../apis', 'a/b', 'Shop', 'x'.repeat(64)]) {
+      t.match((await review(name)).response, {
+        allowed: false,
+        status: { code: 400, message: /is not a namespace name/ },
+      })
+    }
+    t.same(api.requests().slice(before), [], 'refused without a request')
+    for (let i = 0; i < 10; i++) t.equal((await review('nowhere')).response.allowed, true)
+    const reads = api
+      .requests()
+      .slice(before)
+      .map((r) => r.path)
+    t.same(reads, ['/api/v1/namespaces/nowhere'], 'one GET for ten reviews of an unknown name')
+  },
+)

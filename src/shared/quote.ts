@@ -1,0 +1,6 @@
+// How a value someone else wrote appears in a message of either program.
+
+/** Quotes a value for a message, cut short so that a huge one cannot flood the message. */
+export function quote(raw: string): string {
+  return JSON.stringify(raw.length > 64 ? `${raw.slice(0, 61)}...` : raw)
+}
