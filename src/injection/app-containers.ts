@@ -1,4 +1,5 @@
-// Which containers are the app's: everything but the sidecars an earlier call injected.
+// The names sidecars' containers start from, and a first guess at which containers are the app's:
+// all but those named after a claimed sidecar (src/injection/evidence.ts settles it).
 import type { Container, Pod } from './pod.ts'
 
 /** The name a sidecar's containers start from; a collision adds `-2`, `-3`, ... */

@@ -28,13 +28,12 @@
 //   ...and a policy requiring one says            deny, naming the policy
 //      notApplicable: deny
 import { INJECT, INJECTED, SIDECAR } from './annotations.ts'
-import { appContainers } from './app-containers.ts'
 import { DEFAULT_CONTAINER } from './app-port.ts'
 import type { Catalog } from './catalog.ts'
 import { mountConflicts, portConflicts } from './conflicts.ts'
 import { weighClaims } from './evidence.ts'
 import { type Asked, applicableChain } from './not-applicable.ts'
-import type { Pod } from './pod.ts'
+import type { Container, Pod } from './pod.ts'
 import type { Problem } from './problems.ts'
 import { type InjectionRequest, readRequest, strayParamWarnings } from './request.ts'
 import { type NamespaceFacts, readScope, type Scope } from './scope.ts'
@@ -58,8 +57,10 @@ export interface InjectionPlan {
   sidecars: ConfiguredSidecar[]
   upstreams: ReadonlyMap<string, number>
   mode: Mode
-  /** Sidecars an earlier call injected; their containers are not the app's. */
+  /** Sidecars an earlier call injected. */
   alreadyInjected: string[]
+  /** The names of the Pod's own containers, which get the sidecars' app mounts. */
+  app: readonly string[]
 }
 
 /** Decides what to do with a Pod being created in `namespace`. */
@@ -90,7 +91,8 @@ export function decide(pod: Pod, catalog: Catalog, namespace?: NamespaceFacts): 
   const rechain = chainChange(pending, request.injected, catalog)
   if (rechain) return { action: 'deny', problems: [rechain], warnings }
 
-  const planned = plan(pending, pod, { request, scope }, request.mode ?? catalog.mode)
+  const mode = request.mode ?? catalog.mode
+  const planned = plan(pending, { pod, app: claims.app }, { request, scope }, mode)
   return planned.ok
     ? injectOrSkip(planned, warnings)
     : { action: 'deny', problems: planned.problems, warnings }
@@ -110,9 +112,10 @@ function injectOrSkip(planned: Planned & { ok: true }, warnings: string[]): Deci
 // policy. For any other sidecar it is left standing, with a warning: the Pod's author can only
 // fool themselves, and a manifest injected offline under an older catalog keeps deploying.
 function weighInjected(pod: Pod, request: InjectionRequest, scope: Scope, catalog: Catalog) {
-  const none = { problems: [] as Problem[], warnings: [] as string[] }
+  const none = { problems: [] as Problem[], warnings: [] as string[], app: pod.spec.containers }
   if (request.injected.length === 0) return none
-  const { unproven } = weighClaims(pod, request, request.mode ?? catalog.mode, catalog)
+  const { unproven, app } = weighClaims(pod, request, request.mode ?? catalog.mode, catalog)
+  none.app = app
   for (const { sidecar, why } of unproven) {
     const requirement = scope.required.get(sidecar)
     const claim = `${INJECTED} lists ${sidecar}, but the Pod does not hold it as the catalog renders it (${why})`
@@ -149,7 +152,18 @@ type Planned =
   | { ok: true; plan: InjectionPlan; warnings: string[]; notApplicable: string[] }
   | { ok: false; problems: Problem[] }
 
-function plan(pending: readonly Sidecar[], pod: Pod, asked: Asked, mode: Mode): Planned {
+// The Pod and its own containers (src/injection/evidence.ts tells them from claimed sidecars').
+interface Target {
+  pod: Pod
+  app: readonly Container[]
+}
+
+function plan(
+  pending: readonly Sidecar[],
+  { pod, app }: Target,
+  asked: Asked,
+  mode: Mode,
+): Planned {
   const { request } = asked
   const problems: Problem[] = []
   const configured: ConfiguredSidecar[] = []
@@ -160,7 +174,6 @@ function plan(pending: readonly Sidecar[], pod: Pod, asked: Asked, mode: Mode): 
   }
   if (problems.length) return { ok: false, problems }
 
-  const app = appContainers(pod, request.injected)
   const defaultContainer = pod.metadata?.annotations?.[DEFAULT_CONTAINER]?.trim()
   const chain = applicableChain(configured, app, defaultContainer, asked)
   if (!chain.ok) return chain
@@ -171,6 +184,7 @@ function plan(pending: readonly Sidecar[], pod: Pod, asked: Asked, mode: Mode): 
   ]
   if (conflicts.length) return { ok: false, problems: conflicts }
   const alreadyInjected = request.injected
-  const injection = { sidecars, upstreams: chain.upstreams, mode, alreadyInjected }
+  const appNames = app.map((c) => c.name)
+  const injection = { sidecars, upstreams: chain.upstreams, mode, alreadyInjected, app: appNames }
   return { ok: true, plan: injection, warnings, notApplicable }
 }

@@ -30,6 +30,8 @@ export interface Evidence {
   /** Claimed sidecars the Pod holds as the catalog renders them. */
   proven: string[]
   unproven: Unproven[]
+  /** The Pod's own containers: those that are no part of a claimed sidecar. */
+  app: Container[]
 }
 
 // Fields the API server fills in on a container, a port, a probe and its HTTP action.
@@ -58,6 +60,7 @@ export function weighClaims(
   const evidence: Evidence = {
     proven: [],
     unproven: unknown.map((sidecar) => ({ sidecar, why: 'not in the catalog' })),
+    app: [],
   }
   const configured: ConfiguredSidecar[] = []
   for (const sidecar of catalog.sidecars.values()) {
@@ -77,7 +80,22 @@ export function weighClaims(
   const weighed = second && first && second.unproven.length < first.unproven.length ? second : first
   evidence.proven.push(...(weighed?.proven ?? []))
   evidence.unproven.push(...(weighed?.unproven ?? []))
+  // The app's containers are all but the parts of the sidecars proven, and, for claims left
+  // standing unproven, all but those named after them.
+  const parts = weighed?.parts ?? new Set<string>()
+  const standing = appContainers(
+    pod,
+    evidence.unproven.map((u) => u.sidecar),
+  )
+  evidence.app = standing.filter((c) => !parts.has(c.name))
   return evidence
+}
+
+/** What one view of the app's containers proves, and the containers the proven sidecars hold. */
+interface Weighed {
+  proven: string[]
+  unproven: Unproven[]
+  parts: Set<string>
 }
 
 function weighAll(
@@ -85,16 +103,19 @@ function weighAll(
   configured: readonly ConfiguredSidecar[],
   mode: Mode,
   app: readonly Container[],
-): Evidence {
-  const evidence: Evidence = { proven: [], unproven: [] }
+): Weighed {
+  const weighed: Weighed = { proven: [], unproven: [], parts: new Set() }
   const chain = planChain(configured, app, pod.metadata?.annotations?.[DEFAULT_CONTAINER]?.trim())
   const upstreams = chain.ok ? chain.upstreams : new Map<string, number>()
   for (const sidecar of configured) {
-    const why = weigh(pod, sidecar, { mode, upstream: upstreams.get(sidecar.name), app })
-    if (why === undefined) evidence.proven.push(sidecar.name)
-    else evidence.unproven.push({ sidecar: sidecar.name, why })
+    const found = weigh(pod, sidecar, { mode, upstream: upstreams.get(sidecar.name), app })
+    if (typeof found === 'string') weighed.unproven.push({ sidecar: sidecar.name, why: found })
+    else {
+      weighed.proven.push(sidecar.name)
+      for (const name of found) weighed.parts.add(name)
+    }
   }
-  return evidence
+  return weighed
 }
 
 function latestNames(pod: Pod, sidecars: readonly ConfiguredSidecar[]): Set<string> {
@@ -108,22 +129,31 @@ interface Rendering {
   app: readonly Container[]
 }
 
-// Why the Pod does not hold the sidecar as rendered, or undefined when it does. Its parts were
-// named by an allocator that took the first free name (src/injection/names.ts): the base name,
-// or, where the Pod had that already (an app container called patterns-metrics), a suffixed
-// one. The Pod may hold several such names; the earliest and the latest are tried.
-function weigh(pod: Pod, sidecar: ConfiguredSidecar, { mode, upstream, app }: Rendering) {
+// The names of the containers that hold the sidecar as rendered, or why the Pod does not hold
+// it. Its parts were named by an allocator that took the first free name
+// (src/injection/names.ts): the base name, or, where the Pod had that already (an app container
+// called patterns-metrics), a suffixed one. The Pod may hold several such names; the earliest and
+// the latest are tried.
+function weigh(
+  pod: Pod,
+  sidecar: ConfiguredSidecar,
+  { mode, upstream, app }: Rendering,
+): string[] | string {
   if (sidecar.proxy && upstream === undefined) return 'the app port it fronts is unknown'
-  const whys = (['earliest', 'latest'] as const).map((pick) => {
+  let why = ''
+  for (const pick of ['latest', 'earliest'] as const) {
     const parts = sidecar.build({
       mode,
       upstream,
       containerName: present(containerNames(pod), pick),
       volumeName: present(volumeNames(pod), pick),
     })
-    return partsMissing(pod, parts) ?? mountsMissing(parts.appMounts, app)
-  })
-  return whys.includes(undefined) ? undefined : whys[0]
+    const missing = partsMissing(pod, parts) ?? mountsMissing(parts.appMounts, app)
+    if (missing === undefined)
+      return [...parts.containers, ...parts.initContainers].map((c) => c.name)
+    why ||= missing
+  }
+  return why
 }
 
 // A name the Pod has for `base`: itself or `base-N`, the earliest or the latest of them.

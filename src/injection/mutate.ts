@@ -2,7 +2,6 @@
 // copy against the original, so separate passes can never produce overlapping operations. The
 // original is never modified.
 import { INJECTED } from './annotations.ts'
-import { appContainers } from './app-containers.ts'
 import type { InjectionPlan } from './decide.ts'
 import { nameAllocator } from './names.ts'
 import { containerNames, type Pod, volumeNames } from './pod.ts'
@@ -18,7 +17,8 @@ export function inject(pod: Pod, plan: InjectionPlan): Pod {
     ...pod,
     spec: { ...pod.spec, containers: pod.spec.containers.map((c) => ({ ...c })) },
   }
-  const app = appContainers(copy, plan.alreadyInjected)
+  const own = new Set(plan.app)
+  const app = copy.spec.containers.filter((c) => own.has(c.name))
   const containerName = nameAllocator(containerNames(copy))
   const volumeName = nameAllocator(volumeNames(copy))
   for (const sidecar of plan.sidecars) {

@@ -17,6 +17,7 @@ const web: Container = { name: 'web', image: 'web', ports: [{ name: 'http', cont
 const prod: NamespaceFacts = { name: 'prod', labels: { env: 'prod' }, annotations: {} }
 const plain: NamespaceFacts = { name: 'dev', labels: {}, annotations: {} }
 const TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount'
+const REPO = 'https://git.example.com/site.git'
 
 function pod(annotations: Record<string, string>, containers: Container[] = [web]): Pod {
   return { metadata: { name: 'p', annotations }, spec: { containers } }
@@ -92,6 +93,32 @@ t.test('our own injection, seen again after the API server, is proven', async (t
   const fronting = injected(pod({ 'patterns/sidecar': 'metrics' }, [serving, worker]), prod)
   const again = decide(fronting, testCatalog, prod)
   t.same(outcome(again), { action: 'skip', reason: 'already-injected' })
+  t.same(claimWarnings(again), [])
+  // A sidecar that joins on reinvocation mounts its volume into that app container too.
+  const annotations = fronting.metadata?.annotations ?? {}
+  const joining = { 'patterns/sidecar': 'metrics,git-sync', 'patterns/git-sync.repo': REPO }
+  const joined = injected(
+    { ...fronting, metadata: { annotations: { ...annotations, ...joining } } },
+    prod,
+  )
+  const mounts = (name: string) =>
+    joined.spec.containers.find((c) => c.name === name)?.volumeMounts?.map((m) => m.mountPath)
+  t.same([mounts('patterns-metrics'), mounts('worker')], [['/git'], ['/git']])
+})
+
+t.test('app containers named like sidecars stay the app on the next call', async (t) => {
+  // Found by the property test: the app's own patterns-git-sync made a namespace default's meter
+  // ambiguous (two ports) on the first call, and, taken for git-sync's on the second, not.
+  const metered = { ...plain, annotations: { 'patterns/sidecar': 'metrics' } }
+  const lookalikes = [
+    { name: 'patterns-git-sync', image: 'a', ports: [{ containerPort: 80 }] },
+    { name: 'patterns-metrics', image: 'b', ports: [{ containerPort: 8080 }] },
+  ]
+  const asked = pod({ 'patterns/sidecar': 'git-sync', 'patterns/git-sync.repo': REPO }, lookalikes)
+  const first = injected(asked, metered)
+  t.ok(first.spec.initContainers?.some((c) => c.name === 'patterns-git-sync-2'))
+  const again = decide(first, testCatalog, metered)
+  t.same(outcome(again), { action: 'skip', reason: 'not-applicable' }, 'nothing more is injected')
   t.same(claimWarnings(again), [])
 })
 
