@@ -27,8 +27,7 @@ export interface Unproven {
 }
 
 export interface Evidence {
-  /** Claimed sidecars the Pod holds as the catalog renders them. */
-  proven: string[]
+  /** Claimed sidecars the Pod does not hold as the catalog renders them. */
   unproven: Unproven[]
   /** The Pod's own containers: those that are no part of a claimed sidecar. */
   app: Container[]
@@ -58,7 +57,6 @@ export function weighClaims(
   const claimed = new Set(request.injected)
   const unknown = [...claimed].filter((name) => !catalog.sidecars.has(name))
   const evidence: Evidence = {
-    proven: [],
     unproven: unknown.map((sidecar) => ({ sidecar, why: 'not in the catalog' })),
     app: [],
   }
@@ -72,55 +70,61 @@ export function weighClaims(
   // Which containers are the app's decides where the proxies forward. Usually every container
   // named after a claimed sidecar is one of its parts; but where the app has a container of that
   // name itself, ours took the next free name, and only that one is not the app's.
-  const views = [
-    appContainers(pod, request.injected),
-    pod.spec.containers.filter((c) => !latestNames(pod, configured).has(c.name)),
-  ]
-  const [first, second] = views.map((app) => weighAll(pod, configured, mode, app))
-  const weighed = second && first && second.unproven.length < first.unproven.length ? second : first
-  evidence.proven.push(...(weighed?.proven ?? []))
-  evidence.unproven.push(...(weighed?.unproven ?? []))
+  const index = indexPod(pod)
+  const weigh = (app: readonly Container[]) => weighAll(pod, index, { configured, mode, app })
+  const named = weigh(appContainers(pod, request.injected))
+  const weighed = named.unproven.length
+    ? fewerUnproven(named, weigh(appApartFromLatest(pod, index, configured)))
+    : named
+  evidence.unproven.push(...weighed.unproven)
   // The app's containers are all but the parts of the sidecars proven, and, for claims left
   // standing unproven, all but those named after them.
-  const parts = weighed?.parts ?? new Set<string>()
   const standing = appContainers(
     pod,
     evidence.unproven.map((u) => u.sidecar),
   )
-  evidence.app = standing.filter((c) => !parts.has(c.name))
+  evidence.app = standing.filter((c) => !weighed.parts.has(c.name))
   return evidence
 }
 
-/** What one view of the app's containers proves, and the containers the proven sidecars hold. */
+function fewerUnproven(a: Weighed, b: Weighed): Weighed {
+  return b.unproven.length < a.unproven.length ? b : a
+}
+
+/** What one view of the app's containers leaves unproven, and the containers the proven hold. */
 interface Weighed {
-  proven: string[]
   unproven: Unproven[]
   parts: Set<string>
 }
 
-function weighAll(
-  pod: Pod,
-  configured: readonly ConfiguredSidecar[],
-  mode: Mode,
-  app: readonly Container[],
-): Weighed {
-  const weighed: Weighed = { proven: [], unproven: [], parts: new Set() }
+interface View {
+  configured: readonly ConfiguredSidecar[]
+  mode: Mode
+  app: readonly Container[]
+}
+
+function weighAll(pod: Pod, index: PodIndex, { configured, mode, app }: View): Weighed {
+  const weighed: Weighed = { unproven: [], parts: new Set() }
   const chain = planChain(configured, app, pod.metadata?.annotations?.[DEFAULT_CONTAINER]?.trim())
   const upstreams = chain.ok ? chain.upstreams : new Map<string, number>()
   for (const sidecar of configured) {
-    const found = weigh(pod, sidecar, { mode, upstream: upstreams.get(sidecar.name), app })
+    const found = weigh(index, sidecar, { mode, upstream: upstreams.get(sidecar.name), app })
     if (typeof found === 'string') weighed.unproven.push({ sidecar: sidecar.name, why: found })
-    else {
-      weighed.proven.push(sidecar.name)
-      for (const name of found) weighed.parts.add(name)
-    }
+    else for (const name of found) weighed.parts.add(name)
   }
   return weighed
 }
 
-function latestNames(pod: Pod, sidecars: readonly ConfiguredSidecar[]): Set<string> {
-  const latest = present(containerNames(pod), 'latest')
-  return new Set(sidecars.map((s) => latest(baseContainerName(s.name))))
+// The regular containers but those that hold the latest name a claimed sidecar could have.
+function appApartFromLatest(
+  pod: Pod,
+  index: PodIndex,
+  sidecars: readonly ConfiguredSidecar[],
+): Container[] {
+  const theirs = new Set(
+    sidecars.map((s) => index.containerNamed(baseContainerName(s.name), 'latest')),
+  )
+  return pod.spec.containers.filter((c) => !theirs.has(c.name))
 }
 
 interface Rendering {
@@ -135,7 +139,7 @@ interface Rendering {
 // called patterns-metrics), a suffixed one. The Pod may hold several such names; the earliest and
 // the latest are tried.
 function weigh(
-  pod: Pod,
+  index: PodIndex,
   sidecar: ConfiguredSidecar,
   { mode, upstream, app }: Rendering,
 ): string[] | string {
@@ -145,10 +149,10 @@ function weigh(
     const parts = sidecar.build({
       mode,
       upstream,
-      containerName: present(containerNames(pod), pick),
-      volumeName: present(volumeNames(pod), pick),
+      containerName: (base) => index.containerNamed(base, pick),
+      volumeName: (base) => index.volumeNamed(base, pick),
     })
-    const missing = partsMissing(pod, parts) ?? mountsMissing(parts.appMounts, app)
+    const missing = partsMissing(index, parts) ?? mountsMissing(parts.appMounts, app)
     if (missing === undefined)
       return [...parts.containers, ...parts.initContainers].map((c) => c.name)
     why ||= missing
@@ -156,30 +160,59 @@ function weigh(
   return why
 }
 
-// A name the Pod has for `base`: itself or `base-N`, the earliest or the latest of them.
-function present(
-  names: ReadonlySet<string>,
-  pick: 'earliest' | 'latest',
-): (base: string) => string {
-  return (base) => {
-    const suffix = (name: string) =>
-      name === base ? 1 : name.startsWith(`${base}-`) ? Number(name.slice(base.length + 1)) : NaN
-    const found = [...names]
-      .filter((name) => Number.isInteger(suffix(name)))
-      .sort((a, b) => suffix(a) - suffix(b))
-    return (pick === 'earliest' ? found[0] : found.at(-1)) ?? base
+type Pick = 'earliest' | 'latest'
+
+/**
+ * The Pod's parts by name, and, for a base name, the earliest or latest of the names the Pod has
+ * for it (itself or `base-N`): built once, so that weighing a claim costs the same however many
+ * containers a Pod lists.
+ */
+interface PodIndex {
+  containers: ReadonlyMap<string, Container>
+  initContainers: ReadonlyMap<string, Container>
+  volumes: ReadonlyMap<string, { name: string }>
+  containerNamed(base: string, pick: Pick): string
+  volumeNamed(base: string, pick: Pick): string
+}
+
+function indexPod(pod: Pod): PodIndex {
+  // The first of a name, as a lookup by name would find it (a Pod that repeats one is invalid).
+  const byName = <T extends { name: string }>(items: readonly T[] = []) =>
+    new Map([...items].reverse().map((item) => [item.name, item]))
+  return {
+    containers: byName(pod.spec.containers),
+    initContainers: byName(pod.spec.initContainers),
+    volumes: byName(pod.spec.volumes),
+    containerNamed: namesFor(containerNames(pod)),
+    volumeNamed: namesFor(volumeNames(pod)),
   }
 }
 
-function partsMissing(pod: Pod, parts: SidecarParts): string | undefined {
+function namesFor(names: ReadonlySet<string>): (base: string, pick: Pick) => string {
+  const bySuffix = new Map<string, { earliest: [number, string]; latest: [number, string] }>()
+  const note = (base: string, suffix: number, name: string) => {
+    const seen = bySuffix.get(base)
+    if (!seen) bySuffix.set(base, { earliest: [suffix, name], latest: [suffix, name] })
+    else if (suffix < seen.earliest[0]) seen.earliest = [suffix, name]
+    else if (suffix > seen.latest[0]) seen.latest = [suffix, name]
+  }
+  for (const name of names) {
+    note(name, 1, name)
+    const suffixed = /^(.+)-([0-9]+)$/.exec(name)
+    if (suffixed?.[1] && suffixed[2]) note(suffixed[1], Number(suffixed[2]), name)
+  }
+  return (base, pick) => bySuffix.get(base)?.[pick][1] ?? base
+}
+
+function partsMissing(index: PodIndex, parts: SidecarParts): string | undefined {
   const lists = [
-    ['containers', parts.containers, pod.spec.containers],
-    ['initContainers', parts.initContainers, pod.spec.initContainers ?? []],
-    ['volumes', parts.volumes, pod.spec.volumes ?? []],
+    ['containers', parts.containers, index.containers],
+    ['initContainers', parts.initContainers, index.initContainers],
+    ['volumes', parts.volumes, index.volumes],
   ] as const
   for (const [list, rendered, actual] of lists) {
     for (const part of rendered) {
-      const found = (actual as readonly { name: string }[]).find((a) => a.name === part.name)
+      const found = (actual as ReadonlyMap<string, unknown>).get(part.name)
       if (!found) return `${list} has no ${part.name}`
       const at = mismatch(part, found, `${list}[${part.name}]`)
       if (at !== undefined) return `${at} is not as the catalog renders it`
