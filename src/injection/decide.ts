@@ -80,7 +80,8 @@ export function decide(pod: Pod, catalog: Catalog, namespace?: NamespaceFacts): 
   const all = new Set([...scope.required.keys(), ...wanted])
   warnings.push(...strayParamWarnings(request.params, all, catalog))
   if (all.size === 0) return skip(request.optedOut ? 'opted-out' : 'not-requested')
-  const claims = weighInjected(pod, request, scope, catalog)
+  const mode = request.mode ?? catalog.mode
+  const claims = weighInjected(pod, { request, scope }, mode, catalog)
   warnings.push(...claims.warnings)
   const refused = [...(request.optedOut ? [] : request.unknownSidecars), ...claims.problems]
   if (refused.length) return { action: 'deny', problems: refused, warnings }
@@ -91,7 +92,6 @@ export function decide(pod: Pod, catalog: Catalog, namespace?: NamespaceFacts): 
   const rechain = chainChange(pending, request.injected, catalog)
   if (rechain) return { action: 'deny', problems: [rechain], warnings }
 
-  const mode = request.mode ?? catalog.mode
   const planned = plan(pending, { pod, app: claims.app }, { request, scope }, mode)
   return planned.ok
     ? injectOrSkip(planned, warnings)
@@ -111,22 +111,22 @@ function injectOrSkip(planned: Planned & { ok: true }, warnings: string[]): Deci
 // a sidecar a policy requires: otherwise writing patterns/injected would be a way around the
 // policy. For any other sidecar it is left standing, with a warning: the Pod's author can only
 // fool themselves, and a manifest injected offline under an older catalog keeps deploying.
-function weighInjected(pod: Pod, request: InjectionRequest, scope: Scope, catalog: Catalog) {
-  const none = { problems: [] as Problem[], warnings: [] as string[], app: pod.spec.containers }
-  if (request.injected.length === 0) return none
-  const { unproven, app } = weighClaims(pod, request, request.mode ?? catalog.mode, catalog)
-  none.app = app
+function weighInjected(pod: Pod, { request, scope }: Asked, mode: Mode, catalog: Catalog) {
+  const problems: Problem[] = []
+  const warnings: string[] = []
+  if (request.injected.length === 0) return { problems, warnings, app: pod.spec.containers }
+  const { unproven, app } = weighClaims(pod, request, mode, catalog)
   for (const { sidecar, why } of unproven) {
     const requirement = scope.required.get(sidecar)
     const claim = `${INJECTED} lists ${sidecar}, but the Pod does not hold it as the catalog renders it (${why})`
     if (requirement)
-      none.problems.push({
+      problems.push({
         annotation: INJECTED,
         message: `${claim}; policy ${requirement.policy} requires it: remove ${sidecar} from ${INJECTED}, and its containers, to have it injected`,
       })
-    else none.warnings.push(`${claim}; left as it is`)
+    else warnings.push(`${claim}; left as it is`)
   }
-  return none
+  return { problems, warnings, app }
 }
 
 function optOutWarnings(request: InjectionRequest, scope: Scope): string[] {
