@@ -1,11 +1,11 @@
-// A bound on the request bytes the webhook holds at once. A body is held twice while a review is
-// answered: as text, and decoded, where JSON made of small arrays and objects takes up to 15
-// times its size (measured: `[[],[],...]` of 3 MB became 40 MB of heap). Six 7 MiB bodies at
-// once took the process from 278 MB to 1.25 GB, past the Deployment's 512 MiB limit. So each
-// request reserves its declared length (or the body limit, when it declares none) before its
-// body is read, and gives it back when it is answered or abandoned; a request that does not fit
-// while others hold the budget is answered 503 at once, as an overloaded server is, and the API
-// server applies the failure policy. A request alone always fits, up to the body limit.
+// A bound on the request bytes the webhook holds at once. Bodies arrive concurrently and are
+// held as text until answered; decoding and admission run one review at a time, so one body is
+// decoded at once, up to 15 times its size for JSON made of small arrays and objects (measured:
+// `[[],[],...]` of 3 MB became 40 MB of heap). So each request reserves its declared length (or
+// the body limit, when it declares none) before its body is read, and gives it back when it is
+// answered or abandoned; a request that does not fit while others hold the budget is answered 503
+// at once, as an overloaded server is, and the API server applies the failure policy. A request
+// alone always fits, up to the body limit.
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 
 export interface BodyBudgetOptions {

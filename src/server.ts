@@ -29,10 +29,10 @@ export const BODY_LIMIT = 7 * 1024 * 1024
 // server applies the failure policy without waiting.
 export const MAX_EVENT_LOOP_DELAY_MS = 1000
 
-// Two bodies of the largest size at once: decoded, up to 15 times their size each (see
-// src/body-budget.ts), about 200 MiB on top of the 130-290 MiB the process holds answering
-// thousands of ordinary reviews a second, within the Deployment's 512 MiB limit. Ordinary reviews
-// (2 to 100 KB) fit by the hundreds.
+// Two bodies of the largest size held at once, one of them decoded at a time (up to 15 times its
+// size, see src/body-budget.ts): six hostile 7.3 MB bodies at once peaked at 499 MB resident with
+// this budget (three shed), within the Deployment's 512 MiB limit. Ordinary reviews (2 to 100 KB)
+// fit by the hundreds.
 export const BODY_BUDGET = 2 * BODY_LIMIT
 
 export interface ServerOptions {
