@@ -11,6 +11,7 @@ import { answerClientErrors } from './client-errors.ts'
 import type { MeterConfig } from './config.ts'
 import { refuseConnects } from './connect.ts'
 import { type FrontFactory, startFrontMeter } from './front-meter.ts'
+import { h2Front } from './h2-front.ts'
 import { CLIENT_LIMITS, type ClientLimits, metricsServerOptions, serverOptions } from './limits.ts'
 import { createMeterMetrics, type MeterMetrics } from './metrics.ts'
 import { proxyRequests } from './proxy.ts'
@@ -19,7 +20,9 @@ import { tcpFront } from './tcp-relay.ts'
 import { proxyUpgrades, shouldTunnel } from './tunnel.ts'
 
 // The protocols other than HTTP/1.1, each with a proxy of its own; HTTP/1.1 is built below.
-const FRONTS: Partial<Record<Exclude<MeterConfig['protocol'], 'http'>, FrontFactory>> = {
+const FRONTS: Record<Exclude<MeterConfig['protocol'], 'http'>, FrontFactory> = {
+  http2: h2Front,
+  grpc: h2Front,
   tcp: tcpFront,
 }
 
@@ -46,8 +49,8 @@ export async function startMeter(
   log: Logger,
   limits: Partial<ClientLimits> = {},
 ): Promise<RunningMeter> {
-  const front = config.protocol === 'http' ? undefined : FRONTS[config.protocol]
-  if (front) return startFrontMeter(config, log, { ...CLIENT_LIMITS, ...limits }, front)
+  if (config.protocol !== 'http')
+    return startFrontMeter(config, log, { ...CLIENT_LIMITS, ...limits }, FRONTS[config.protocol])
   let draining = false
   const parts = build(config, log, { ...CLIENT_LIMITS, ...limits }, () => draining)
   const { proxy, admin, metrics } = parts

@@ -78,7 +78,11 @@ export function createMeterMetrics(family: RequestFamily = 'http'): MeterMetrics
 type Instruments = ReturnType<typeof createInstruments>
 
 function bindSeries(instruments: Instruments, method: string, route: string): Series {
-  const byClass = STATUS_CLASSES.map((c) => instruments.requests.labels(method, c, route))
+  // gRPC's series have a grpc_status too, resolved per call; HTTP's are all known up front.
+  const byClass =
+    instruments.family === 'http'
+      ? STATUS_CLASSES.map((c) => instruments.requests.labels(method, c, route))
+      : []
   const duration = instruments.duration.labels(method, route)
   const aborted = instruments.aborts.labels(method, route)
   const received = instruments.requestBytes.labels(route)
@@ -117,6 +121,7 @@ function createInstruments(registry: Registry, family: RequestFamily) {
       ? ['method', 'status_class', 'grpc_status', 'route']
       : ['method', 'status_class', 'route']
   return {
+    family,
     clientErrors,
     requests: new Counter({
       name: `meter_${family}_requests_total`,
@@ -158,7 +163,13 @@ function createInstruments(registry: Registry, family: RequestFamily) {
 }
 
 type Help = Record<
-  'clientErrors' | 'requests' | 'duration' | 'aborts' | 'requestBytes' | 'responseBytes' | 'inFlight',
+  | 'clientErrors'
+  | 'requests'
+  | 'duration'
+  | 'aborts'
+  | 'requestBytes'
+  | 'responseBytes'
+  | 'inFlight',
   string
 >
 
@@ -190,8 +201,7 @@ const HELP: Record<RequestFamily, Help> = {
       'Calls that the client cancelled (reset the stream) or left before the response was complete; the call to the app is cancelled too.',
     requestBytes:
       'Bytes of DATA frames received from clients (length-prefixed messages), by route.',
-    responseBytes:
-      'Bytes of DATA frames sent to clients (length-prefixed messages), by route.',
+    responseBytes: 'Bytes of DATA frames sent to clients (length-prefixed messages), by route.',
     inFlight: 'Calls received whose response is not complete yet.',
   },
 }
