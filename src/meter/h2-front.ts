@@ -15,7 +15,9 @@ import { compileRoutes } from './routes.ts'
 export const h2Front: FrontFactory = (config, log, limits) => {
   const grpc = config.protocol === 'grpc'
   const metrics = createMeterMetrics(grpc ? 'grpc' : 'http')
-  const pool = createH2Pool(config.upstream)
+  // As many sessions to the app as clients may hold to the meter: the app's stream limit, if
+  // it has one, is then the meter's too, per client connection.
+  const pool = createH2Pool(config.upstream, limits.maxConnections)
   const server = createServer({
     settings: {
       maxConcurrentStreams: limits.maxStreamsPerConnection,

@@ -20,29 +20,44 @@ interface Entry {
   session: ClientHttp2Session
   /** Streams opened on the session and not closed yet. */
   active: number
+  /** The most streams the app takes on it at once (its SETTINGS_MAX_CONCURRENT_STREAMS). */
+  limit: number
 }
 
-// Until the app's SETTINGS arrive, a new session is given no more streams than every server
-// takes (RFC 9113 section 6.5.2 recommends allowing at least 100).
+// Before any SETTINGS from the app, a session is given as many streams as RFC 9113 (section
+// 6.5.2) recommends every server to allow; later sessions start from what the app said on the
+// last one, as they reach the same server.
 const FIRST_STREAMS = 100
 
-/** A pool of sessions to `origin` (http://HOST:PORT). */
-export function createH2Pool(origin: string): H2Pool {
+/** A pool of at most `maxSessions` sessions to `origin` (http://HOST:PORT). */
+export function createH2Pool(origin: string, maxSessions: number): H2Pool {
   const entries = new Set<Entry>()
+  let known = FIRST_STREAMS
   const open = (): Entry => {
     // No push: the meter forwards responses to requests, nothing the client did not ask for.
     const session = connect(origin, { settings: { enablePush: false } })
-    const entry: Entry = { session, active: 0 }
+    const entry: Entry = { session, active: 0, limit: known }
     entries.add(entry)
+    session.on('remoteSettings', (settings) => {
+      entry.limit = settings.maxConcurrentStreams ?? Number.POSITIVE_INFINITY
+      known = entry.limit
+    })
     // A failed session fails its streams, which report it; the session itself only leaves.
     session.on('error', () => {})
     session.once('goaway', () => entries.delete(entry))
     session.once('close', () => entries.delete(entry))
     return entry
   }
+  // The first session with room; a new one if none has; at the cap, the least busy one, on
+  // which the stream waits (in nghttp2's queue) until one of its calls ends.
   const acquire = (): Entry => {
-    for (const entry of entries) if (hasRoom(entry)) return entry
-    return open()
+    let least: Entry | undefined
+    for (const entry of entries) {
+      if (entry.session.closed || entry.session.destroyed) continue
+      if (entry.active < entry.limit) return entry
+      if (!least || entry.active < least.active) least = entry
+    }
+    return least && entries.size >= maxSessions ? least : open()
   }
   return {
     request: (headers) => {
@@ -65,10 +80,4 @@ export function createH2Pool(origin: string): H2Pool {
       await Promise.all(closing)
     },
   }
-}
-
-function hasRoom({ session, active }: Entry): boolean {
-  if (session.closed || session.destroyed) return false
-  const limit = session.remoteSettings.maxConcurrentStreams ?? FIRST_STREAMS
-  return active < (session.connecting ? FIRST_STREAMS : limit)
 }

@@ -19,8 +19,8 @@ import { closedPort, sampleValue, scrape, startTestMeter, type TestMeter } from 
 type Handler = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => void
 
 /** A node:http2 app on a loopback port, closed (sessions and all) at teardown. */
-async function startH2App(t: Test, handler: Handler): Promise<number> {
-  const server = createServer()
+async function startH2App(t: Test, handler: Handler, maxConcurrentStreams?: number) {
+  const server = createServer(maxConcurrentStreams ? { settings: { maxConcurrentStreams } } : {})
   server.on('stream', (stream, headers) => {
     stream.on('error', () => {})
     handler(stream, headers)
@@ -239,4 +239,43 @@ t.test('the drain: GOAWAY, not ready, streams under way finish', async (t) => {
   const got = await inFlight
   t.equal(got.body, 'finally')
   await within(stopping, { what: 'the drain to end' })
+})
+
+t.test('more calls than the app takes on one connection go on more connections', async (t) => {
+  const held: ServerHttp2Stream[] = []
+  let arrivals = 0
+  const port = await startH2App(
+    t,
+    (stream, headers) => {
+      arrivals++
+      if (headers[':path'] === '/warm-up') stream.respond({ ':status': 204 }, { endStream: true })
+      else held.push(stream)
+    },
+    1,
+  )
+  const meter = await h2Meter(t, port)
+  const client = session(t, meter)
+  // The app's SETTINGS (one stream at a time) arrive with the first answer.
+  await exchange(client.request({ ':path': '/warm-up' }))
+  const answers = [1, 2, 3].map(() => exchange(client.request({ ':path': '/held' })))
+  await until(() => held.length === 3, {
+    what: () => `three calls at the app, ${held.length} so far`,
+  })
+  for (const stream of held) stream.respond({ ':status': 200 }, { endStream: true })
+  const statuses = (await Promise.all(answers)).map((a) => a.headers[':status'])
+  t.same(statuses, [200, 200, 200])
+  t.equal(arrivals, 4)
+})
+
+t.test('the drain timeout cuts streams that do not finish', async (t) => {
+  const meter = await h2Meter(t, await startH2App(t, () => {}), { drainTimeoutMs: 100 })
+  const client = session(t, meter)
+  const stuck = exchange(client.request({ ':path': '/forever' }))
+  await until(async () => sampleValue(await scrape(meter), 'meter_http_requests_in_flight') === 1, {
+    what: 'the request to be in flight',
+  })
+  await meter.stop()
+  const got = await stuck
+  t.not(got.headers[':status'], 200, 'no answer came')
+  t.ok(client.destroyed || client.closed, 'the session was cut')
 })
