@@ -51,13 +51,11 @@ export function createH2Pool(origin: string, maxSessions: number): H2Pool {
   // The first session with room; a new one if none has; at the cap, the least busy one, on
   // which the stream waits (in nghttp2's queue) until one of its calls ends.
   const acquire = (): Entry => {
-    let least: Entry | undefined
-    for (const entry of entries) {
-      if (entry.session.closed || entry.session.destroyed) continue
-      if (entry.active < entry.limit) return entry
-      if (!least || entry.active < least.active) least = entry
-    }
-    return least && entries.size >= maxSessions ? least : open()
+    const usable = [...entries].filter(({ session }) => !session.closed && !session.destroyed)
+    const roomy = usable.find((entry) => entry.active < entry.limit)
+    if (roomy) return roomy
+    if (usable.length < maxSessions) return open()
+    return usable.reduce((least, entry) => (entry.active < least.active ? entry : least))
   }
   return {
     request: (headers) => {
