@@ -192,7 +192,7 @@ const HELP: Record<RequestFamily, Help> = {
   },
   grpc: {
     clientErrors:
-      'Client connections closed before any call reached the app: head_timeout (no call in time), malformed (the connection broke the HTTP/2 protocol); too_large is never counted for gRPC.',
+      'Client connections closed by the meter because they broke the HTTP/2 protocol (malformed: bytes that are not HTTP/2, a bad preface or frame); head_timeout and too_large are HTTP/1.1 kinds, exported as 0.',
     requests:
       'Calls whose response was sent completely (streaming calls once, when they end), by method, HTTP status class, grpc-status (from the trailers, or the headers of a trailers-only response; none when absent) and route (the configured template, else the /package.Service/Method path, or other). Includes the UNAVAILABLE answers of the meter itself.',
     duration:
