@@ -2,7 +2,7 @@
 // meter then says about them: connections opened and active, bytes each way, durations; a
 // half-close passed on, an app that refuses connections, the cap, the idle timeout, the drain.
 import { once } from 'node:events'
-import { createServer, type Server, type Socket } from 'node:net'
+import { connect, createServer, type Server, type Socket } from 'node:net'
 import t, { type Test } from 'tap'
 import { until, within } from '../helpers/eventually.ts'
 import { rawConnection, receivedUntilEnd, watchClose } from '../helpers/raw-sockets.ts'
@@ -134,8 +134,13 @@ t.test('the drain: not ready, no new connections, open ones go on until they end
   })
   const readiness = await fetch(`${meter.metricsOrigin}/readyz`)
   t.equal(readiness.status, 503, 'readiness fails while draining')
-  const late = watchClose(await connectOrRefused(meter.proxyAddress.port), 'a refused connection')
-  await late.closed()
+  const late = connect({ port: meter.proxyAddress.port, host: '127.0.0.1' })
+  let refused = false
+  late.on('error', (error: NodeJS.ErrnoException) => {
+    refused = error.code === 'ECONNREFUSED'
+  })
+  await watchClose(late, 'a new connection to be refused').closed()
+  t.ok(refused, 'new connections are refused')
   t.notOk(stopped, 'the open connection holds the drain')
   socket.end('after')
   t.equal(await answer, 'read 11 bytes after your FIN', 'it carried on through the drain')
@@ -151,11 +156,3 @@ t.test('the drain timeout cuts connections that do not end', async (t) => {
   await closed.closed()
   t.pass('cut')
 })
-
-/** A socket to `port` that may be refused (its close is what the test waits for). */
-async function connectOrRefused(port: number): Promise<Socket> {
-  const { connect } = await import('node:net')
-  const socket = connect({ port, host: '127.0.0.1' })
-  socket.on('error', () => {})
-  return socket
-}
