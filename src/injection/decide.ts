@@ -34,7 +34,10 @@ import { mountConflicts, portConflicts } from './conflicts.ts'
 import { weighClaims } from './evidence.ts'
 import { type Asked, applicableChain } from './not-applicable.ts'
 import type { Container, Pod } from './pod.ts'
+import { type Front, planTakeover, type Takeover } from './port-takeover.ts'
 import type { Problem } from './problems.ts'
+import type { Protocol } from './protocol.ts'
+import { chainOf } from './proxy-chain.ts'
 import { type InjectionRequest, readRequest, strayParamWarnings } from './request.ts'
 import { type NamespaceFacts, readScope, type Scope } from './scope.ts'
 import type { ConfiguredSidecar, Mode, Sidecar } from './sidecar.ts'
@@ -56,6 +59,10 @@ export type Decision =
 export interface InjectionPlan {
   sidecars: ConfiguredSidecar[]
   upstreams: ReadonlyMap<string, number>
+  /** What the app port speaks, for the proxies' protocol parameter. */
+  protocol: Protocol | undefined
+  /** The app port's name, which the outermost proxy takes over. */
+  takeover: Takeover | undefined
   mode: Mode
   /** Sidecars an earlier call injected. */
   alreadyInjected: string[]
@@ -175,16 +182,37 @@ function plan(
   if (problems.length) return { ok: false, problems }
 
   const defaultContainer = pod.metadata?.annotations?.[DEFAULT_CONTAINER]?.trim()
-  const chain = applicableChain(configured, app, defaultContainer, asked)
+  const hostNetwork = pod.spec.hostNetwork === true
+  const chain = applicableChain(configured, { app, defaultContainer, hostNetwork }, asked)
   if (!chain.ok) return chain
-  const { sidecars, notApplicable, warnings } = chain
+  const { sidecars, notApplicable, upstreams } = chain
   const conflicts = [
     ...portConflicts(sidecars, pod, chain.appPort),
     ...mountConflicts(sidecars, app),
   ]
   if (conflicts.length) return { ok: false, problems: conflicts }
-  const alreadyInjected = request.injected
-  const appNames = app.map((c) => c.name)
-  const injection = { sidecars, upstreams: chain.upstreams, mode, alreadyInjected, app: appNames }
+  const front = frontOf(sidecars)
+  const taking =
+    front && chain.appPort !== undefined
+      ? planTakeover(pod, app, chain.appPort, front)
+      : { warnings: [] }
+  const injection: InjectionPlan = {
+    sidecars,
+    upstreams,
+    protocol: chain.protocol?.protocol,
+    takeover: taking.takeover,
+    mode,
+    alreadyInjected: request.injected,
+    app: app.map((c) => c.name),
+  }
+  const warnings = [...chain.warnings, ...taking.warnings]
   return { ok: true, plan: injection, warnings, notApplicable }
+}
+
+// The proxy clients reach first, which takes the app port's name over.
+function frontOf(sidecars: readonly ConfiguredSidecar[]): Front | undefined {
+  const [first] = chainOf(sidecars)
+  if (first === undefined) return undefined
+  const { listen } = first
+  return { sidecar: first.name, port: listen.port, portName: listen.name }
 }
