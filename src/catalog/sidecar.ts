@@ -113,7 +113,7 @@ function bind(templates: Templates, values: Values): ConfiguredSidecar {
       proxy: {
         appPort: values[proxy.appPort] as number | string | undefined,
         appPortParam: proxy.appPort,
-        listen: { port: Number(values[proxy.listen]), param: proxy.listen },
+        listen: listenOf(templates, proxy.listen, values),
         order: proxy.order,
         protocols: proxy.protocols ?? ['http'],
         protocolParam: proxy.protocol,
@@ -125,6 +125,12 @@ function bind(templates: Templates, values: Values): ConfiguredSidecar {
     appMountPaths: appMountPaths(templates, values),
     build: (context) => build(templates, values, context),
   }
+}
+
+// The port a proxy listens on: its parameter's value, under the name the catalog gives the port.
+function listenOf(templates: Templates, param: string, values: Values): Listen {
+  const name = templates.ports.find((p) => p.param === param)?.name
+  return { port: Number(values[param]), param, ...(name !== undefined && { name }) }
 }
 
 function listens(templates: Templates, values: Values): Listen[] {
