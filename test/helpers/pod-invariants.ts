@@ -166,19 +166,20 @@ interface TakeoverRecord {
 // back, and each handler listed (`web/lifecycle/preStop/httpGet`) the name instead of the number.
 // That the result is the original Pod's containers shows the record suffices to reverse it.
 function reverseTakeover(containers: readonly Container[], record: TakeoverRecord): Container[] {
-  return containers.map((container) => {
-    if (!record.containers.includes(container.name)) return container
-    const copy = structuredClone(container)
-    for (const port of copy.ports ?? [])
-      if (port.name === record.renamed && port.containerPort === record.port)
-        port.name = record.name
-    for (const handler of record.handlers) {
-      const [owner, ...path] = handler.split('/')
-      if (owner !== container.name) continue
-      let node: Record<string, unknown> = copy
-      for (const key of path) node = node[key] as Record<string, unknown>
-      node.port = record.name
-    }
-    return copy
-  })
+  return containers.map((container) =>
+    record.containers.includes(container.name) ? reversed(container, record) : container,
+  )
+}
+
+function reversed(container: Container, record: TakeoverRecord): Container {
+  const copy = structuredClone(container)
+  for (const port of copy.ports ?? [])
+    if (port.name === record.renamed && port.containerPort === record.port) port.name = record.name
+  const own = record.handlers.filter((h) => h.startsWith(`${container.name}/`))
+  for (const handler of own) {
+    let node: Record<string, unknown> = copy
+    for (const key of handler.split('/').slice(1)) node = node[key] as Record<string, unknown>
+    node.port = record.name
+  }
+  return copy
 }
