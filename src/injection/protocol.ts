@@ -68,6 +68,7 @@ const WELL_KNOWN: readonly { name: string; names: readonly string[]; ports: read
     { name: 'cockroachdb', names: ['cockroach', 'cockroachdb'], ports: [26257] },
     { name: 'rethinkdb', names: ['rethinkdb'], ports: [28015, 29015] },
     { name: 'hazelcast', names: ['hazelcast'], ports: [5701] },
+    { name: 'the Spark master', names: [], ports: [7077] },
     { name: 'mqtt', names: ['mqtt', 'mqtts'], ports: [1883, 8883] },
     { name: 'sql server', names: ['mssql', 'sqlserver'], ports: [1433] },
     { name: 'oracle', names: ['oracle'], ports: [1521] },
