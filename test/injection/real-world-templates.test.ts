@@ -85,16 +85,21 @@ const SERVERS: [RegExp, number[]][] = [
 
 function speaksOtherThanHttp1(template: Template, port: number): string | undefined {
   for (const c of template.containers) {
-    for (const p of c.ports)
-      if (p.containerPort === port && NOT_HTTP1_NAME.test(p.name ?? '')) return `named ${p.name}`
-    if ((c.probes ?? []).some((p) => p.handler === 'grpc' && p.port === port))
-      return 'probed over gRPC'
-    const image = String(c.image)
-    const declared = c.ports.some((p) => p.containerPort === port)
-    const server = SERVERS.find(([pattern, ports]) => pattern.test(image) && ports.includes(port))
-    if (declared && server) return `the default port of ${image}`
+    const said = shownBy(c, port)
+    if (said) return said
   }
   return undefined
+}
+
+function shownBy(c: Extracted, port: number): string | undefined {
+  const named = c.ports.find((p) => p.containerPort === port && NOT_HTTP1_NAME.test(p.name ?? ''))
+  if (named) return `named ${named.name}`
+  if ((c.probes ?? []).some((p) => p.handler === 'grpc' && p.port === port))
+    return 'probed over gRPC'
+  const image = String(c.image)
+  const declared = c.ports.some((p) => p.containerPort === port)
+  const server = SERVERS.some(([pattern, ports]) => pattern.test(image) && ports.includes(port))
+  return declared && server ? `the default port of ${image}` : undefined
 }
 
 interface Outcome {
