@@ -20,13 +20,21 @@
 //                                         would join a chain built by an earlier call
 //
 // A proxy cannot apply when no port parameter is set and no app port can be inferred (no TCP
-// port, or several; src/injection/app-port.ts). Then, for the proxies of the chain:
+// port, or several; src/injection/app-port.ts); when the Pod is on the host network (every
+// proxy); or when the app port speaks a protocol the proxy does not handle (src/injection/
+// protocol.ts: auth's oauth2-proxy only HTTP/1.1; the meter handles all four). Then, for the
+// proxies that cannot apply:
 //
-//   one asked for in the Pod's own list           deny (needed: ...)
+//   one asked for in the Pod's own list           deny (needed: ... / cannot apply: ...)
 //   all from the namespace default or a policy    left out, each with a warning; inject the
 //                                                 rest, skip (not-applicable) if nothing is left
 //   ...and a policy requiring one says            deny, naming the policy
 //      notApplicable: deny
+//
+// (With no port, the chain stands or falls whole: one proxy asked for by the Pod denies it. With
+// the protocol, each proxy on its own: the meter goes ahead in front of redis, auth does not.)
+//
+// The outermost proxy injected takes over the app port's name (src/injection/port-takeover.ts).
 import { INJECT, INJECTED, SIDECAR } from './annotations.ts'
 import { DEFAULT_CONTAINER } from './app-port.ts'
 import type { Catalog } from './catalog.ts'
@@ -212,7 +220,9 @@ function plan(
 // The proxy clients reach first, which takes the app port's name over.
 function frontOf(sidecars: readonly ConfiguredSidecar[]): Front | undefined {
   const [first] = chainOf(sidecars)
+  const listens = sidecars.find((s) => s.name === first?.name)?.listens ?? []
   if (first === undefined) return undefined
   const { listen } = first
-  return { sidecar: first.name, port: listen.port, portName: listen.name }
+  const otherNames = listens.flatMap((l) => (l.name && l.port !== listen.port ? [l.name] : []))
+  return { sidecar: first.name, port: listen.port, portName: listen.name, otherNames }
 }

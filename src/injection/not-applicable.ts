@@ -1,9 +1,11 @@
 // A proxy fronts the app port, so it cannot apply to a Pod with no port to front, or with several
-// and nothing to choose between them. A Pod that asks for the proxy itself is refused with a
-// precise message, which its author can act on; but a namespace default or a policy meets Pods of
-// every kind (workers, jobs, databases), and refusing those would turn a convenience into an
-// outage: they are admitted without the proxy, with a warning, unless a policy that requires it
-// says `notApplicable: deny`.
+// and nothing to choose between them; nor to a Pod on the host network, where its ports would be
+// the node's; nor in front of a port that speaks what it does not (an HTTP proxy before redis
+// breaks every connection). A Pod that asks for the proxy itself is refused with a precise
+// message, which its author can act on; but a namespace default or a policy meets Pods of every
+// kind (workers, jobs, databases, node agents), and refusing those would turn a convenience into
+// an outage: they are admitted without the proxy, with a warning, unless a policy that requires
+// it says `notApplicable: deny`.
 import { paramAnnotation, SIDECAR } from './annotations.ts'
 import type { NotApplicable } from './catalog.ts'
 import type { Container } from './pod.ts'

@@ -17,17 +17,22 @@ import type { Container, Pod } from './pod.ts'
 export const PORT_TAKEOVER = 'patterns/port-takeover'
 
 const Name = Type.String({ maxLength: 15 })
+// The record names every app container that declares the port, however many the Pod has: its
+// size is bounded by the text's, checked before it is parsed.
 const TakeoverRecord = Type.Object(
   {
     sidecar: Type.String({ maxLength: 63 }),
     port: Type.Integer({ minimum: 1, maximum: 65535 }),
     name: Name,
     renamed: Name,
-    containers: Type.Array(Type.String({ maxLength: 253 }), { maxItems: 64 }),
-    handlers: Type.Array(Type.String({ maxLength: 300 }), { maxItems: 640 }),
+    containers: Type.Array(Type.String({ maxLength: 253 })),
+    handlers: Type.Array(Type.String({ maxLength: 300 })),
   },
   { additionalProperties: false },
 )
+// All of a Pod's annotations together may hold no more (k8s.io/apimachinery
+// pkg/api/validation/objectmeta.go, TotalAnnotationSizeLimitB), so no record of ours is longer.
+const MAX_RECORD = 256 * 1024
 const checkRecord = Compile(TakeoverRecord)
 
 /** A port name taken over, with what it takes to reverse it. */
@@ -50,6 +55,8 @@ export interface Front {
   sidecar: string
   port: number
   portName: string | undefined
+  /** The names of its other ports, which the name taken over must not repeat. */
+  otherNames: readonly string[]
 }
 
 /** The takeover to do, if the app port has one name to take; and what to tell the Pod's author. */
@@ -68,7 +75,7 @@ export function planTakeover(
     const hint = `app port ${appPort} ${described}: a Service reaches ${front.sidecar} only with targetPort ${target}, not ${appPort}`
     return { warnings: [hint] }
   }
-  if (!isPortName(name)) return { warnings: [] }
+  if (!isPortName(name) || front.otherNames.includes(name)) return { warnings: [] }
   const own = new Set(app.map((c) => c.name))
   const other = allContainers(pod).find((c) => !own.has(c.name) && hasPortNamed(c, name))
   if (other)
@@ -137,8 +144,7 @@ export function readTakeover(
 ): { ok: true; takeover: Takeover | undefined } | { ok: false } {
   const text = annotations[PORT_TAKEOVER]
   if (text === undefined) return { ok: true, takeover: undefined }
-  // Bounded before it is parsed: the longest record the limits above allow is far shorter.
-  if (text.length > 65536) return { ok: false }
+  if (text.length > MAX_RECORD) return { ok: false }
   try {
     const value: unknown = JSON.parse(text)
     return checkRecord.Check(value) ? { ok: true, takeover: value } : { ok: false }

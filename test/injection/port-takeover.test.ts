@@ -208,3 +208,9 @@ t.test('a rename the Pod records but does not hold is no proof', async (t) => {
     /^patterns\/injected lists metrics, but the Pod does not hold it as the catalog renders it/,
   ])
 })
+
+t.test("a name the proxy's other ports have is not taken", async (t) => {
+  const clash = web({ ports: [{ name: 'meter-metrics', containerPort: 8080 }] })
+  const decision = decide(pod({ sidecar: 'metrics' }, [clash]), builtinCatalog)
+  t.match(decision, { action: 'inject', plan: { takeover: undefined } })
+})
