@@ -66,7 +66,13 @@ export function applicableChain(
   const unfit = proxies.flatMap((proxy) =>
     protocol === undefined || proxy.protocols.includes(protocol.protocol)
       ? []
-      : [{ proxy, because: unspoken(proxy, protocol) }],
+      : [
+          {
+            proxy,
+            because: unspoken(proxy, protocol),
+            remedy: paramAnnotation(proxy.name, proxy.appPortParam),
+          },
+        ],
   )
   if (unfit.length === 0) return { ...chain, sidecars: [...sidecars], notApplicable: [] }
   const fit = proxies.filter((p) => !unfit.some((u) => u.proxy === p))
@@ -99,7 +105,7 @@ function uninferred(
   const proxies = chainOf(sidecars).map((p) => ({ ...p, source: sourceOf(p.name, asked) }))
   if (proxies.some((p) => p.source.by === 'pod')) return chain
   const because = `${chain.uninferred}, so the app port cannot be inferred`
-  const refusals = proxies.flatMap((p) => refusal(p, because))
+  const refusals = proxies.flatMap((p) => refusal(p, `needed: ${because}`))
   if (refusals.length) return { ok: false, problems: refusals }
   return {
     ok: true,
@@ -115,6 +121,8 @@ function uninferred(
 interface Unfit {
   proxy: ChainedProxy
   because: string
+  /** The annotation that would make it apply, if one can: another app port. */
+  remedy?: string
 }
 
 // Proxies that cannot stand where the Pod needs them: refused where the Pod asked for them or a
@@ -125,11 +133,11 @@ function leaveOut(
   asked: Asked,
   rest: Rest,
 ): Applicable {
-  const problems = unfit.flatMap(({ proxy, because }) => {
+  const problems = unfit.flatMap(({ proxy, because, remedy = SIDECAR }) => {
     const sourced = { ...proxy, source: sourceOf(proxy.name, asked) }
-    if (sourced.source.by === 'pod')
-      return [{ annotation: SIDECAR, message: `${proxy.name} cannot apply: ${because}` }]
-    return refusal(sourced, because)
+    const why = `${proxy.name} cannot apply: ${because}`
+    if (sourced.source.by === 'pod') return [{ annotation: remedy, message: why }]
+    return refusal(sourced, why, remedy)
   })
   if (problems.length) return { ok: false, problems }
   const names = new Set(unfit.map((u) => u.proxy.name))
@@ -164,10 +172,14 @@ function sourceOf(sidecar: string, { request, scope }: Asked): Source {
     : { by: 'namespace', namespace: scope.namespace ?? '' }
 }
 
-function refusal({ name, appPortParam, source }: Sourced, because: string): Problem[] {
+// `why` is the sentence before the policy's part: what is needed, or why the proxy cannot apply.
+function refusal(
+  { name, appPortParam, source }: Sourced,
+  why: string,
+  annotation = paramAnnotation(name, appPortParam),
+): Problem[] {
   if (source.by !== 'policy' || source.notApplicable !== 'deny') return []
-  const annotation = paramAnnotation(name, appPortParam)
-  const message = `needed: ${because}; policy ${source.policy} requires ${name} and refuses Pods it cannot apply to`
+  const message = `${why}; policy ${source.policy} requires ${name} and refuses Pods it cannot apply to`
   return [{ annotation, message }]
 }
 

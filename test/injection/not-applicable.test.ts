@@ -89,13 +89,13 @@ t.test('the protocol of the app port: who asked decides', async (t) => {
     ['none',     { sidecar: 'metrics' },        grpc,  { inject: meter(7070), protocol: 'grpc' }, '...and a gRPC server as gRPC'],
     ['none',     { sidecar: 'metrics' },        web,   { inject: meter(8080), protocol: 'http' }, '...and HTTP/1.1 as before'],
     ['none',     { sidecar: 'metrics', 'metrics.protocol': 'http2' }, web, { inject: meter(8080), protocol: 'http2' }, 'what the Pod says wins'],
-    ['none',     { sidecar: 'auth' },           redis, { deny: [`patterns/sidecar: ${authOnRedis}`] }, 'auth asked for in front of redis: denied'],
-    ['none',     { sidecar: 'metrics, auth' },  grpc,  { deny: [`patterns/sidecar: ${authOnGrpc}`] },  '...in front of gRPC too, even beside the meter'],
-    ['none',     { sidecar: 'metrics, auth', 'metrics.protocol': 'tcp' }, web, { deny: ['patterns/sidecar: auth cannot apply: the app port speaks tcp (patterns/metrics.protocol), and auth proxies only http'] }, '...and where the Pod says its port is not HTTP'],
+    ['none',     { sidecar: 'auth' },           redis, { deny: [`patterns/auth.port: ${authOnRedis}`] }, 'auth asked for in front of redis: denied'],
+    ['none',     { sidecar: 'metrics, auth' },  grpc,  { deny: [`patterns/auth.port: ${authOnGrpc}`] },  '...in front of gRPC too, even beside the meter'],
+    ['none',     { sidecar: 'metrics, auth', 'metrics.protocol': 'tcp' }, web, { deny: ['patterns/auth.port: auth cannot apply: the app port speaks tcp (patterns/metrics.protocol), and auth proxies only http'] }, '...and where the Pod says its port is not HTTP'],
     ['defaults', {},                            redis, { inject: meter(6379), protocol: 'tcp', notApplicable: ['auth'] }, 'a namespace default: auth left out, the meter forwards to the app'],
     ['defaults', {},                            web,   { inject: { metrics: { upstream: 4180 }, auth: { upstream: 8080 } }, protocol: 'http' }, '...and chained as before on HTTP'],
     ['guarded',  {},                            redis, { skip: 'not-applicable', notApplicable: ['auth'] }, 'a policy that admits: left out, with a warning'],
-    ['locked',   {},                            redis, { deny: ['patterns/auth.port: needed: the app port speaks tcp (port 6379 named redis), and auth proxies only http; policy locked requires auth and refuses Pods it cannot apply to'] }, 'a policy that refuses: refused'],
+    ['locked',   {},                            redis, { deny: [`patterns/auth.port: ${authOnRedis}; policy locked requires auth and refuses Pods it cannot apply to`] }, 'a policy that refuses: refused'],
   ]
   for (const [namespace, annotations, container, expected, why] of rows)
     t.same(run(namespace, annotations, container), expected, why)
@@ -157,8 +157,8 @@ t.test('a Pod on the host network gets no proxy', async (t) => {
   t.match(onHost('guarded', {}), { skip: 'not-applicable', notApplicable: ['auth'] })
   t.match(onHost('locked', {}), {
     deny: [
-      `patterns/metrics.port: needed: ${because}; policy locked requires metrics and refuses Pods it cannot apply to`,
-      `patterns/auth.port: needed: ${because}; policy locked requires auth and refuses Pods it cannot apply to`,
+      `patterns/sidecar: metrics cannot apply: ${because}; policy locked requires metrics and refuses Pods it cannot apply to`,
+      `patterns/sidecar: auth cannot apply: ${because}; policy locked requires auth and refuses Pods it cannot apply to`,
     ],
   })
   const gitSync = {
