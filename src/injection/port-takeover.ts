@@ -94,7 +94,7 @@ export function planTakeover(
     containers: declaring.map((c) => c.name),
     handlers: declaring.flatMap((c) => handlersUsing(c, name).map((h) => `${c.name}/${h.path}`)),
   }
-  const said = `${front.sidecar} takes over port name ${name}, so Services that target it reach ${front.sidecar} (${front.port}); the app's port ${appPort} is renamed ${renamed}`
+  const said = `${front.sidecar} takes over port name ${name}, so Services that target it reach ${front.sidecar} (${front.port}); the app's port ${appPort} is renamed ${renamed}, and a targetPort ${appPort} still reaches the app`
   return { takeover, warnings: [said] }
 }
 

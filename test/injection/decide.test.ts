@@ -174,7 +174,7 @@ t.test('warnings ride along with any decision', async (t) => {
   const repeated = decide(pod({ sidecar: 'metrics,metrics' }), builtinCatalog)
   t.equal(repeated.action, 'inject')
   const takenOver =
-    "metrics takes over port name http, so Services that target it reach metrics (15080); the app's port 8080 is renamed http-app"
+    "metrics takes over port name http, so Services that target it reach metrics (15080); the app's port 8080 is renamed http-app, and a targetPort 8080 still reaches the app"
   t.same(repeated.warnings, [
     'patterns/sidecar: "metrics" is listed more than once',
     'patterns/metrics.port: not set; inferred app port 8080 from the only declared port',

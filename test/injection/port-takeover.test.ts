@@ -58,7 +58,7 @@ t.test('a Service targeting the app port by name reaches the meter, in both mode
     t.same(podViolations(stored), [], `${mode}: a Pod the API server accepts`)
     t.ok(
       warnings.includes(
-        "metrics takes over port name http, so Services that target it reach metrics (15080); the app's port 8080 is renamed http-app",
+        "metrics takes over port name http, so Services that target it reach metrics (15080); the app's port 8080 is renamed http-app, and a targetPort 8080 still reaches the app",
       ),
     )
     const again = injectPod(stored, builtinCatalog, undefined)
