@@ -11,6 +11,7 @@
 // rename as ours (src/injection/evidence.ts) and it can be reversed exactly.
 import { Type } from 'typebox'
 import { Compile } from 'typebox/compile'
+import { quote } from '../shared/quote.ts'
 import type { Container, Pod } from './pod.ts'
 
 /** Written by the webhook: the port name a proxy took over, as JSON (Takeover). */
@@ -71,7 +72,9 @@ export function planTakeover(
   const [name] = names
   const target = front.portName ?? String(front.port)
   if (name === undefined || name === '' || names.length > 1) {
-    const described = names.length > 1 ? `has several names (${names.join(', ')})` : 'has no name'
+    // Names the API server has not checked yet: quoted, cut short, and no more than two.
+    const listed = names.slice(0, 2).map((n) => quote(n || '(none)'))
+    const described = names.length > 1 ? `has several names (${listed.join(', ')})` : 'has no name'
     const hint = `app port ${appPort} ${described}: a Service reaches ${front.sidecar} only with targetPort ${target}, not ${appPort}`
     return { warnings: [hint] }
   }
@@ -81,7 +84,7 @@ export function planTakeover(
   if (other)
     return {
       warnings: [
-        `port name ${name} is also container ${other.name}'s: a Service reaches ${front.sidecar} only with targetPort ${target}`,
+        `port name ${name} is also container ${quote(other.name)}'s: a Service reaches ${front.sidecar} only with targetPort ${target}`,
       ],
     }
   const renamed = freeName(name, pod)

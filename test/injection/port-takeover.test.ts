@@ -188,7 +188,7 @@ t.test('a name another container holds is not taken', async (t) => {
   t.match(decision, { action: 'inject', plan: { takeover: undefined } })
   t.ok(
     decision.warnings.includes(
-      "port name http is also container proxy's: a Service reaches metrics only with targetPort meter-http",
+      'port name http is also container "proxy"\'s: a Service reaches metrics only with targetPort meter-http',
     ),
   )
 })
@@ -213,4 +213,32 @@ t.test("a name the proxy's other ports have is not taken", async (t) => {
   const clash = web({ ports: [{ name: 'meter-metrics', containerPort: 8080 }] })
   const decision = decide(pod({ sidecar: 'metrics' }, [clash]), builtinCatalog)
   t.match(decision, { action: 'inject', plan: { takeover: undefined } })
+})
+
+t.test('a sidecar that joins on a later call leaves the takeover as it is', async (t) => {
+  const { stored } = admitted(pod({ sidecar: 'metrics' }, [web()]))
+  const annotations = stored.metadata?.annotations ?? {}
+  annotations['patterns/sidecar'] = 'metrics, git-sync'
+  annotations['patterns/git-sync.repo'] = 'https://github.com/example/site.git'
+  const again = admitted(stored)
+  t.same(again.warnings, [], 'metrics is proven, and nothing else is said')
+  t.equal(again.stored.metadata?.annotations?.[PORT_TAKEOVER], annotations[PORT_TAKEOVER])
+  t.equal(again.stored.metadata?.annotations?.['patterns/injected'], 'metrics,git-sync')
+  t.equal(findPort(again.stored, { targetPort: 'http' }), 15080)
+})
+
+t.test('names the API server has not checked yet are said cut short', async (t) => {
+  const long = 'x'.repeat(100_000)
+  const twice: Container[] = [
+    web({ name: 'a', ports: [{ name: long, containerPort: 8080 }] }),
+    web({ name: 'b', ports: [{ name: 'http', containerPort: 8080 }] }),
+  ]
+  const decision = decide(
+    pod({ sidecar: 'metrics', 'metrics.port': '8080' }, twice),
+    builtinCatalog,
+  )
+  t.match(decision, { action: 'inject', plan: { takeover: undefined } })
+  const [said] = decision.warnings
+  t.match(said, /^app port 8080 has several names \("x{61}\.\.\.", "http"\)/)
+  t.ok((said ?? '').length < 256, 'short enough for a warning')
 })
