@@ -20,13 +20,21 @@
 //                                         would join a chain built by an earlier call
 //
 // A proxy cannot apply when no port parameter is set and no app port can be inferred (no TCP
-// port, or several; src/injection/app-port.ts). Then, for the proxies of the chain:
+// port, or several; src/injection/app-port.ts); when the Pod is on the host network (every
+// proxy); or when the app port speaks a protocol the proxy does not handle (src/injection/
+// protocol.ts: auth's oauth2-proxy only HTTP/1.1; the meter handles all four). Then, for the
+// proxies that cannot apply:
 //
-//   one asked for in the Pod's own list           deny (needed: ...)
+//   one asked for in the Pod's own list           deny (needed: ... / cannot apply: ...)
 //   all from the namespace default or a policy    left out, each with a warning; inject the
 //                                                 rest, skip (not-applicable) if nothing is left
 //   ...and a policy requiring one says            deny, naming the policy
 //      notApplicable: deny
+//
+// (With no port, the chain stands or falls whole: one proxy asked for by the Pod denies it. With
+// the protocol, each proxy on its own: the meter goes ahead in front of redis, auth does not.)
+//
+// The outermost proxy injected takes over the app port's name (src/injection/port-takeover.ts).
 import { INJECT, INJECTED, SIDECAR } from './annotations.ts'
 import { DEFAULT_CONTAINER } from './app-port.ts'
 import type { Catalog } from './catalog.ts'
@@ -34,7 +42,10 @@ import { mountConflicts, portConflicts } from './conflicts.ts'
 import { weighClaims } from './evidence.ts'
 import { type Asked, applicableChain } from './not-applicable.ts'
 import type { Container, Pod } from './pod.ts'
+import { type Front, planTakeover, type Takeover } from './port-takeover.ts'
 import type { Problem } from './problems.ts'
+import type { Protocol } from './protocol.ts'
+import { chainOf } from './proxy-chain.ts'
 import { type InjectionRequest, readRequest, strayParamWarnings } from './request.ts'
 import { type NamespaceFacts, readScope, type Scope } from './scope.ts'
 import type { ConfiguredSidecar, Mode, Sidecar } from './sidecar.ts'
@@ -56,6 +67,10 @@ export type Decision =
 export interface InjectionPlan {
   sidecars: ConfiguredSidecar[]
   upstreams: ReadonlyMap<string, number>
+  /** What the app port speaks, for the proxies' protocol parameter. */
+  protocol: Protocol | undefined
+  /** The app port's name, which the outermost proxy takes over. */
+  takeover: Takeover | undefined
   mode: Mode
   /** Sidecars an earlier call injected. */
   alreadyInjected: string[]
@@ -175,16 +190,39 @@ function plan(
   if (problems.length) return { ok: false, problems }
 
   const defaultContainer = pod.metadata?.annotations?.[DEFAULT_CONTAINER]?.trim()
-  const chain = applicableChain(configured, app, defaultContainer, asked)
+  const hostNetwork = pod.spec.hostNetwork === true
+  const chain = applicableChain(configured, { app, defaultContainer, hostNetwork }, asked)
   if (!chain.ok) return chain
-  const { sidecars, notApplicable, warnings } = chain
+  const { sidecars, notApplicable, upstreams } = chain
   const conflicts = [
     ...portConflicts(sidecars, pod, chain.appPort),
     ...mountConflicts(sidecars, app),
   ]
   if (conflicts.length) return { ok: false, problems: conflicts }
-  const alreadyInjected = request.injected
-  const appNames = app.map((c) => c.name)
-  const injection = { sidecars, upstreams: chain.upstreams, mode, alreadyInjected, app: appNames }
+  const front = frontOf(sidecars)
+  const taking =
+    front && chain.appPort !== undefined
+      ? planTakeover(pod, app, chain.appPort, front)
+      : { warnings: [] }
+  const injection: InjectionPlan = {
+    sidecars,
+    upstreams,
+    protocol: chain.protocol?.protocol,
+    takeover: taking.takeover,
+    mode,
+    alreadyInjected: request.injected,
+    app: app.map((c) => c.name),
+  }
+  const warnings = [...chain.warnings, ...taking.warnings]
   return { ok: true, plan: injection, warnings, notApplicable }
+}
+
+// The proxy clients reach first, which takes the app port's name over.
+function frontOf(sidecars: readonly ConfiguredSidecar[]): Front | undefined {
+  const [first] = chainOf(sidecars)
+  const listens = sidecars.find((s) => s.name === first?.name)?.listens ?? []
+  if (first === undefined) return undefined
+  const { listen } = first
+  const otherNames = listens.flatMap((l) => (l.name && l.port !== listen.port ? [l.name] : []))
+  return { sidecar: first.name, port: listen.port, portName: listen.name, otherNames }
 }

@@ -5,6 +5,7 @@ import { INJECTED } from './annotations.ts'
 import type { InjectionPlan } from './decide.ts'
 import { nameAllocator } from './names.ts'
 import { containerNames, type Pod, volumeNames } from './pod.ts'
+import { applyTakeover, PORT_TAKEOVER, type Takeover } from './port-takeover.ts'
 import type { SidecarParts } from './sidecar.ts'
 
 /** Returns a copy of the Pod with the planned sidecars, their volumes and the record of them. */
@@ -19,18 +20,27 @@ export function inject(pod: Pod, plan: InjectionPlan): Pod {
   }
   const own = new Set(plan.app)
   const app = copy.spec.containers.filter((c) => own.has(c.name))
+  const { protocol, takeover } = plan
+  if (takeover) applyTakeover(app, takeover)
   const containerName = nameAllocator(containerNames(copy))
   const volumeName = nameAllocator(volumeNames(copy))
   for (const sidecar of plan.sidecars) {
     const upstream = plan.upstreams.get(sidecar.name)
-    const parts = sidecar.build({ mode: plan.mode, upstream, containerName, volumeName })
+    const parts = sidecar.build({
+      mode: plan.mode,
+      upstream,
+      ...(protocol && { protocol }),
+      ...(takeover?.sidecar === sidecar.name && { takeover: takeover.name }),
+      containerName,
+      volumeName,
+    })
     add(copy, parts)
     if (parts.appMounts.length === 0) continue
     for (const container of app) {
       container.volumeMounts = [...(container.volumeMounts ?? []), ...parts.appMounts]
     }
   }
-  recordInjected(copy, [...plan.alreadyInjected, ...plan.sidecars.map((s) => s.name)])
+  recordInjected(copy, [...plan.alreadyInjected, ...plan.sidecars.map((s) => s.name)], takeover)
   return copy
 }
 
@@ -42,7 +52,11 @@ function add(pod: Pod, parts: SidecarParts): void {
   if (parts.volumes.length) spec.volumes = [...(spec.volumes ?? []), ...parts.volumes]
 }
 
-function recordInjected(pod: Pod, sidecars: readonly string[]): void {
-  const annotations = { ...pod.metadata?.annotations, [INJECTED]: sidecars.join(',') }
+function recordInjected(pod: Pod, sidecars: readonly string[], takeover?: Takeover): void {
+  const annotations = {
+    ...pod.metadata?.annotations,
+    [INJECTED]: sidecars.join(','),
+    ...(takeover && { [PORT_TAKEOVER]: JSON.stringify(takeover) }),
+  }
   pod.metadata = { ...pod.metadata, annotations }
 }

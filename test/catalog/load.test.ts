@@ -234,3 +234,46 @@ t.test('two proxies cannot claim one place in the chain', async (t) => {
 `)
   t.ok(has(errors, /sidecars metrics and waf have the same proxy order 10/))
 })
+
+t.test(
+  'a proxy says what it can stand in front of, and which parameter says the protocol',
+  async (t) => {
+    const proxy = (block: string, params = '') => `sidecars:
+  - name: waf
+    params: { port: { type: port-ref }, listen: { type: port, default: 9000 }${params} }
+    proxy: { appPort: port, listen: listen, order: 30${block} }
+    container: { image: waf, args: ["--to={{upstream}}"] }
+`
+    t.equal(load(proxy('')).ok, true, 'without protocols: HTTP/1.1 only')
+    const loaded = load(proxy(', protocols: [http, grpc, tcp]'))
+    const waf = loaded.ok ? loaded.catalog.sidecars.get('waf') : undefined
+    const configured = waf?.configure(new Map())
+    t.same(configured?.ok && configured.sidecar.proxy?.protocols, ['http', 'grpc', 'tcp'])
+    t.ok(
+      has(errorsOf(proxy(', protocols: [http, h2c]')), /sidecars\.0\.proxy\.protocols\.1/),
+      'only the protocols a chain knows',
+    )
+    t.ok(has(errorsOf(proxy(', protocols: []')), /sidecars\.0\.proxy\.protocols/), 'at least one')
+    t.ok(
+      has(errorsOf(proxy(', protocols: [tcp, tcp]')), /proxy\.protocols: lists tcp more than once/),
+    )
+    const wants =
+      /proxy\.protocol: proto must be an optional enum parameter without a default, whose values are among proxy\.protocols \(http, tcp\)/
+    const ok = ', proto: { type: enum, values: [http, tcp] }'
+    t.equal(load(proxy(', protocols: [http, tcp], protocol: proto', ok)).ok, true)
+    for (const [why, param] of [
+      ['missing', ''],
+      ['not an enum', ', proto: { type: string }'],
+      [
+        'with a default, which would hide the inferred one',
+        ', proto: { type: enum, values: [http, tcp], default: http }',
+      ],
+      ['required', ', proto: { type: enum, values: [http, tcp], required: true }'],
+      [
+        'naming a protocol the proxy does not handle',
+        ', proto: { type: enum, values: [http, grpc] }',
+      ],
+    ] as const)
+      t.ok(has(errorsOf(proxy(', protocols: [http, tcp], protocol: proto', param)), wants), why)
+  },
+)

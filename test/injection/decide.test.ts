@@ -173,12 +173,15 @@ t.test('a proxy left out is said, with where it came from and what to set', asyn
 t.test('warnings ride along with any decision', async (t) => {
   const repeated = decide(pod({ sidecar: 'metrics,metrics' }), builtinCatalog)
   t.equal(repeated.action, 'inject')
+  const takenOver =
+    "metrics takes over port name http, so Services that target it reach metrics (15080); the app's port 8080 is renamed http-app, and a targetPort 8080 still reaches the app"
   t.same(repeated.warnings, [
     'patterns/sidecar: "metrics" is listed more than once',
     'patterns/metrics.port: not set; inferred app port 8080 from the only declared port',
+    takenOver,
   ])
   const explicit = decide(pod({ sidecar: 'metrics', 'metrics.port': 'http' }), builtinCatalog)
-  t.same(explicit.warnings, [], 'no word about a port the Pod gave')
+  t.same(explicit.warnings, [takenOver], 'no word about a port the Pod gave')
   const ignored = decide(pod({ inject: 'false', sidecar: 'x' }), builtinCatalog)
   t.same(ignored.warnings, [
     'patterns/inject is "false": patterns/sidecar is ignored and nothing is injected',
@@ -194,7 +197,8 @@ t.test('parameter problems are all reported at once, across sidecars', async (t)
   t.same(run(pod(annotations)).deny, [
     {
       annotation: 'patterns/metrics.prot',
-      message: 'unknown parameter of metrics (known: port, proxy-port, metrics-port, routes)',
+      message:
+        'unknown parameter of metrics (known: port, proxy-port, metrics-port, routes, protocol)',
     },
     { annotation: 'patterns/metrics.proxy-port', message: '"0" is not a port number (1-65535)' },
     { annotation: 'patterns/git-sync.repo', message: 'is required and missing' },
