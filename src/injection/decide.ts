@@ -104,10 +104,9 @@ export function decide(pod: Pod, catalog: Catalog, namespace?: NamespaceFacts): 
     (s) => all.has(s.name) && !request.injected.includes(s.name),
   )
   if (pending.length === 0) return skip('already-injected')
-  const rechain = chainChange(pending, request.injected, catalog)
-  if (rechain) return { action: 'deny', problems: [rechain], warnings }
-
-  const planned = plan(pending, { pod, app: claims.app }, { request, scope }, mode)
+  const present = request.injected.find((name) => catalog.sidecars.get(name)?.isProxy)
+  const target = { pod, app: claims.app, chainedProxy: present }
+  const planned = plan(pending, target, { request, scope }, mode)
   return planned.ok
     ? injectOrSkip(planned, warnings)
     : { action: 'deny', problems: planned.problems, warnings }
@@ -155,9 +154,10 @@ function optOutWarnings(request: InjectionRequest, scope: Scope): string[] {
 // The chain is built in one call. A proxy that joins on reinvocation (another webhook edited
 // patterns/sidecar in between) would have to re-point a proxy already injected; rather than leave
 // one proxy forwarding past the other (clients of meter-http skipping auth), the Pod is refused.
-function chainChange(pending: readonly Sidecar[], injected: readonly string[], catalog: Catalog) {
-  const joining = pending.find((s) => s.isProxy)
-  const present = injected.find((name) => catalog.sidecars.get(name)?.isProxy)
+// Only a proxy that applies joins: one left out on the first call (auth in front of a gRPC port)
+// is left out again, as it was, not refused.
+function chainChange(applicable: readonly ConfiguredSidecar[], present: string | undefined) {
+  const joining = applicable.find((s) => s.proxy)
   if (!joining || !present) return undefined
   const message = `${joining.name} cannot join the proxy chain of ${present}, injected by an earlier call; request them together`
   return { annotation: SIDECAR, message }
@@ -167,15 +167,17 @@ type Planned =
   | { ok: true; plan: InjectionPlan; warnings: string[]; notApplicable: string[] }
   | { ok: false; problems: Problem[] }
 
-// The Pod and its own containers (src/injection/evidence.ts tells them from claimed sidecars').
+// The Pod and its own containers (src/injection/evidence.ts tells them from claimed sidecars'),
+// and the proxy an earlier call put in front of the app, if any.
 interface Target {
   pod: Pod
   app: readonly Container[]
+  chainedProxy: string | undefined
 }
 
 function plan(
   pending: readonly Sidecar[],
-  { pod, app }: Target,
+  { pod, app, chainedProxy }: Target,
   asked: Asked,
   mode: Mode,
 ): Planned {
@@ -194,6 +196,8 @@ function plan(
   const chain = applicableChain(configured, { app, defaultContainer, hostNetwork }, asked)
   if (!chain.ok) return chain
   const { sidecars, notApplicable, upstreams } = chain
+  const rechain = chainChange(sidecars, chainedProxy)
+  if (rechain) return { ok: false, problems: [rechain] }
   const conflicts = [
     ...portConflicts(sidecars, pod, chain.appPort),
     ...mountConflicts(sidecars, app),

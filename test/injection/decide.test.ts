@@ -3,6 +3,7 @@
 // which port and mount-path conflicts refuse a Pod rather than let it fail at runtime.
 import t from 'tap'
 import { type Decision, decide } from '../../src/injection/decide.ts'
+import { inject } from '../../src/injection/mutate.ts'
 import type { Container, ContainerPort, Pod } from '../../src/injection/pod.ts'
 import type { Problem } from '../../src/injection/problems.ts'
 import type { NamespaceFacts } from '../../src/injection/scope.ts'
@@ -365,4 +366,22 @@ t.test('a proxy cannot join the chain of a proxy injected by an earlier call', a
     run(pod({ sidecar: 'metrics,auth', injected: 'metrics' }, [web, meter])),
     denied('sidecar', message('auth', 'metrics')),
   )
+})
+
+// A proxy left out on the first call (auth cannot front gRPC) is left out again on reinvocation,
+// as it was, rather than refused as joining the chain: found by the property test.
+t.test('a proxy left out on the first call does not join the chain on reinvocation', async (t) => {
+  const grpc: Container = {
+    name: 'api',
+    image: 'api',
+    ports: [{ name: 'grpc', containerPort: 9000 }],
+  }
+  const first = decide(pod({}, [grpc]), policies, namespaces.chained)
+  if (first.action !== 'inject') return t.fail(`first call: ${first.action}`)
+  t.same(first.notApplicable, ['auth'], 'the first call leaves auth out')
+  const reinvoked = inject(pod({}, [grpc]), first.plan)
+  t.same(summary(decide(reinvoked, policies, namespaces.chained)), {
+    skip: 'not-applicable',
+    notApplicable: ['auth'],
+  })
 })
