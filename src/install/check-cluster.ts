@@ -14,7 +14,7 @@ const NATIVE_GA = 33
 const INSTALL_FROM = 30
 
 /** A server's minor version: managed clusters write "29+" (GKE, EKS); undefined if unreadable. */
-export function minorVersion(version: VersionInfo): number | undefined {
+export function minorVersion(version: Pick<VersionInfo, 'major' | 'minor'>): number | undefined {
   const major = /^\d+/.exec(version.major)?.[0]
   const minor = /^\d+/.exec(version.minor)?.[0]
   return major === '1' && minor !== undefined ? Number(minor) : undefined
