@@ -1,8 +1,10 @@
 // `sidecar-patterns check`: preflight and health of an installation, through a kubeconfig.
 
+import type { KubeConfig } from '@kubernetes/client-node'
 import { type CheckResult, runChecks } from '../install/checks.ts'
 import { readInstall } from '../install/facts.ts'
 import { DEFAULT_NAMES, type InstallNames } from '../install/names.ts'
+import { failed } from '../install/result.ts'
 import { loadKubeConfig } from '../kube/config.ts'
 import { DNS_LABEL, DNS_SUBDOMAIN } from '../kube/names.ts'
 import { type FlagValues, type Parsed, readFlags } from '../shared/flags.ts'
@@ -46,18 +48,37 @@ export async function check(args: readonly string[], io: Io): Promise<number> {
 }
 
 async function run(flags: CheckFlags, io: Io): Promise<number> {
-  const kubeConfig = loadKubeConfig(
-    flags.kubeconfig === undefined ? {} : { kubeconfig: flags.kubeconfig },
-  )
-  const facts = await readInstall(kubeConfig, flags.names)
-  const results = runChecks(facts, flags.names, {
-    now: new Date(),
-    selfImage: selfImage(undefined, io.version),
-  })
+  const kubeConfig = openKubeConfig(flags.kubeconfig)
+  const results =
+    'failed' in kubeConfig
+      ? [kubeConfig.failed]
+      : runChecks(await readInstall(kubeConfig.loaded, flags.names), flags.names, {
+          now: new Date(),
+          selfImage: selfImage(undefined, io.version),
+        })
   const ok = results.every((result) => result.ok)
   if (flags.output === 'json') io.out(JSON.stringify({ ok, checks: results }, null, 2))
   else for (const result of results) io.out(line(result))
   return ok ? 0 : 1
+}
+
+// A kubeconfig that cannot be read is the first check failing, reported as the others are.
+function openKubeConfig(
+  file: string | undefined,
+): { loaded: KubeConfig } | { failed: CheckResult } {
+  try {
+    return { loaded: loadKubeConfig(file === undefined ? {} : { kubeconfig: file }) }
+  } catch (error) {
+    const source =
+      file !== undefined
+        ? `${file} (--kubeconfig)`
+        : process.env.KUBECONFIG
+          ? `${process.env.KUBECONFIG} ($KUBECONFIG)`
+          : '~/.kube/config'
+    const reason = (error as Error).message.split('\n')[0]
+    const message = `cannot read the kubeconfig ${source}: ${reason}`
+    return { failed: failed('api', message, 'name a readable kubeconfig with --kubeconfig FILE') }
+  }
 }
 
 /** One check as a line: ✓ or ✗, its name, what was found, and for a failure what to do. */

@@ -357,3 +357,29 @@ t.test('bad flags exit 2 with every problem', async (t) => {
     /--namespace: "Not_A_Name" is not a Kubernetes object name\nerror: --output: "yaml" is not text or json/,
   )
 })
+
+t.test(
+  'a kubeconfig that cannot be read, or a server that is gone: the api check says which',
+  async (t) => {
+    const missing = await check('/nonexistent/kubeconfig', '-o', 'json')
+    t.equal(missing.code, 1)
+    t.match(JSON.parse(missing.lines.join('\n')), {
+      ok: false,
+      checks: [
+        {
+          check: 'api',
+          ok: false,
+          message: /^cannot read the kubeconfig \/nonexistent\/kubeconfig \(--kubeconfig\): ENOENT/,
+        },
+      ],
+    })
+    const { api, kubeconfig } = await installed(t)
+    await api.close()
+    const gone = await check(kubeconfig)
+    t.equal(gone.code, 1)
+    t.match(gone.lines, [
+      new RegExp(`^✗ api: the API server at ${api.url} does not answer: .*ECONNREFUSED`),
+    ])
+    t.equal(gone.lines.length, 1)
+  },
+)
