@@ -3,10 +3,9 @@
 import type { V1ConfigMap } from '@kubernetes/client-node'
 import { loadCatalog } from '../catalog/load.ts'
 import type { Catalog } from '../injection/catalog.ts'
-import { accessFix } from './check-webhook.ts'
 import type { Read } from './facts.ts'
 import { CATALOG_KEY, type InstallNames } from './names.ts'
-import { type CheckResult, failed, passed } from './result.ts'
+import { accessFix, type CheckResult, failed, passed } from './result.ts'
 
 /** The check, and the catalog when it loads (its mode decides whether native sidecars matter). */
 export function checkCatalog(

@@ -9,10 +9,9 @@ import type { V1MutatingWebhookConfiguration, V1Secret } from '@kubernetes/clien
 import { isIssuedBy, parseBundle } from '../tls/inspect.ts'
 import { DEFAULT_POLICY } from '../tls/renewal.ts'
 import { SECRET_KEYS } from '../tls/tls-secret.ts'
-import { accessFix } from './check-webhook.ts'
 import type { InstallFacts, Read } from './facts.ts'
 import { type InstallNames, serviceHost } from './names.ts'
-import { type CheckResult, failed, passed } from './result.ts'
+import { accessFix, type CheckResult, failed, passed } from './result.ts'
 
 const DAY_MS = 24 * 60 * 60 * 1000
 

@@ -3,11 +3,13 @@
 // the Service's EndpointSlices list the Pods whose readiness probe (GET /readyz over HTTPS, from
 // their node) passes, which is the webhook answering; the Deployment says whether enough of its
 // replicas are available. (The API server's service proxy could call /healthz, but it needs the
-// services/proxy permission and skips TLS verification, so it would prove less than this.)
+// services/proxy permission and does not verify the webhook's certificate: "proxying to pods and
+// services is IP-based", kubernetes pkg/controlplane/apiserver/config.go sets InsecureSkipVerify;
+// so it would prove less than this.)
 import type { V1EndpointSlice, V1MutatingWebhookConfiguration } from '@kubernetes/client-node'
 import type { InstallFacts, Read } from './facts.ts'
 import type { InstallNames } from './names.ts'
-import { type CheckResult, failed, passed } from './result.ts'
+import { accessFix, type CheckResult, failed, passed } from './result.ts'
 
 const APPLY = 'kubectl apply -k manifests/ (or your overlay)'
 
@@ -104,10 +106,4 @@ function readyAddresses(slices: readonly V1EndpointSlice[]): string[] {
       .filter((endpoint) => endpoint.conditions?.ready !== false)
       .flatMap((endpoint) => endpoint.addresses.slice(0, 1)),
   )
-}
-
-/** What to try when a read failed: a 403 means the user lacks the permission named. */
-export function accessFix(request: string, namespace?: string): string {
-  const where = namespace === undefined ? '' : ` -n ${namespace}`
-  return `check that the API answers and that you may read it: kubectl auth can-i ${request}${where}`
 }

@@ -17,3 +17,9 @@ export const failed = (check: string, message: string, fix: string): CheckResult
   message,
   fix,
 })
+
+/** What to try when a read failed: a 403 means the user lacks the permission named. */
+export function accessFix(request: string, namespace?: string): string {
+  const where = namespace === undefined ? '' : ` -n ${namespace}`
+  return `check that the API answers and that you may read it: kubectl auth can-i ${request}${where}`
+}
