@@ -18,8 +18,9 @@ Checks an installation through the Kubernetes API, one line per check: the API s
 Kubernetes is 1.30 or later and runs native sidecars; the MutatingWebhookConfiguration is
 registered and calls the webhook's Service; the Deployment is available and the Service has
 ready endpoints; every webhook's caBundle holds the CA that signed the serving certificate; the
-certificate is valid, not overdue for renewal and names <service>.<namespace>.svc; the catalog
-in its ConfigMap loads.
+certificate is valid, not overdue for renewal and names <service>.<namespace>.svc; the admission
+policy that guards the webhook configuration is bound and type-checks; the catalog in its
+ConfigMap loads.
 
 Options:
   --kubeconfig FILE    the cluster (default: $KUBECONFIG or ~/.kube/config; in a Pod, its own)
@@ -31,6 +32,9 @@ Options:
   --tls-secret NAME    the Secret with the serving certificate (default ${DEFAULT_NAMES.tlsSecret})
   --catalog-configmap NAME
                        the ConfigMap with catalog.yaml (default ${DEFAULT_NAMES.catalogConfigMap})
+  --admission-policy NAME
+                       the ValidatingAdmissionPolicy guarding the webhook configuration, and its
+                       binding (default ${DEFAULT_NAMES.admissionPolicy})
   -o, --output FORMAT  text (default) or json
   -h, --help           show this help
 
@@ -94,6 +98,7 @@ const NAME_FLAGS = {
   deployment: 'deployment',
   'tls-secret': 'tlsSecret',
   'catalog-configmap': 'catalogConfigMap',
+  'admission-policy': 'admissionPolicy',
 } as const satisfies Record<string, keyof InstallNames>
 
 const OPTIONS = {

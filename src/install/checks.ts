@@ -3,6 +3,7 @@
 import { checkCatalog } from './check-catalog.ts'
 import { checkCertificates } from './check-certificates.ts'
 import { checkCluster } from './check-cluster.ts'
+import { checkPolicy } from './check-policy.ts'
 import { checkWebhook } from './check-webhook.ts'
 import type { InstallFacts } from './facts.ts'
 import type { InstallNames } from './names.ts'
@@ -24,6 +25,7 @@ export function runChecks(
     ...cluster,
     ...checkWebhook(facts, names),
     ...checkCertificates(facts, names, options.now),
+    checkPolicy(facts.admissionPolicy, facts.admissionPolicyBinding, names),
     catalog.result,
   ]
 }

@@ -15,6 +15,8 @@ import {
   type V1MutatingWebhookConfiguration,
   type V1Secret,
   type V1Service,
+  type V1ValidatingAdmissionPolicy,
+  type V1ValidatingAdmissionPolicyBinding,
   VersionApi,
   type VersionInfo,
 } from '@kubernetes/client-node'
@@ -35,6 +37,8 @@ export interface InstallFacts {
   deployment: Read<V1Deployment>
   secret: Read<V1Secret>
   catalog: Read<V1ConfigMap>
+  admissionPolicy: Read<V1ValidatingAdmissionPolicy>
+  admissionPolicyBinding: Read<V1ValidatingAdmissionPolicyBinding>
 }
 
 // A GET of one small object takes milliseconds; this bounds a hung connection or a wrong address.
@@ -52,32 +56,35 @@ export async function readInstall(
   // Nothing else can be read from a server that does not answer; each would repeat why.
   if ('error' in version) return { server, version, ...unread(version) }
   const core = kubeConfig.makeApiClient(CoreV1Api)
-  const [webhookConfiguration, service, endpointSlices, deployment, secret, catalog] =
-    await Promise.all([
-      read(
-        kubeConfig
-          .makeApiClient(AdmissionregistrationV1Api)
-          .readMutatingWebhookConfiguration({ name: names.webhookConfiguration }, options()),
-      ),
-      read(core.readNamespacedService({ namespace, name: names.service }, options())),
-      read(
-        kubeConfig
-          .makeApiClient(DiscoveryV1Api)
-          // The label the EndpointSlice controller puts on every slice of a Service.
-          .listNamespacedEndpointSlice(
-            { namespace, labelSelector: `kubernetes.io/service-name=${names.service}` },
-            options(),
-          )
-          .then((list) => list.items),
-      ),
-      read(
-        kubeConfig
-          .makeApiClient(AppsV1Api)
-          .readNamespacedDeployment({ namespace, name: names.deployment }, options()),
-      ),
-      read(core.readNamespacedSecret({ namespace, name: names.tlsSecret }, options())),
-      read(core.readNamespacedConfigMap({ namespace, name: names.catalogConfigMap }, options())),
-    ])
+  const admission = kubeConfig.makeApiClient(AdmissionregistrationV1Api)
+  const name = names.admissionPolicy
+  const [webhookConfiguration, admissionPolicy, admissionPolicyBinding] = await Promise.all([
+    read(
+      admission.readMutatingWebhookConfiguration({ name: names.webhookConfiguration }, options()),
+    ),
+    read(admission.readValidatingAdmissionPolicy({ name }, options())),
+    read(admission.readValidatingAdmissionPolicyBinding({ name }, options())),
+  ])
+  const [service, endpointSlices, deployment, secret, catalog] = await Promise.all([
+    read(core.readNamespacedService({ namespace, name: names.service }, options())),
+    read(
+      kubeConfig
+        .makeApiClient(DiscoveryV1Api)
+        // The label the EndpointSlice controller puts on every slice of a Service.
+        .listNamespacedEndpointSlice(
+          { namespace, labelSelector: `kubernetes.io/service-name=${names.service}` },
+          options(),
+        )
+        .then((list) => list.items),
+    ),
+    read(
+      kubeConfig
+        .makeApiClient(AppsV1Api)
+        .readNamespacedDeployment({ namespace, name: names.deployment }, options()),
+    ),
+    read(core.readNamespacedSecret({ namespace, name: names.tlsSecret }, options())),
+    read(core.readNamespacedConfigMap({ namespace, name: names.catalogConfigMap }, options())),
+  ])
   return {
     server,
     version,
@@ -87,6 +94,8 @@ export async function readInstall(
     deployment,
     secret,
     catalog,
+    admissionPolicy,
+    admissionPolicyBinding,
   }
 }
 
@@ -99,6 +108,8 @@ function unread(failed: { error: string }): Omit<InstallFacts, 'server' | 'versi
     deployment: error,
     secret: error,
     catalog: error,
+    admissionPolicy: error,
+    admissionPolicyBinding: error,
   }
 }
 

@@ -10,6 +10,8 @@ export interface InstallNames {
   tlsSecret: string
   /** The ConfigMap holding the catalog, under the key CATALOG_KEY. */
   catalogConfigMap: string
+  /** The ValidatingAdmissionPolicy that narrows the webhook's writes, and its binding. */
+  admissionPolicy: string
 }
 
 /** The names in manifests/base. */
@@ -20,6 +22,7 @@ export const DEFAULT_NAMES: InstallNames = Object.freeze({
   deployment: 'sidecar-patterns',
   tlsSecret: 'sidecar-patterns-tls',
   catalogConfigMap: 'sidecar-patterns-catalog',
+  admissionPolicy: 'sidecar-patterns-cabundle-only',
 })
 
 /** The file name the catalog has in the ConfigMap, and so in the webhook's mount. */

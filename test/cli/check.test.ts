@@ -27,6 +27,8 @@ interface Setup {
   service?: string
   catalog?: string
   ready?: boolean
+  bound?: boolean
+  policyStatus?: Obj
 }
 
 /** The fake with an installation in it, and a kubeconfig file for it. */
@@ -44,6 +46,14 @@ async function installed(t: Test, setup: Setup = {}) {
     body(only('MutatingWebhookConfiguration')),
   )
   api.createObject('services', NS, 'sidecar-patterns', body(only('Service')))
+  const policy = body(only('ValidatingAdmissionPolicy'))
+  // As the API server's type checker reports a policy it could check (no warnings).
+  policy.status = setup.policyStatus ?? { observedGeneration: 1, typeChecking: {} }
+  api.createClusterObject('admissionPolicies', 'sidecar-patterns-cabundle-only', policy)
+  if (setup.bound ?? true) {
+    const binding = body(only('ValidatingAdmissionPolicyBinding'))
+    api.createClusterObject('admissionPolicyBindings', 'sidecar-patterns-cabundle-only', binding)
+  }
   const catalog = body(only('ConfigMap'))
   if (setup.catalog !== undefined) catalog.data = { 'catalog.yaml': setup.catalog }
   api.createObject('configMaps', NS, 'sidecar-patterns-catalog', catalog)
@@ -142,11 +152,13 @@ const CHECKS = [
   'endpoints',
   'ca-bundle',
   'certificate',
+  'admission-policy',
   'catalog',
 ]
 
 t.test('a healthy installation passes every check, exit 0', async (t) => {
   const { api, kubeconfig } = await installed(t)
+  const before = api.requests().length
   const { code, lines } = await check(kubeconfig)
   t.equal(code, 0)
   t.same(
@@ -167,22 +179,24 @@ t.test('a healthy installation passes every check, exit 0', async (t) => {
     lines.join('\n'),
     /certificate: the serving certificate names sidecar-patterns\.sidecar-patterns\.svc, is valid until \d{4}-\d\d-\d\d \(36[45] days\)/,
   )
-  const paths = api
-    .requests()
-    .filter((r) => r.method === 'GET' && r.status === 200)
-    .map((r) => r.path)
   t.same(
-    new Set(paths.slice(-7)),
-    new Set([
-      '/version',
-      '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/sidecar-patterns',
-      '/api/v1/namespaces/sidecar-patterns/services/sidecar-patterns',
-      '/apis/discovery.k8s.io/v1/namespaces/sidecar-patterns/endpointslices',
-      '/apis/apps/v1/namespaces/sidecar-patterns/deployments/sidecar-patterns',
-      '/api/v1/namespaces/sidecar-patterns/secrets/sidecar-patterns-tls',
-      '/api/v1/namespaces/sidecar-patterns/configmaps/sidecar-patterns-catalog',
-    ]),
-    'the paths of the API reference, each read once',
+    api
+      .requests()
+      .slice(before)
+      .map((r) => `${r.method} ${r.path} ${r.status}`)
+      .sort(),
+    [
+      'GET /api/v1/namespaces/sidecar-patterns/configmaps/sidecar-patterns-catalog 200',
+      'GET /api/v1/namespaces/sidecar-patterns/secrets/sidecar-patterns-tls 200',
+      'GET /api/v1/namespaces/sidecar-patterns/services/sidecar-patterns 200',
+      'GET /apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/sidecar-patterns 200',
+      'GET /apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies/sidecar-patterns-cabundle-only 200',
+      'GET /apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings/sidecar-patterns-cabundle-only 200',
+      'GET /apis/apps/v1/namespaces/sidecar-patterns/deployments/sidecar-patterns 200',
+      'GET /apis/discovery.k8s.io/v1/namespaces/sidecar-patterns/endpointslices 200',
+      'GET /version 200',
+    ],
+    'the paths of the API reference, each read once, nothing written',
   )
   const slices = api.requests().find((r) => r.path.endsWith('/endpointslices'))
   t.same(slices?.query, { labelSelector: 'kubernetes.io/service-name=sidecar-patterns' })
@@ -381,5 +395,26 @@ t.test(
       new RegExp(`^✗ api: the API server at ${api.url} does not answer: .*ECONNREFUSED`),
     ])
     t.equal(gone.lines.length, 1)
+  },
+)
+
+t.test(
+  'admission-policy: unbound, or with expressions the API server could not check',
+  async (t) => {
+    const unbound = await installed(t, { bound: false })
+    t.match(failures((await check(unbound.kubeconfig)).lines), [
+      /^✗ admission-policy: ValidatingAdmissionPolicy sidecar-patterns-cabundle-only is not bound: it guards nothing; fix: kubectl apply -k manifests\//,
+    ])
+    const warning = {
+      fieldRef: 'spec.validations[1].expression',
+      warning:
+        "apiVersion admissionregistration.k8s.io/v1, kind MutatingWebhookConfiguration: ERROR: <input>:1:5: undefined field 'newField'\n | ...",
+    }
+    const illTyped = await installed(t, {
+      policyStatus: { observedGeneration: 1, typeChecking: { expressionWarnings: [warning] } },
+    })
+    t.match(failures((await check(illTyped.kubeconfig)).lines), [
+      /^✗ admission-policy: ValidatingAdmissionPolicy sidecar-patterns-cabundle-only: the API server could not type-check spec\.validations\[1\]\.expression: apiVersion admissionregistration\.k8s\.io\/v1, kind MutatingWebhookConfiguration: ERROR: <input>:1:5: undefined field 'newField'; fix: /,
+    ])
   },
 )

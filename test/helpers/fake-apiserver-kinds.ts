@@ -29,6 +29,8 @@ export interface Stores {
   services: NamespacedCollection
   deployments: NamespacedCollection
   endpointSlices: NamespacedCollection
+  admissionPolicies: Collection
+  admissionPolicyBindings: Collection
 }
 
 /** Empty stores that share one revision. */
@@ -47,6 +49,16 @@ export function createStores(): Stores {
     services: new NamespacedCollection(revision, 'Service', 'services'),
     deployments: new NamespacedCollection(revision, 'Deployment', 'deployments'),
     endpointSlices: new NamespacedCollection(revision, 'EndpointSlice', 'endpointslices'),
+    admissionPolicies: new Collection(
+      revision,
+      'ValidatingAdmissionPolicy',
+      'validatingadmissionpolicies',
+    ),
+    admissionPolicyBindings: new Collection(
+      revision,
+      'ValidatingAdmissionPolicyBinding',
+      'validatingadmissionpolicybindings',
+    ),
   }
 }
 
@@ -72,6 +84,8 @@ export function routeTable(stores: Stores, watches: Set<OpenWatch>): Route[] {
     ...collectionRoutes({ ...core, collection: stores.services }),
     ...collectionRoutes({ ...group('apps', 'v1'), collection: stores.deployments }),
     ...collectionRoutes({ ...group('discovery.k8s.io', 'v1'), collection: stores.endpointSlices }),
+    ...collectionRoutes({ ...admission, collection: stores.admissionPolicies }),
+    ...collectionRoutes({ ...admission, collection: stores.admissionPolicyBindings }),
   ]
 }
 

@@ -4,8 +4,9 @@
 // answer 410 Expired, and knobs for tests (drop watches, compact, bookmark, fail, run another
 // client's writes in the middle of a request). It serves namespaces (get, list, watch), Secrets
 // (get, list, watch, create, update) and MutatingWebhookConfigurations (get, list, watch, patch);
-// ConfigMaps, Services, Deployments and EndpointSlices (get, list: what `check` reads), lists
-// with equality-based label selectors, and GET /version.
+// ConfigMaps, Services, Deployments, EndpointSlices, ValidatingAdmissionPolicies and their
+// bindings (get, list: what `check` reads), lists with equality-based label selectors, and
+// GET /version.
 // On those paths, a verb, query parameter or body format the real server takes and the fake does
 // not is a 501, which the real server never answers; other resources are unknown, as a 404.
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -71,6 +72,8 @@ export interface FakeApiServer {
   /** Stores an object of a kind the fake only reads (a ConfigMap, a Deployment with its status,
    *  an EndpointSlice...), as the API server holds it once other clients and controllers wrote it. */
   createObject(kind: ReadOnlyKind, namespace: string, name: string, body: ObjectBody): StoredObject
+  /** The same for a cluster-scoped kind the fake only reads. */
+  createClusterObject(kind: ReadOnlyClusterKind, name: string, body: ObjectBody): StoredObject
   /** What GET /version answers from now on. */
   setVersion(version: VersionInfo): void
   /**
@@ -102,6 +105,7 @@ const NAME_LABEL = 'kubernetes.io/metadata.name'
 
 /** The kinds the fake serves for reading only (get, list). */
 export type ReadOnlyKind = 'configMaps' | 'services' | 'deployments' | 'endpointSlices'
+export type ReadOnlyClusterKind = 'admissionPolicies' | 'admissionPolicyBindings'
 
 /** Starts the fake on an ephemeral loopback port. */
 export async function startFakeApiServer(): Promise<FakeApiServer> {
@@ -138,6 +142,7 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
     replaceMutatingWebhookConfiguration: (name, body) => mwcs.replace(name, input(body)),
     createObject: (kind, namespace, name, body) =>
       readOnly(stores, kind).in(namespace).create(name, input(body)),
+    createClusterObject: (kind, name, body) => stores[kind].create(name, input(body)),
     setVersion: (next) => {
       version = next
     },

@@ -48,6 +48,8 @@ function facts(tlsCrt: string, caBundles: string[]): InstallFacts {
     deployment: unread,
     secret: { found: { data: { 'tls.crt': b64(tlsCrt) } } },
     catalog: unread,
+    admissionPolicy: unread,
+    admissionPolicyBinding: unread,
   }
 }
 

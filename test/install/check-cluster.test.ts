@@ -36,6 +36,8 @@ const facts = (minor: string): InstallFacts => ({
   deployment: unread,
   secret: unread,
   catalog: unread,
+  admissionPolicy: unread,
+  admissionPolicyBinding: unread,
 })
 
 t.test('one row per version and mode', async (t) => {
