@@ -17,7 +17,7 @@ const DAY_MS = 24 * 60 * 60 * 1000
 
 // Who writes the certificate and the caBundle, in either install.
 const WRITERS =
-  'with --tls-mode secret the webhook writes both at start and every 10 minutes (see its log); with the cert-manager overlay, cert-manager and its CA injector do (kubectl describe certificate)'
+  'with --tls-mode secret the webhook writes the Secret and the caBundles, at start and in its 10-minute check (see its log); with the cert-manager overlay, cert-manager and its CA injector do (kubectl describe certificate)'
 
 /** The caBundle against the serving certificate, and the certificate's validity. */
 export function checkCertificates(
@@ -83,11 +83,16 @@ function caBundle(
     )
   }
   const webhooks = read.found.webhooks ?? []
-  const wrong = webhooks.flatMap((webhook) => {
+  // Entries are grouped by what is wrong with them: usually all of them share one caBundle.
+  const wrong = new Map<string, string[]>()
+  for (const webhook of webhooks) {
     const problem = bundleProblem(webhook.clientConfig.caBundle, chain)
-    return problem ? [`${webhook.name}: ${problem}`] : []
-  })
-  if (wrong.length > 0) return failed(check, wrong.join('; '), WRITERS)
+    if (problem) wrong.set(problem, [...(wrong.get(problem) ?? []), webhook.name])
+  }
+  if (wrong.size > 0) {
+    const lines = [...wrong].map(([problem, entries]) => `${entries.join(', ')}: ${problem}`)
+    return failed(check, lines.join('; '), WRITERS)
+  }
   return passed(check, `every webhook's caBundle holds the CA that signed the serving certificate`)
 }
 

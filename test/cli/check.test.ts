@@ -228,7 +228,7 @@ t.test('a caBundle of another CA fails ca-bundle, and says who writes it', async
   t.same(failures(lines).length, 1)
   t.match(
     failures(lines)[0],
-    /^✗ ca-bundle: enforced\.sidecar-patterns\.io: the caBundle does not hold the CA that signed the serving certificate; defaults\.sidecar-patterns\.io: .*; fix: with --tls-mode secret the webhook writes both/,
+    /^✗ ca-bundle: enforced\.sidecar-patterns\.io, defaults\.sidecar-patterns\.io, opt-in\.sidecar-patterns\.io: the caBundle does not hold the CA that signed the serving certificate; fix: with --tls-mode secret the webhook writes the Secret and the caBundles/,
   )
 })
 
@@ -345,7 +345,7 @@ t.test('no Secret: ca-bundle and certificate fail, saying who makes it', async (
   const { kubeconfig } = await installed(t)
   const { lines } = await check(kubeconfig, '--tls-secret', 'elsewhere')
   t.match(failures(lines), [
-    /^✗ ca-bundle: Secret sidecar-patterns\/elsewhere does not exist; fix: with --tls-mode secret the webhook writes both/,
+    /^✗ ca-bundle: Secret sidecar-patterns\/elsewhere does not exist; fix: with --tls-mode secret the webhook writes the Secret/,
     /^✗ certificate: Secret sidecar-patterns\/elsewhere does not exist/,
   ])
 })
