@@ -15,6 +15,10 @@ import { accessFix, type CheckResult, failed, passed } from './result.ts'
 
 const DAY_MS = 24 * 60 * 60 * 1000
 
+// How the API server (Go's crypto/x509 VerifyHostname) matches the name: SANs only, never the
+// common name (Go 1.15 on), and a wildcard only as a whole leftmost label (`*.ns.svc`).
+const GO_HOSTNAME_RULES = { subject: 'never', wildcards: true, partialWildcards: false } as const
+
 // Who writes the certificate and the caBundle, in either install.
 const WRITERS =
   'with --tls-mode secret the webhook writes the Secret and the caBundles, at start and in its 10-minute check (see its log); with the cert-manager overlay, cert-manager and its CA injector do (kubectl describe certificate)'
@@ -144,7 +148,7 @@ function validity(serving: X509Certificate, names: InstallNames, now: Date): Che
       `the serving certificate is not valid before ${from.toISOString()}`,
       'check the clocks of the cluster and of the issuer',
     )
-  if (serving.checkHost(host, { subject: 'never', wildcards: false }) === undefined) {
+  if (serving.checkHost(host, GO_HOSTNAME_RULES) === undefined) {
     return failed(
       check,
       `the serving certificate does not name ${host}, the host the API server verifies`,

@@ -103,3 +103,33 @@ t.test(
     )
   },
 )
+
+t.test(
+  'the host is matched as Go matches it: a wildcard leftmost label, never the common name',
+  async (t) => {
+    const ca = await createCa(now)
+    const certificate = async (dnsNames: string[]) =>
+      (await issueServing(ca, { dnsNames, ips: [] }, now)).cert
+    const host = serviceHost(DEFAULT_NAMES)
+    t.match(run(await certificate(['*.sidecar-patterns.svc']), [ca.cert])[1], ['certificate', true])
+    t.match(run(await certificate(['sidecar*.sidecar-patterns.svc']), [ca.cert])[1], [
+      'certificate',
+      false,
+      `the serving certificate does not name ${host}`,
+    ])
+    const commonNameOnly = await generate([{ name: 'commonName', value: host }], {
+      keyType: 'ec',
+      curve: 'P-256',
+      algorithm: 'sha256',
+      notBeforeDate: new Date(now.getTime() - DAY_MS),
+      notAfterDate: new Date(now.getTime() + 365 * DAY_MS),
+      ca,
+      extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }] }],
+    })
+    t.match(
+      run(commonNameOnly.cert, [ca.cert])[1],
+      ['certificate', false],
+      'the common name is not read',
+    )
+  },
+)

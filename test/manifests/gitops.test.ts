@@ -9,9 +9,6 @@ import t from 'tap'
 import { FIELD_MANAGER } from '../../src/tls/kube-api.ts'
 import { renderManifests } from '../helpers/apiserver/cluster.ts'
 
-// biome-ignore lint/suspicious/noExplicitAny: rendered manifests are walked as plain JSON
-type Obj = any
-
 for (const dir of ['manifests', 'manifests/overlays/cert-manager']) {
   t.test(`${dir}: no webhook entry carries a caBundle`, async (t) => {
     const configurations = (await renderManifests(dir)).filter(
