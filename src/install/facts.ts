@@ -49,32 +49,43 @@ export async function readInstall(
   kubeConfig: KubeConfig,
   names: InstallNames,
 ): Promise<InstallFacts> {
-  const options = () => withSignal(AbortSignal.timeout(REQUEST_TIMEOUT_MS))
-  const { namespace } = names
   const server = kubeConfig.getCurrentCluster()?.server ?? '(no server in the kubeconfig)'
   const version = await read(kubeConfig.makeApiClient(VersionApi).getCode(options()))
   // Nothing else can be read from a server that does not answer; each would repeat why.
   if ('error' in version) return { server, version, ...unread(version) }
-  const core = kubeConfig.makeApiClient(CoreV1Api)
-  const admission = kubeConfig.makeApiClient(AdmissionregistrationV1Api)
+  const [admission, workload] = await Promise.all([
+    readAdmission(kubeConfig, names),
+    readWorkload(kubeConfig, names),
+  ])
+  return { server, version, ...admission, ...workload }
+}
+
+const options = () => withSignal(AbortSignal.timeout(REQUEST_TIMEOUT_MS))
+
+// The cluster-scoped objects: the webhook configuration, and the policy that guards it.
+async function readAdmission(kubeConfig: KubeConfig, names: InstallNames) {
+  const api = kubeConfig.makeApiClient(AdmissionregistrationV1Api)
   const name = names.admissionPolicy
   const [webhookConfiguration, admissionPolicy, admissionPolicyBinding] = await Promise.all([
-    read(
-      admission.readMutatingWebhookConfiguration({ name: names.webhookConfiguration }, options()),
-    ),
-    read(admission.readValidatingAdmissionPolicy({ name }, options())),
-    read(admission.readValidatingAdmissionPolicyBinding({ name }, options())),
+    read(api.readMutatingWebhookConfiguration({ name: names.webhookConfiguration }, options())),
+    read(api.readValidatingAdmissionPolicy({ name }, options())),
+    read(api.readValidatingAdmissionPolicyBinding({ name }, options())),
   ])
+  return { webhookConfiguration, admissionPolicy, admissionPolicyBinding }
+}
+
+// The objects in the webhook's namespace: what serves it, its certificate and its catalog.
+async function readWorkload(kubeConfig: KubeConfig, names: InstallNames) {
+  const { namespace } = names
+  const core = kubeConfig.makeApiClient(CoreV1Api)
+  // The label the EndpointSlice controller puts on every slice of a Service.
+  const labelSelector = `kubernetes.io/service-name=${names.service}`
   const [service, endpointSlices, deployment, secret, catalog] = await Promise.all([
     read(core.readNamespacedService({ namespace, name: names.service }, options())),
     read(
       kubeConfig
         .makeApiClient(DiscoveryV1Api)
-        // The label the EndpointSlice controller puts on every slice of a Service.
-        .listNamespacedEndpointSlice(
-          { namespace, labelSelector: `kubernetes.io/service-name=${names.service}` },
-          options(),
-        )
+        .listNamespacedEndpointSlice({ namespace, labelSelector }, options())
         .then((list) => list.items),
     ),
     read(
@@ -85,18 +96,7 @@ export async function readInstall(
     read(core.readNamespacedSecret({ namespace, name: names.tlsSecret }, options())),
     read(core.readNamespacedConfigMap({ namespace, name: names.catalogConfigMap }, options())),
   ])
-  return {
-    server,
-    version,
-    webhookConfiguration,
-    service,
-    endpointSlices,
-    deployment,
-    secret,
-    catalog,
-    admissionPolicy,
-    admissionPolicyBinding,
-  }
+  return { service, endpointSlices, deployment, secret, catalog }
 }
 
 function unread(failed: { error: string }): Omit<InstallFacts, 'server' | 'version'> {
