@@ -2,9 +2,10 @@
 // Pod creation waits on, or is refused for want of, a webhook that is going away; then the rest:
 //   kubectl delete mutatingwebhookconfiguration -l app.kubernetes.io/part-of=sidecar-patterns
 //   kubectl delete -k manifests/ --ignore-not-found
-// `kubectl delete -k` alone is not enough: it deletes in the order kustomize renders, which puts
-// webhook configurations last (so that `apply` registers the webhook after what serves it), and
-// so deletes the Namespace, the Deployment and the Service first.
+// `kubectl delete -k` alone is not enough: it deletes one object after the other in the order
+// kustomize renders them (k8s.io/kubectl pkg/cmd/delete/delete.go, DeleteResult visits them in
+// turn), which puts webhook configurations last (so that `apply` registers the webhook after what
+// serves it), and so deletes the Namespace, the Deployment and the Service first.
 import t from 'tap'
 import { renderManifests } from '../helpers/apiserver/cluster.ts'
 
