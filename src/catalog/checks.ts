@@ -22,7 +22,8 @@ export function checkSidecar(definition: SidecarDefinition, base: string): Catal
   ]
 }
 
-function checkParam(p: ParamDefinition, at: string): CatalogError[] {
+/** The problems of one parameter definition found at `at`, beyond its schema. */
+export function checkParam(p: ParamDefinition, at: string): CatalogError[] {
   const errors = optionErrors(p)
   const result =
     errors.length || p.default === undefined ? undefined : toSpec(p).validate(String(p.default))

@@ -9,6 +9,7 @@ Commands:
   serve      run the mutating admission webhook over HTTPS
   inject     add sidecars to the Pod templates of YAML manifests, offline, as the webhook would
   meter      run the metering reverse proxy (the metrics sidecar)
+  check      check an installation through the Kubernetes API (preflight and health)
   version    print the version
   help       show this help
 
@@ -25,6 +26,7 @@ const commands: Record<string, Command> = {
   serve: async (args, io) => (await import('./serve.ts')).serve(args, io),
   inject: async (args, io) => (await import('./inject.ts')).inject(args, io),
   meter: async (args, io) => (await import('./meter.ts')).meter(args, io),
+  check: async (args, io) => (await import('./check.ts')).check(args, io),
   version: async (_args, io) => print(io, io.version),
   help: async (_args, io) => print(io, USAGE),
 }

@@ -24,6 +24,13 @@ export interface Stores {
   namespaces: Collection
   secrets: NamespacedCollection
   webhookConfigurations: Collection
+  /** Read-only kinds that `sidecar-patterns check` reads; tests store them directly. */
+  configMaps: NamespacedCollection
+  services: NamespacedCollection
+  deployments: NamespacedCollection
+  endpointSlices: NamespacedCollection
+  admissionPolicies: Collection
+  admissionPolicyBindings: Collection
 }
 
 /** Empty stores that share one revision. */
@@ -38,17 +45,32 @@ export function createStores(): Stores {
       'MutatingWebhookConfiguration',
       'mutatingwebhookconfigurations',
     ),
+    configMaps: new NamespacedCollection(revision, 'ConfigMap', 'configmaps'),
+    services: new NamespacedCollection(revision, 'Service', 'services'),
+    deployments: new NamespacedCollection(revision, 'Deployment', 'deployments'),
+    endpointSlices: new NamespacedCollection(revision, 'EndpointSlice', 'endpointslices'),
+    admissionPolicies: new Collection(
+      revision,
+      'ValidatingAdmissionPolicy',
+      'validatingadmissionpolicies',
+    ),
+    admissionPolicyBindings: new Collection(
+      revision,
+      'ValidatingAdmissionPolicyBinding',
+      'validatingadmissionpolicybindings',
+    ),
   }
 }
 
 /** Every route: get, list and watch of each kind, and the writes each one takes. */
 export function routeTable(stores: Stores, watches: Set<OpenWatch>): Route[] {
   const core = { prefix: '/api/v1', apiVersion: 'v1', watches }
-  const admission = {
-    prefix: '/apis/admissionregistration.k8s.io/v1',
-    apiVersion: 'admissionregistration.k8s.io/v1',
+  const group = (name: string, version: string) => ({
+    prefix: `/apis/${name}/${version}`,
+    apiVersion: `${name}/${version}`,
     watches,
-  }
+  })
+  const admission = group('admissionregistration.k8s.io', 'v1')
   const namespaces = { ...core, collection: stores.namespaces, empty: { spec: {}, status: {} } }
   const secrets = { ...core, collection: stores.secrets }
   const mwcs = { ...admission, collection: stores.webhookConfigurations }
@@ -58,6 +80,12 @@ export function routeTable(stores: Stores, watches: Set<OpenWatch>): Route[] {
     ...writeRoutes({ ...secrets, verbs: ['create', 'update'], rules: secretRules }),
     ...collectionRoutes(mwcs),
     ...writeRoutes({ ...mwcs, verbs: ['patch'], rules: webhookConfigurationRules }),
+    ...collectionRoutes({ ...core, collection: stores.configMaps }),
+    ...collectionRoutes({ ...core, collection: stores.services }),
+    ...collectionRoutes({ ...group('apps', 'v1'), collection: stores.deployments }),
+    ...collectionRoutes({ ...group('discovery.k8s.io', 'v1'), collection: stores.endpointSlices }),
+    ...collectionRoutes({ ...admission, collection: stores.admissionPolicies }),
+    ...collectionRoutes({ ...admission, collection: stores.admissionPolicyBindings }),
   ]
 }
 

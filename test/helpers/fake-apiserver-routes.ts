@@ -2,6 +2,7 @@
 // ({kind}List with metadata.resourceVersion and untyped items), watch (?watch, in
 // fake-apiserver-watch.ts) and get (a typed object, or 404 NotFound).
 import type { ServerResponse } from 'node:http'
+import { selects } from './apiserver/label-selector.ts'
 import {
   basePath,
   type CollectionApi,
@@ -17,6 +18,7 @@ import {
   sendJson,
   sendStatus,
 } from './fake-apiserver-http.ts'
+import { parseLabelSelector } from './fake-apiserver-selector.ts'
 import { notFound, unimplemented } from './fake-apiserver-status.ts'
 import { watch } from './fake-apiserver-watch.ts'
 
@@ -59,7 +61,15 @@ export function collectionRoutes(api: CollectionApi): Route[] {
 }
 
 function list(api: CollectionApi, request: RouteRequest, response: ServerResponse): void {
-  const { items, resourceVersion } = collectionOf(api, request).list()
+  const text = request.url.searchParams.get('labelSelector') ?? ''
+  const selector = parseLabelSelector(text)
+  if (!selector) {
+    sendStatus(response, unimplemented(`the label selector "${text}"`))
+    return
+  }
+  const all = collectionOf(api, request).list()
+  const items = all.items.filter((item) => selects(selector, item.metadata.labels))
+  const { resourceVersion } = all
   sendJson(response, 200, {
     kind: `${api.collection.kind}List`,
     apiVersion: api.apiVersion,
@@ -75,14 +85,18 @@ function get(api: CollectionApi, request: RouteRequest, response: ServerResponse
   else sendStatus(response, notFound(resourceOf(api), name))
 }
 
-// Parameters the real API server honours and the fake would silently ignore: selectors, pages,
-// and list resourceVersion semantics (the fake keeps no past states to answer "Exact" from).
-const UNIMPLEMENTED = ['labelSelector', 'fieldSelector', 'limit', 'continue'] as const
+// Parameters the real API server honours and the fake would silently ignore: selectors (a list
+// reads equality-based label selectors, a watch none), pages, and list resourceVersion semantics
+// (the fake keeps no past states to answer "Exact" from).
+const UNIMPLEMENTED = ['fieldSelector', 'limit', 'continue'] as const
 
 function refuseUnimplemented(request: RouteRequest, response: ServerResponse): boolean {
   const params = request.url.searchParams
-  const used = UNIMPLEMENTED.find((name) => params.get(name))
-  const listMatch = !queryBool(params.get('watch')) && params.get('resourceVersionMatch')
+  const watching = queryBool(params.get('watch'))
+  const used =
+    UNIMPLEMENTED.find((name) => params.get(name)) ??
+    (watching && params.get('labelSelector') ? 'labelSelector on a watch' : undefined)
+  const listMatch = !watching && params.get('resourceVersionMatch')
   if (!used && !listMatch) return false
   sendStatus(response, unimplemented(used ?? 'resourceVersionMatch on a list'))
   return true
