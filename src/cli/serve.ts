@@ -42,10 +42,10 @@ async function run(config: ServeConfig, io: Io): Promise<undefined> {
   // closes its connection), then stop listening and finish what is in flight. Installed once
   // both ports are open: before, a failure ends the process through start() (this handler would
   // turn the empty event loop into an exit code of 0).
-  const delay = config.shutdownDelay * 1000
+  const delay = config.shutdownDelayMs
   closeWithGrace({ delay: delay + CLOSE_TIMEOUT_MS, logger: log }, async ({ signal, err }) => {
     if (err) log.error({ err }, 'shutting down after an error')
-    else log.info({ signal, drainSeconds: config.shutdownDelay }, 'shutting down')
+    else log.info({ signal, drainMs: delay }, 'shutting down')
     app.drain()
     await setTimeout(delay)
     catalog.close()

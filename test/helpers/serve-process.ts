@@ -30,7 +30,7 @@ export async function startServe(t: Test, args: string[] = []): Promise<ServePro
     '--metrics-port',
     '0',
     '--shutdown-delay',
-    '0',
+    '0s',
     '--cert-dir',
     certDir,
   ]
