@@ -17,6 +17,7 @@ import { createWebhookMetrics } from '../observability/metrics.ts'
 import { type MetricsServer, startMetricsServer } from '../observability/metrics-server.ts'
 import { registerNamespaceReach } from '../observability/namespace-reach.ts'
 import { buildServer } from '../server.ts'
+import { namingFlag } from '../shared/flag-file.ts'
 import { type CertificateSource, openCertificates } from './certificates.ts'
 import type { Io } from './io.ts'
 import { listening } from './listen-error.ts'
@@ -164,7 +165,11 @@ async function openCatalog(
   config: ServeConfig,
   options: Parameters<typeof watchCatalog>[1],
 ): Promise<CatalogStore> {
-  if (config.config !== undefined) return watchCatalog(config.config, options)
+  const path = config.config
+  if (path !== undefined)
+    return watchCatalog(path, options).catch((error: unknown) => {
+      throw namingFlag('--config', path, error)
+    })
   const builtin = loadCatalog(undefined, options.selfImage)
   if (!builtin.ok) throw new Error(`the built-in catalog is invalid: ${builtin.errors.join('; ')}`)
   return fixedCatalog(builtin.catalog)

@@ -2,8 +2,9 @@
 // codes and JSON bodies of the real API server (k8s.io/apiserver, each rule citing its source),
 // bearer-token authentication, resourceVersions, watches that replay history, send bookmarks or
 // answer 410 Expired, and knobs for tests (drop watches, compact, bookmark, fail, run another
-// client's writes in the middle of a request). It serves namespaces (get, list, watch), Secrets
-// (get, list, watch, create, update) and MutatingWebhookConfigurations (get, list, watch, patch).
+// client's writes in the middle of a request). It serves /version, namespaces (get, list, watch),
+// Secrets (get, list, watch, create, update) and MutatingWebhookConfigurations (get, list, watch,
+// patch).
 // On those paths, a verb, query parameter or body format the real server takes and the fake does
 // not is a 501, which the real server never answers; other resources are unknown, as a 404.
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -20,6 +21,7 @@ import { dispatch, type Route, sendStatus } from './fake-apiserver-http.ts'
 import { createStores, routeTable } from './fake-apiserver-kinds.ts'
 import { internalError, status } from './fake-apiserver-status.ts'
 import type { StoredObject } from './fake-apiserver-store.ts'
+import { versionRoute } from './fake-apiserver-version.ts'
 
 export interface RecordedRequest {
   method: string
@@ -102,7 +104,7 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
   const watches = new Set<OpenWatch>()
   const door: FrontDoor = {
     token: `fake-${crypto.randomUUID()}`,
-    routes: routeTable(stores, watches),
+    routes: [...routeTable(stores, watches), versionRoute],
     log: [],
     failures: 0,
     hooks: [],
