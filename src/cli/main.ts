@@ -32,10 +32,10 @@ const commands: Record<string, Command> = {
 
 // What every command answers to without declaring it: `help NAME` is `NAME --help`.
 function help([name, ...rest]: readonly string[], io: Io): Promise<number | undefined> | number {
-  if (name === undefined) return print(io, USAGE)
+  if (name === undefined || name === 'help') return print(io, USAGE)
   if (rest.length) return usageError(io, [`help takes one command, not ${rest.length + 1}`], USAGE)
   const command = commands[name]
-  if (!command || name === 'help') return usageError(io, [`unknown command "${name}"`], USAGE)
+  if (!command) return usageError(io, [`unknown command "${name}"`], USAGE)
   return command(['--help'], io)
 }
 

@@ -83,6 +83,7 @@ t.test('help COMMAND is COMMAND --help, for every command', async (t) => {
     t.same(help, await cli([command, '--help']), command)
   }
   t.same(await cli(['help']), await cli(['--help']))
+  t.same(await cli(['help', 'help']), await cli(['--help']))
   t.match(await cli(['help', 'frobnicate']), { code: 2, stderr: /unknown command "frobnicate"/ })
 })
 
