@@ -14,6 +14,8 @@ t.test('the engines floor is a Node every production dependency accepts', async 
   const lock = await read('package-lock.json')
   const floor = semver.minVersion(pkg.engines.node)
   t.ok(floor, `engines.node is a range with a lowest version: ${pkg.engines.node}`)
+  // bin/sidecar-patterns.js refuses a Node below it, and reads only this form.
+  t.match(pkg.engines.node, /^>=\d+\.\d+\.\d+$/, 'written >=X.Y.Z, as the bin reads it')
   t.equal(lock.packages[''].engines?.node, pkg.engines.node, 'the lockfile says the same')
   const production = Object.entries(
     lock.packages as Record<string, { dev?: boolean; engines?: { node?: string } }>,
