@@ -1,6 +1,8 @@
 # syntax=docker/dockerfile:1
 # One image for the webhook (default) and the metering proxy (`meter`). Node 24 runs the
-# TypeScript sources directly (type stripping): no build step, no compiler in any stage.
+# TypeScript sources directly (type stripping): no build step, no compiler in any stage, and the
+# image runs the very files the tests ran. (The npm package ships JavaScript compiled at pack time,
+# dist/, for Nodes that cannot strip types; bin/ picks the sources wherever they are present.)
 ARG NODE_VERSION=24.21.0
 
 # Production dependencies only; npm and its cache stay in this stage.

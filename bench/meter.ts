@@ -4,9 +4,9 @@
 //   1. throughput: autocannon with a fixed number of connections, as fast as they go;
 //   2. latency at a moderate, fixed request rate, timed to the microsecond (autocannon's
 //      histogram counts whole milliseconds, too coarse for what a proxy adds).
-// Everything runs on 127.0.0.1 and stops by itself: about ROUNDS x (SECONDS + LATENCY_SECONDS)
-// x 3 seconds. Settings come from the environment: BENCH_ROUNDS, BENCH_SECONDS, BENCH_CONNECTIONS,
-// BENCH_RATE, BENCH_LATENCY_SECONDS.
+// Everything runs on 127.0.0.1 and stops by itself: about ROUNDS x (DURATION + LATENCY_DURATION)
+// x 3. Settings come from the environment: BENCH_ROUNDS, BENCH_DURATION (5s), BENCH_CONNECTIONS,
+// BENCH_RATE, BENCH_LATENCY_DURATION (3s); durations as every flag takes them (30s, 1m30s).
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -18,14 +18,21 @@ import { createHistogram } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import autocannon from 'autocannon'
 import { Pool, request } from 'undici'
+import { DURATION_EXAMPLES, parseDuration } from '../src/shared/duration.ts'
 
 const setting = (name: string, fallback: number) => Number(process.env[name] ?? fallback)
 const ROUNDS = setting('BENCH_ROUNDS', 3)
-const SECONDS = setting('BENCH_SECONDS', 5)
+const SECONDS = seconds('BENCH_DURATION', '5s')
 const CONNECTIONS = setting('BENCH_CONNECTIONS', 32)
 const RATE = setting('BENCH_RATE', 2000)
-const LATENCY_SECONDS = setting('BENCH_LATENCY_SECONDS', 3)
+const LATENCY_SECONDS = seconds('BENCH_LATENCY_DURATION', '3s')
 const PATH = '/api/users/42'
+
+function seconds(name: string, fallback: string): number {
+  const ms = parseDuration(process.env[name] ?? fallback)
+  if (!ms) throw new Error(`${name} must be a duration such as ${DURATION_EXAMPLES}`)
+  return ms / 1000
+}
 const BODY = Buffer.alloc(1024, 'x') // a small JSON-sized answer
 const TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100
 

@@ -1,5 +1,5 @@
-// `npm run soak [-- --count N --connections N --max-seconds N]`: a long run that shows whether the
-// webhook's memory stays flat. It sends N reviews (default 1,000,000) over keep-alive HTTPS
+// `npm run soak [-- --count N --connections N --max-time DURATION]`: a long run that shows
+// whether the webhook's memory stays flat. It sends N reviews (default 1,000,000) over keep-alive HTTPS
 // connections to the webhook in a child process started with --expose-gc, and prints the
 // child's memory after a full GC before the first review, every tenth of the run, and at the end,
 // then the answers by status and anything unexpected. Reviews cycle through what a cluster sends:
@@ -9,12 +9,13 @@
 // all different, so the memo's digests of texts seen once keep filling to their limit and
 // dropping the oldest.
 // Not part of `npm test`: at a few thousand reviews a second a million take several minutes.
-// It stops by itself after --max-seconds (default 900) whatever the count.
+// It stops by itself after --max-time (default 15m) whatever the count.
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { Pool } from 'undici'
+import { DURATION_EXAMPLES, parseDuration } from '../src/shared/duration.ts'
 import { loadOrCreate, serviceNames } from '../src/tls/certificates.ts'
 import { benchBodies, type Review } from './bodies.ts'
 import { type ChildServer, type Memory, startChild } from './servers.ts'
@@ -23,12 +24,13 @@ const { values: flags } = parseArgs({
   options: {
     count: { type: 'string', default: '1000000' },
     connections: { type: 'string', default: '8' },
-    'max-seconds': { type: 'string', default: '900' },
+    'max-time': { type: 'string', default: '15m' },
   },
 })
 const COUNT = positive('count')
 const CONNECTIONS = positive('connections')
-const MAX_MS = positive('max-seconds') * 1000
+const MAX_MS = parseDuration(flags['max-time']) ?? 0
+if (MAX_MS < 1000) throw new Error(`--max-time must be a duration such as ${DURATION_EXAMPLES}`)
 const INTERVAL = Math.max(1, Math.round(COUNT / 10))
 
 function positive(name: keyof typeof flags): number {
@@ -172,7 +174,7 @@ try {
   console.log(
     `growth over the second half: ${growth('rss')}, ${growth('heapUsed')}, ${growth('external')}`,
   )
-  if (sent < COUNT) console.log(`stopped after --max-seconds ${MAX_MS / 1000}`)
+  if (sent < COUNT) console.log(`stopped after --max-time ${flags['max-time']}`)
 } finally {
   await pool.close()
   await server.close()

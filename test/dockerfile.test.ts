@@ -20,6 +20,10 @@ t.test('multi-stage: dependencies are installed apart, the final stage only copi
   t.notMatch(final, /^RUN /m, 'nothing is built or installed in the final stage')
   for (const [, path] of final.matchAll(/^COPY (?!--from)(\S+)/gm))
     t.ok(existsSync(new URL(`../${path}`, import.meta.url)), `${path} exists`)
+  // bin/ runs src/ wherever it exists, so the image runs the sources, as the tests do; the
+  // compiled dist/ exists only in the npm package (and is not in the checkout CI builds from).
+  t.match(final, /^COPY src \.\/src$/m, 'the TypeScript sources, which Node 24 runs directly')
+  t.notMatch(final, /\bdist\b/, 'no compiled copy beside them')
 })
 
 t.test('runs as a non-root user: the webhook by default, the meter by argument', async (t) => {

@@ -8,7 +8,7 @@ import { describePod } from '../injection/pod.ts'
 import { describeProblems } from '../injection/problems.ts'
 import type { NamespaceFacts } from '../injection/scope.ts'
 import { DNS_LABEL } from '../kube/names.ts'
-import { quote } from '../shared/quote.ts'
+import { quote, withoutValues } from '../shared/quote.ts'
 import { allowed, denied, patched } from './review.ts'
 import type { AdmissionRequest, AdmissionResponse } from './types.ts'
 
@@ -28,6 +28,9 @@ export type Outcome =
       result: 'denied'
       reason: 'invalid-namespace' | 'invalid-pod' | 'invalid-annotations'
       pod?: string
+      /** What the API server shows the Pod's author, without the values quoted in it (logs
+       *  carry no annotation values: a repository URL refused for its credentials, say). */
+      message: string
     }
   | ({ result: 'injected'; sidecars: string[]; pod: string } & LeftOut)
 
@@ -42,15 +45,14 @@ export function admit(
   const invalid = invalidNamespace(request)
   if (invalid) {
     const status = { code: 400, reason: 'BadRequest', message: invalid }
-    const outcome = { result: 'denied', reason: 'invalid-namespace' } as const
-    return { response: denied(uid, status), outcome }
+    return refused(denied(uid, status), { reason: 'invalid-namespace' })
   }
 
   const injection = injectPod(request.object, context.catalog, context.namespace)
   if (!injection.ok) {
     const message = `request.object is not a Pod: ${injection.error}`
     const status = { code: 400, reason: 'BadRequest', message }
-    return { response: denied(uid, status), outcome: { result: 'denied', reason: 'invalid-pod' } }
+    return refused(denied(uid, status), { reason: 'invalid-pod' })
   }
   const { pod, decision } = injection
   // A Pod created with generateName, or from a namespaced request body, may carry no namespace.
@@ -69,10 +71,10 @@ export function admit(
     case 'deny': {
       const message = describeProblems(decision.problems)
       const status = { code: 422, reason: 'Invalid', message }
-      return {
-        response: denied(uid, status, decision.warnings),
-        outcome: { result: 'denied', reason: 'invalid-annotations', pod: name },
-      }
+      return refused(denied(uid, status, decision.warnings), {
+        reason: 'invalid-annotations',
+        pod: name,
+      })
     }
     case 'inject': {
       const sidecars = decision.plan.sidecars.map((s) => s.name)
@@ -82,6 +84,15 @@ export function admit(
       }
     }
   }
+}
+
+// The outcome of a denial carries the message the API server shows, for the review's log line.
+function refused(
+  response: AdmissionResponse,
+  outcome: Omit<Extract<Outcome, { result: 'denied' }>, 'result' | 'message'>,
+): { response: AdmissionResponse; outcome: Outcome } {
+  const message = withoutValues(response.status?.message ?? '')
+  return { response, outcome: { result: 'denied', ...outcome, message } }
 }
 
 /**

@@ -79,8 +79,11 @@ function openKubeConfig(
         : process.env.KUBECONFIG
           ? `${process.env.KUBECONFIG} ($KUBECONFIG)`
           : '~/.kube/config'
-    const reason = (error as Error).message.split('\n')[0]
-    const message = `cannot read the kubeconfig ${source}: ${reason}`
+    const reason = (error as Error).message.split('\n')[0] ?? ''
+    // loadKubeConfig already names --kubeconfig and its file in what it throws.
+    const message = reason.startsWith('--kubeconfig: ')
+      ? reason
+      : `cannot read the kubeconfig ${source}: ${reason}`
     return { failed: failed('api', message, 'name a readable kubeconfig with --kubeconfig FILE') }
   }
 }

@@ -1,5 +1,5 @@
 // The `sidecar-patterns` command: one binary, several subcommands.
-import pkg from '../../package.json' with { type: 'json' }
+import { readFileSync } from 'node:fs'
 import type { Io } from './io.ts'
 import { print, usageError } from './usage.ts'
 
@@ -10,10 +10,11 @@ Commands:
   inject     add sidecars to the Pod templates of YAML manifests, offline, as the webhook would
   meter      run the metering reverse proxy (the metrics sidecar)
   check      check an installation through the Kubernetes API (preflight and health)
-  version    print the version
-  help       show this help
+  version    print the version of this client and, given a kubeconfig, of the API server
+  help       show this help, or with a command's name, that command's
 
-Run 'sidecar-patterns <command> --help' for a command's options.`
+Run 'sidecar-patterns help <command>' or 'sidecar-patterns <command> --help' for a command's
+options, and 'sidecar-patterns --version' for the version alone.`
 
 // How long a failed command may take to close what it opened before the process is ended.
 const EXIT_DEADLINE_MS = 5_000
@@ -27,20 +28,35 @@ const commands: Record<string, Command> = {
   inject: async (args, io) => (await import('./inject.ts')).inject(args, io),
   meter: async (args, io) => (await import('./meter.ts')).meter(args, io),
   check: async (args, io) => (await import('./check.ts')).check(args, io),
-  version: async (_args, io) => print(io, io.version),
-  help: async (_args, io) => print(io, USAGE),
+  version: async (args, io) => (await import('./version.ts')).version(args, io),
+  help: async (args, io) => help(args, io),
+}
+
+// What every command answers to without declaring it: `help NAME` is `NAME --help`.
+function help([name, ...rest]: readonly string[], io: Io): Promise<number | undefined> | number {
+  if (name === undefined || name === 'help') return print(io, USAGE)
+  if (rest.length) return usageError(io, [`help takes one command, not ${rest.length + 1}`], USAGE)
+  const command = commands[name]
+  if (!command) return usageError(io, [`unknown command "${name}"`], USAGE)
+  return command(['--help'], io)
 }
 
 /** Runs one command line; resolves with an exit code, or undefined while a server runs. */
 export async function main(argv: readonly string[], io: Io): Promise<number | undefined> {
   const [name = 'help', ...args] = argv
+  if (name === '--version' && !args.length) return print(io, io.version)
   const command = commands[name === '--help' || name === '-h' ? 'help' : name]
   if (command) return command(args, io)
   return usageError(io, [`unknown command "${name}"`], USAGE)
 }
 
+// Read at start rather than imported: the compiled package (dist/cli/) finds package.json two
+// folders up just as the sources (src/cli/) do, and JSON modules need no import attributes.
+const PACKAGE = new URL('../../package.json', import.meta.url)
+
 /** The process edge: real stdout and stderr, and the exit code. */
 export function run(argv: readonly string[]): void {
+  const pkg = JSON.parse(readFileSync(PACKAGE, 'utf8')) as { version: string }
   const io: Io = {
     out: (text) => process.stdout.write(`${text}\n`),
     write: (text) => process.stdout.write(text),

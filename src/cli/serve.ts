@@ -17,6 +17,7 @@ import { createWebhookMetrics } from '../observability/metrics.ts'
 import { type MetricsServer, startMetricsServer } from '../observability/metrics-server.ts'
 import { registerNamespaceReach } from '../observability/namespace-reach.ts'
 import { buildServer } from '../server.ts'
+import { namingFlag } from '../shared/flag-file.ts'
 import { type CertificateSource, openCertificates } from './certificates.ts'
 import type { Io } from './io.ts'
 import { listening } from './listen-error.ts'
@@ -42,10 +43,10 @@ async function run(config: ServeConfig, io: Io): Promise<undefined> {
   // closes its connection), then stop listening and finish what is in flight. Installed once
   // both ports are open: before, a failure ends the process through start() (this handler would
   // turn the empty event loop into an exit code of 0).
-  const delay = config.shutdownDelay * 1000
+  const delay = config.shutdownDelayMs
   closeWithGrace({ delay: delay + CLOSE_TIMEOUT_MS, logger: log }, async ({ signal, err }) => {
     if (err) log.error({ err }, 'shutting down after an error')
-    else log.info({ signal, drainSeconds: config.shutdownDelay }, 'shutting down')
+    else log.info({ signal, drainMs: delay }, 'shutting down')
     app.drain()
     await setTimeout(delay)
     catalog.close()
@@ -164,7 +165,11 @@ async function openCatalog(
   config: ServeConfig,
   options: Parameters<typeof watchCatalog>[1],
 ): Promise<CatalogStore> {
-  if (config.config !== undefined) return watchCatalog(config.config, options)
+  const path = config.config
+  if (path !== undefined)
+    return watchCatalog(path, options).catch((error: unknown) => {
+      throw namingFlag('--config', path, error)
+    })
   const builtin = loadCatalog(undefined, options.selfImage)
   if (!builtin.ok) throw new Error(`the built-in catalog is invalid: ${builtin.errors.join('; ')}`)
   return fixedCatalog(builtin.catalog)

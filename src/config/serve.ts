@@ -3,8 +3,14 @@
 // find the cluster: KUBERNETES_SERVICE_HOST says "in a Pod" (cli/serve.ts, kube/config.ts), and
 // outside one client-node reads $KUBECONFIG.
 import { DNS_LABEL, DNS_SUBDOMAIN } from '../kube/names.ts'
+import { DURATION_EXAMPLES, durationError, parseDuration } from '../shared/duration.ts'
 import { type FlagValues, type Parsed, readFlags } from '../shared/flags.ts'
-import { LOG_LEVELS, type LogLevel } from '../shared/log-levels.ts'
+import {
+  LOG_LEVEL_HELP,
+  LOG_LEVEL_OPTION,
+  type LogLevel,
+  parseLogLevel,
+} from '../shared/log-levels.ts'
 
 export interface ServeConfig {
   host: string
@@ -26,8 +32,8 @@ export interface ServeConfig {
   kubeconfig: string | undefined
   /** Plain-HTTP port for /metrics; 0 picks a free one. */
   metricsPort: number
-  /** Seconds between readiness turning false and the listener closing, on SIGTERM. */
-  shutdownDelay: number
+  /** Milliseconds between readiness turning false and the listener closing, on SIGTERM. */
+  shutdownDelayMs: number
   logLevel: LogLevel
 }
 
@@ -59,12 +65,18 @@ Options:
   --image REF          this project's image, run by the metrics sidecar
                        (default this version's release image)
   --metrics-port N     plain-HTTP port serving /metrics (default 9090)
-  --shutdown-delay S   on SIGTERM, seconds to keep answering, not ready, before closing
-                       (default 5: time for endpoints to drop this Pod)
-  --log-level LEVEL    fatal, error, warn, info, debug or trace (default info)
-  -h, --help           show this help`
+  --shutdown-delay TIME
+                       on SIGTERM, how long to keep answering, not ready, before closing
+                       (default 5s: time for endpoints to drop this Pod; at most 1m)
+  --log-level LEVEL    ${LOG_LEVEL_HELP}
+  -h, --help           show this help
+
+TIME is a duration such as ${DURATION_EXAMPLES}.`
 
 export type { Parsed } from '../shared/flags.ts'
+
+// Inside the kubelet's default 30 s termination grace period, with room for closing after it.
+const MAX_SHUTDOWN_DELAY_MS = 60_000
 
 const OPTIONS = {
   port: { type: 'string', default: '8443' },
@@ -76,8 +88,8 @@ const OPTIONS = {
   config: { type: 'string' },
   kubeconfig: { type: 'string' },
   'metrics-port': { type: 'string', default: '9090' },
-  'shutdown-delay': { type: 'string', default: '5' },
-  'log-level': { type: 'string', default: 'info' },
+  'shutdown-delay': { type: 'string', default: '5s' },
+  ...LOG_LEVEL_OPTION,
   'tls-mode': { type: 'string', default: 'generate' },
   'tls-secret': { type: 'string', default: 'sidecar-patterns-tls' },
   'webhook-configuration': { type: 'string', default: 'sidecar-patterns' },
@@ -92,9 +104,9 @@ function validate(values: FlagValues): Parsed<Readonly<ServeConfig>> {
   const check = checker(values)
   const port = check.number('port', 65535, 'a port (0-65535)')
   const metricsPort = check.number('metrics-port', 65535, 'a port (0-65535)')
-  const shutdownDelay = check.number('shutdown-delay', 60, 'a number of seconds (0-60)')
+  const shutdownDelayMs = check.duration('shutdown-delay', MAX_SHUTDOWN_DELAY_MS)
   const tlsMode = check.oneOf('tls-mode', TLS_MODES)
-  const logLevel = check.oneOf('log-level', LOG_LEVELS)
+  const logLevel = check.logLevel()
   check.matches(['service', 'namespace'], DNS_LABEL, 'a DNS-1123 label')
   check.matches(['tls-secret', 'webhook-configuration'], DNS_SUBDOMAIN, 'a Kubernetes object name')
   check.notEmpty(['host', 'cert-dir', 'image', 'config', 'kubeconfig'])
@@ -115,7 +127,7 @@ function validate(values: FlagValues): Parsed<Readonly<ServeConfig>> {
       config: optional('config'),
       kubeconfig: optional('kubeconfig'),
       metricsPort,
-      shutdownDelay,
+      shutdownDelayMs,
       logLevel,
     }),
   }
@@ -134,6 +146,16 @@ function checker(values: FlagValues) {
       if (!/^\d+$/.test(text(name)) || n > max)
         errors.push(`--${name}: "${text(name)}" is not ${what}`)
       return n
+    },
+    duration(name: string, max: number): number {
+      const error = durationError(text(name), 0, max)
+      if (error) errors.push(`--${name}: ${error}`)
+      return parseDuration(text(name)) ?? 0
+    },
+    logLevel(): LogLevel | undefined {
+      const parsed = parseLogLevel(values['log-level'])
+      if ('error' in parsed) errors.push(`--log-level: ${parsed.error}`)
+      return 'level' in parsed ? parsed.level : undefined
     },
     oneOf<const T extends string>(name: string, allowed: readonly T[]): T | undefined {
       const found = allowed.find((value) => value === text(name))

@@ -1,4 +1,5 @@
 import { DNS_SUBDOMAIN } from '../kube/names.ts'
+import { DURATION_EXAMPLES, parseDuration } from '../shared/duration.ts'
 import { quote } from '../shared/quote.ts'
 // The meter reads its --route flags by the same rule: a Pod never starts a meter that refuses them.
 import { parseRoutes } from '../shared/route-templates.ts'
@@ -42,12 +43,13 @@ export function oneOf<const T extends string>(values: readonly T[]): Validator<T
       : fail(raw, `one of ${values.join(', ')}`)
 }
 
-/** A Go duration of whole units, as git-sync's flags take it: 30s, 5m, 1h30m; at least one second. */
+/** A duration in the one format of every setting (shared/duration.ts), which git-sync's flags
+ *  read too: 30s, 5m, 1h30m; at least one second. */
 export const duration: Validator<string> = (raw) => {
-  const match = /^(?:(\d{1,4})h)?(?:(\d{1,4})m)?(?:(\d{1,6})s)?$/.exec(raw)
-  const [, h = '0', m = '0', s = '0'] = match ?? []
-  const seconds = Number(h) * 3600 + Number(m) * 60 + Number(s)
-  return match && seconds >= 1 ? ok(raw) : fail(raw, 'a duration of at least 1s such as 30s or 5m')
+  const ms = parseDuration(raw)
+  return ms !== undefined && ms >= 1000
+    ? ok(raw)
+    : fail(raw, `a duration of at least 1s such as ${DURATION_EXAMPLES}`)
 }
 
 /**

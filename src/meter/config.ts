@@ -1,7 +1,13 @@
 // `sidecar-patterns meter` options: parsed once from the command line, every error reported with
 // the flag it concerns, then frozen. Nothing else in the meter reads flags or the environment.
+import { DURATION_EXAMPLES, durationError, parseDuration } from '../shared/duration.ts'
 import { type FlagValues, type Parsed, readFlags } from '../shared/flags.ts'
-import { LOG_LEVELS } from '../shared/log-levels.ts'
+import {
+  LOG_LEVEL_HELP,
+  LOG_LEVEL_OPTION,
+  type LogLevel,
+  parseLogLevel,
+} from '../shared/log-levels.ts'
 import { parseRoutes } from '../shared/route-templates.ts'
 
 /** What the meter speaks with clients and the app: HTTP/1.1 (and WebSocket upgrades), HTTP/2
@@ -24,7 +30,7 @@ export interface MeterConfig {
   upstreamTimeoutMs: number
   /** The longest a graceful shutdown waits for in-flight requests before cutting them. */
   drainTimeoutMs: number
-  logLevel: (typeof METER_LOG_LEVELS)[number]
+  logLevel: LogLevel
 }
 
 export const METER_USAGE = `Usage: sidecar-patterns meter --listen HOST:PORT --upstream http://HOST:PORT --metrics-port N [options]
@@ -51,15 +57,10 @@ Options:
                             the response head; grpc: not applied (calls carry deadlines);
                             tcp: the connection to the app
   --drain-timeout TIME      on SIGTERM, the longest to wait for in-flight requests (default 20s)
-  --log-level LEVEL         fatal, error, warn, info, debug, trace or silent (default info)
+  --log-level LEVEL         ${LOG_LEVEL_HELP}
   -h, --help                show this help
 
-A port of 0 picks a free one. TIME is a whole number of ms, s or m: 500ms, 30s, 2m.`
-
-// The webhook's levels and `silent`: the meter runs beside every app, and a cluster may want none
-// of its lines (its metrics still say what it does).
-const METER_LOG_LEVELS = [...LOG_LEVELS, 'silent'] as const
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000 } as const
+A port of 0 picks a free one. TIME is a duration such as ${DURATION_EXAMPLES} (or 500ms).`
 
 type Values = FlagValues
 type Check<T> = { value: T } | { error: string }
@@ -76,7 +77,7 @@ export function parseMeterArgs(args: readonly string[]): Parsed<Readonly<MeterCo
       route: { type: 'string', multiple: true, default: [] },
       'upstream-timeout': { type: 'string', default: '30s' },
       'drain-timeout': { type: 'string', default: '20s' },
-      'log-level': { type: 'string', default: 'info' },
+      ...LOG_LEVEL_OPTION,
     },
     validate,
   )
@@ -92,7 +93,7 @@ function validate(values: Values): Parsed<Readonly<MeterConfig>> {
     route: routes(Array.isArray(values.route) ? values.route : []),
     'upstream-timeout': duration(text('upstream-timeout') ?? ''),
     'drain-timeout': duration(text('drain-timeout') ?? ''),
-    'log-level': logLevel(text('log-level') ?? ''),
+    'log-level': logLevel(values['log-level']),
   }
   const errors = Object.entries(checks).flatMap(([flag, check]) =>
     'error' in check ? [`--${flag}: ${check.error}`] : [],
@@ -161,9 +162,8 @@ function origin(raw: string): Check<string> {
 }
 
 function duration(raw: string): Check<number> {
-  const match = /^([0-9]{1,7})(ms|s|m)$/.exec(raw)
-  const ms = match ? Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS] : 0
-  return ms > 0 ? { value: ms } : { error: `"${raw}" is not a duration such as 500ms, 30s or 2m` }
+  const error = durationError(raw, 1)
+  return error === undefined ? { value: parseDuration(raw) ?? 0 } : { error }
 }
 
 // The webhook checks patterns/metrics.routes by the same rule, so a Pod it admits starts.
@@ -179,9 +179,7 @@ function protocol(raw: string): Check<MeterProtocol> {
     : { error: `"${raw}" is not one of ${METER_PROTOCOLS.join(', ')}` }
 }
 
-function logLevel(raw: string): Check<MeterConfig['logLevel']> {
-  const level = METER_LOG_LEVELS.find((l) => l === raw)
-  return level
-    ? { value: level }
-    : { error: `"${raw}" is not one of ${METER_LOG_LEVELS.join(', ')}` }
+function logLevel(raw: Values[string]): Check<LogLevel> {
+  const parsed = parseLogLevel(raw)
+  return 'level' in parsed ? { value: parsed.level } : parsed
 }

@@ -1,5 +1,8 @@
 // Command-line flags read the same way by every command: strictly (an unknown flag or a
-// positional argument is an error), with `-h`/`--help`, and every problem reported at once.
+// positional argument is an error), with `-h`/`--help`, a flag given twice refused unless it is a
+// list by design (`multiple: true`, such as the meter's --route), and every problem reported at
+// once. Values are checked by the shared rules: durations (duration.ts), log levels
+// (log-levels.ts), and files read through readFlagFile (flag-file.ts).
 import { type ParseArgsOptionsConfig, parseArgs } from 'node:util'
 
 /** A parsed configuration, every problem found, or a request for help. */
@@ -13,16 +16,35 @@ export function readFlags<T>(
   options: ParseArgsOptionsConfig,
   validate: (values: FlagValues) => Parsed<T>,
 ): Parsed<T> {
-  let values: FlagValues
+  let parsed: { values: FlagValues; tokens: readonly Token[] }
   try {
-    values = parseArgs({
+    const result = parseArgs({
       args: [...args],
       strict: true,
       allowPositionals: false,
+      tokens: true,
       options: { ...options, help: { type: 'boolean', short: 'h', default: false } },
-    }).values
+    })
+    parsed = { values: result.values, tokens: result.tokens }
   } catch (error) {
     return { ok: false, errors: [(error as Error).message] }
   }
-  return values.help ? { ok: 'help' } : validate(values)
+  if (parsed.values.help) return { ok: 'help' }
+  const repeated = repeatedFlags(parsed.tokens, options)
+  if (repeated.length) return { ok: false, errors: repeated }
+  return validate(parsed.values)
+}
+
+// parseArgs keeps the last of a repeated flag silently: `--config a --config b` would read b and
+// say nothing about a. One error per flag given more than once, unless it takes a list.
+type Token = { kind: string; name?: string }
+
+function repeatedFlags(tokens: readonly Token[], options: ParseArgsOptionsConfig): string[] {
+  const seen = new Map<string, number>()
+  for (const token of tokens)
+    if (token.kind === 'option' && token.name !== undefined && token.name !== 'help')
+      seen.set(token.name, (seen.get(token.name) ?? 0) + 1)
+  return [...seen]
+    .filter(([name, count]) => count > 1 && options[name]?.multiple !== true)
+    .map(([name, count]) => `--${name}: given ${count} times; it takes one value`)
 }

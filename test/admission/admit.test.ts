@@ -70,12 +70,10 @@ t.test('a review naming no possible namespace is refused, and reads none', async
     if (!parsed.ok) throw new Error(parsed.error)
     t.equal(namespaceToRead(parsed.request), undefined, `${namespace}: nothing to look up`)
     const { response, outcome } = admit(parsed.request, context)
-    t.same(outcome, { result: 'denied', reason: 'invalid-namespace' })
-    t.same(response.status, {
-      code: 400,
-      reason: 'BadRequest',
-      message: `request.namespace ${quote(namespace)} is not a namespace name (a DNS-1123 label of at most 63 characters)`,
-    })
+    const message = (value: string) =>
+      `request.namespace ${value} is not a namespace name (a DNS-1123 label of at most 63 characters)`
+    t.same(outcome, { result: 'denied', reason: 'invalid-namespace', message: message('"…"') })
+    t.same(response.status, { code: 400, reason: 'BadRequest', message: message(quote(namespace)) })
   }
   for (const namespace of ['shop', 'x'.repeat(63), 'a-1']) {
     const parsed = parseReview(podReview(namespace))

@@ -149,7 +149,7 @@ policies:
     'catalog.yaml:5: sidecars.0.params.level: values go with type enum, and only with it',
     'catalog.yaml:6: sidecars.0.params.size: pattern goes with type string only',
     'catalog.yaml:7: sidecars.0.params.port: a required parameter has no default',
-    'catalog.yaml:9: sidecars.0.params.when: default "soon" is not a duration of at least 1s such as 30s or 5m',
+    'catalog.yaml:9: sidecars.0.params.when: default "soon" is not a duration of at least 1s such as 30s, 5m or 1h30m',
     'catalog.yaml:10: sidecars.0.params.re: pattern "(" is not a regular expression',
     'catalog.yaml: policies.1.name: p is defined twice',
     'catalog.yaml: policies.0.required: no sidecar is named ghost',

@@ -166,7 +166,7 @@ t.test('a healthy installation passes every check, exit 0', async (t) => {
     CHECKS.map((c) => ['✓', c]),
     lines.join('\n'),
   )
-  t.match(lines.join('\n'), `✓ api: the API server at ${api.url} answers: Kubernetes v1.32.4`)
+  t.match(lines.join('\n'), `✓ api: the API server at ${api.url} answers: Kubernetes v1.34.1`)
   t.match(
     lines.join('\n'),
     'webhook-configuration: MutatingWebhookConfiguration sidecar-patterns is registered with 3 webhooks',
@@ -383,7 +383,7 @@ t.test(
         {
           check: 'api',
           ok: false,
-          message: /^cannot read the kubeconfig \/nonexistent\/kubeconfig \(--kubeconfig\): ENOENT/,
+          message: /^--kubeconfig: cannot read \/nonexistent\/kubeconfig: ENOENT/,
         },
       ],
     })

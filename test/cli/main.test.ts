@@ -19,7 +19,7 @@ t.test('--help lists the subcommands', async (t) => {
   t.match(stdout, /^\s+serve\s+run the mutating admission webhook/m)
   t.match((await runCli(['serve', '--help'])).stdout, /--port N/)
   const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8'))
-  t.equal((await runCli(['version'])).stdout.trim(), pkg.version)
+  t.equal((await runCli(['--version'])).stdout, `${pkg.version}\n`)
 })
 
 t.test('an unknown command or flag exits 2 with the reason', async (t) => {

@@ -56,7 +56,7 @@ async function serveArgs(t: Test, ports: string[]): Promise<string[]> {
   await writeFile(kubeconfig, api.kubeConfig().exportConfig())
   const catalog = join(dir, 'catalog.yaml')
   await writeFile(catalog, 'sidecars: []\n')
-  const common = ['--host', '127.0.0.1', '--shutdown-delay', '0', '--tls-mode', 'secret']
+  const common = ['--host', '127.0.0.1', '--shutdown-delay', '0s', '--tls-mode', 'secret']
   return ['serve', ...common, '--kubeconfig', kubeconfig, '--config', catalog, ...ports]
 }
 

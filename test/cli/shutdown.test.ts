@@ -46,7 +46,7 @@ async function sendUntilRefused(origin: string, ca: string, tally: Tally, stop: 
 }
 
 t.test('no accepted review fails while the webhook shuts down', async (t) => {
-  const { child, origin, certDir } = await startServe(t, ['--shutdown-delay', '1'])
+  const { child, origin, certDir } = await startServe(t, ['--shutdown-delay', '1s'])
   const log = watchLog(child)
   const ca = await readFile(join(certDir, 'ca.crt'), 'utf8')
   const exited = once(child, 'exit')

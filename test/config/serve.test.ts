@@ -18,7 +18,7 @@ t.test('defaults: HTTPS on 8443, certificates in ./certs', async (t) => {
     config: undefined,
     kubeconfig: undefined,
     metricsPort: 9090,
-    shutdownDelay: 5,
+    shutdownDelayMs: 5000,
     logLevel: 'info',
   })
   t.ok(Object.isFrozen(parsed.value))
@@ -79,7 +79,7 @@ t.test('reports every bad flag at once', async (t) => {
     ok: false,
     errors: [
       '--port: "70000" is not a port (0-65535)',
-      '--log-level: "loud" is not one of fatal, error, warn, info, debug, trace',
+      '--log-level: "loud" is not one of fatal, error, warn, info, debug, trace, silent',
       '--service: "Hooks_" is not a DNS-1123 label',
       '--config: must not be empty',
     ],
@@ -94,4 +94,31 @@ t.test('reports every bad flag at once', async (t) => {
   t.match(parseServeArgs(['--prot', '1']), { ok: false, errors: [/Unknown option '--prot'/] })
   t.match(parseServeArgs(['extra']), { ok: false, errors: [/positional/] })
   t.same(parseServeArgs(['--help']), { ok: 'help' })
+})
+
+t.test('--shutdown-delay is a duration, as every duration flag: 0s up to 1m', async (t) => {
+  t.match(parseServeArgs(['--shutdown-delay', '1m']), {
+    ok: true,
+    value: { shutdownDelayMs: 60_000 },
+  })
+  t.match(parseServeArgs(['--shutdown-delay', '0s']), { ok: true, value: { shutdownDelayMs: 0 } })
+  t.match(parseServeArgs(['--shutdown-delay', '2500ms']), { value: { shutdownDelayMs: 2500 } })
+  t.same(parseServeArgs(['--shutdown-delay', '5']), {
+    ok: false,
+    errors: ['--shutdown-delay: "5" is not a duration such as 30s, 5m or 1h30m'],
+  })
+  t.same(parseServeArgs(['--shutdown-delay', '1m1s']), {
+    ok: false,
+    errors: ['--shutdown-delay: "1m1s" is longer than 1m'],
+  })
+})
+
+t.test('a flag given twice is refused, not silently the last', async (t) => {
+  t.same(parseServeArgs(['--config', 'a.yaml', '--port', '1', '--config=b.yaml', '--port', '2']), {
+    ok: false,
+    errors: [
+      '--config: given 2 times; it takes one value',
+      '--port: given 2 times; it takes one value',
+    ],
+  })
 })

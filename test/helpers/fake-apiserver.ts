@@ -6,7 +6,7 @@
 // (get, list, watch, create, update) and MutatingWebhookConfigurations (get, list, watch, patch);
 // ConfigMaps, Services, Deployments, EndpointSlices, ValidatingAdmissionPolicies and their
 // bindings (get, list: what `check` reads), lists with equality-based label selectors, and
-// GET /version.
+// GET /version (what `version` and `check` read).
 // On those paths, a verb, query parameter or body format the real server takes and the fake does
 // not is a 501, which the real server never answers; other resources are unknown, as a 404.
 import { mkdtemp, rm } from 'node:fs/promises'

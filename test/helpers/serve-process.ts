@@ -19,22 +19,20 @@ export interface ServeProcess {
   certDir: string
 }
 
-/** Starts `serve` with `args` after the loopback and free-port defaults; resolves once it listens. */
+/**
+ * Starts `serve` with `args` and, for the flags they do not give, the loopback and free-port
+ * defaults (a flag given twice is refused); resolves once it listens.
+ */
 export async function startServe(t: Test, args: string[] = []): Promise<ServeProcess> {
   const certDir = await mkdtemp(join(tmpdir(), 'sidecar-patterns-serve-'))
-  const defaults = [
-    '--port',
-    '0',
-    '--host',
-    '127.0.0.1',
-    '--metrics-port',
-    '0',
-    '--shutdown-delay',
-    '0',
-    '--cert-dir',
-    certDir,
-  ]
-  const child = spawn(process.execPath, [BIN, 'serve', ...defaults, ...args], {
+  const defaults = Object.entries({
+    '--port': '0',
+    '--host': '127.0.0.1',
+    '--metrics-port': '0',
+    '--shutdown-delay': '0s',
+    '--cert-dir': certDir,
+  }).filter(([flag]) => !args.includes(flag))
+  const child = spawn(process.execPath, [BIN, 'serve', ...defaults.flat(), ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   t.teardown(() => child.kill('SIGKILL'))

@@ -69,8 +69,8 @@ const tables: Record<string, Table> = {
   },
   duration: {
     validator: duration,
-    accepts: ['1s', '30s', '5m', '1h', '1h30m', '2h0m5s', '0h0m1s', '999999s'],
-    // Whole units h, m, s only, at least one second, and never a bare number.
+    accepts: ['1s', '30s', '5m', '1h', '1h30m', '2h0m5s', '0h0m1s', '999999s', '1s500ms'],
+    // The one duration format (whole h, m, s, ms), at least one second, never a bare number.
     rejects: ['0s', '0m', '0h0m0s', '', '30', '1.5s', '5ms', '1d', '-1s', 's', '1s5m', '12345h'],
   },
   mountPath: {

@@ -233,7 +233,7 @@ t.test('serves the read-only kinds typed, and GET /version', async (t) => {
   })
   t.match(await client.json('GET', '/version'), {
     status: 200,
-    json: { major: '1', minor: '32', gitVersion: 'v1.32.4', platform: 'linux/amd64' },
+    json: { major: '1', minor: '34', gitVersion: 'v1.34.1', platform: 'linux/amd64' },
   })
   fake.setVersion({ major: '1', minor: '28+', gitVersion: 'v1.28.15-eks-1234' })
   t.match(await client.json('GET', '/version'), { json: { minor: '28+' } }, 'as set')

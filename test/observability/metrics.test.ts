@@ -148,3 +148,26 @@ t.test('sidecars left out as not applicable are counted and logged, cached or no
   t.notOk(reviews[5] && 'notApplicable' in reviews[5], 'absent when nothing was left out')
   t.notMatch(JSON.stringify(lines), repo, 'no annotation value reaches the log')
 })
+
+// The API server shows the Pod's author why it was refused; the operator reading the log sees the
+// same sentence, but without the values quoted in it (a repository URL refused for the
+// credentials in it must not land in the log).
+t.test("a denial's log line carries its message, without the values", async (t) => {
+  const { log: logger, lines } = capturingLog<{ msg: string; review?: Record<string, unknown> }>()
+  const webhook = await startWebhook(t, { logger })
+  const repo = 'https://user:ghp_secret@github.com/example/site.git'
+  const answer = await webhook.post(
+    '/mutate',
+    JSON.stringify(
+      podReview('shop', { 'patterns/sidecar': 'git-sync, vault', 'patterns/git-sync.repo': repo }),
+    ),
+  )
+  const message = (answer.json as { response: { status: { message: string } } }).response.status
+    .message
+  t.match(message, /unknown sidecar "vault"/, 'the API server gets the values')
+  const review = lines.find((l) => l.msg === 'admission review')?.review
+  t.match(review, { result: 'denied', reason: 'invalid-annotations' })
+  t.equal(review?.message, message.replaceAll(/"(?:[^"\\]|\\.)*"/g, '"…"'))
+  t.match(review?.message, /patterns\/sidecar: unknown sidecar "…"/)
+  t.notMatch(JSON.stringify(lines), /ghp_secret|vault/, 'no value reaches the log')
+})
