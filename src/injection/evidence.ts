@@ -31,6 +31,8 @@ export interface Evidence {
   unproven: Unproven[]
   /** The Pod's own containers: those that are no part of a claimed sidecar. */
   app: Container[]
+  /** Each claimed sidecar the Pod holds as rendered, with the parts that bear it out. */
+  proven: Map<string, SidecarParts>
 }
 
 // Fields the API server fills in on a container, a port, a probe and its HTTP action.
@@ -59,6 +61,7 @@ export function weighClaims(
   const evidence: Evidence = {
     unproven: unknown.map((sidecar) => ({ sidecar, why: 'not in the catalog' })),
     app: [],
+    proven: new Map(),
   }
   const configured: ConfiguredSidecar[] = []
   for (const sidecar of catalog.sidecars.values()) {
@@ -83,7 +86,13 @@ export function weighClaims(
     pod,
     evidence.unproven.map((u) => u.sidecar),
   )
-  evidence.app = standing.filter((c) => !weighed.parts.has(c.name))
+  const parts = new Set(
+    [...weighed.proven.values()].flatMap((p) =>
+      [...p.containers, ...p.initContainers].map((c) => c.name),
+    ),
+  )
+  evidence.app = standing.filter((c) => !parts.has(c.name))
+  evidence.proven = weighed.proven
   return evidence
 }
 
@@ -91,10 +100,10 @@ function fewerUnproven(a: Weighed, b: Weighed): Weighed {
   return b.unproven.length < a.unproven.length ? b : a
 }
 
-/** What one view of the app's containers leaves unproven, and the containers the proven hold. */
+/** What one view of the app's containers leaves unproven, and the parts of the proven. */
 interface Weighed {
   unproven: Unproven[]
-  parts: Set<string>
+  proven: Map<string, SidecarParts>
 }
 
 interface View {
@@ -104,13 +113,13 @@ interface View {
 }
 
 function weighAll(pod: Pod, index: PodIndex, { configured, mode, app }: View): Weighed {
-  const weighed: Weighed = { unproven: [], parts: new Set() }
+  const weighed: Weighed = { unproven: [], proven: new Map() }
   const chain = planChain(configured, app, pod.metadata?.annotations?.[DEFAULT_CONTAINER]?.trim())
   const upstreams = chain.ok ? chain.upstreams : new Map<string, number>()
   for (const sidecar of configured) {
     const found = weigh(index, sidecar, { mode, upstream: upstreams.get(sidecar.name), app })
     if (typeof found === 'string') weighed.unproven.push({ sidecar: sidecar.name, why: found })
-    else for (const name of found) weighed.parts.add(name)
+    else weighed.proven.set(sidecar.name, found)
   }
   return weighed
 }
@@ -133,8 +142,7 @@ interface Rendering {
   app: readonly Container[]
 }
 
-// The names of the containers that hold the sidecar as rendered, or why the Pod does not hold
-// it. Its parts were named by an allocator that took the first free name
+// The sidecar's parts as the Pod holds them, or why the Pod does not hold it. Its parts were named by an allocator that took the first free name
 // (src/injection/names.ts): the base name, or, where the Pod had that already (an app container
 // called patterns-metrics), a suffixed one. The Pod may hold several such names; the earliest and
 // the latest are tried.
@@ -142,7 +150,7 @@ function weigh(
   index: PodIndex,
   sidecar: ConfiguredSidecar,
   { mode, upstream, app }: Rendering,
-): string[] | string {
+): SidecarParts | string {
   if (sidecar.proxy && upstream === undefined) return 'the app port it fronts is unknown'
   let why = ''
   for (const pick of ['latest', 'earliest'] as const) {
@@ -153,8 +161,7 @@ function weigh(
       volumeName: (base) => index.volumeNamed(base, pick),
     })
     const missing = partsMissing(index, parts) ?? mountsMissing(parts.appMounts, app)
-    if (missing === undefined)
-      return [...parts.containers, ...parts.initContainers].map((c) => c.name)
+    if (missing === undefined) return parts
     why ||= missing
   }
   return why

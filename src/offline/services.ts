@@ -1,0 +1,141 @@
+// Services in the same inputs as an injected Pod template, whose traffic would go past the proxy
+// in front of the app port: `inject --retarget-services` re-points them at the proxy; otherwise
+// each is named on standard error, since nothing else would say why the meter sees no traffic.
+//
+// Which port a Service's targetPort reaches is the EndpointSlice controller's rule
+// (kubernetes staging/src/k8s.io/endpointslice/utils.go, findPort): a number is itself; a name
+// is the first port of that name and protocol in the regular containers, then in the init
+// containers with restartPolicy Always. It is evaluated on the injected Pod, so a name the
+// injection handed over to a proxy already reaches the proxy and needs nothing.
+import type { InjectionPlan } from '../injection/decide.ts'
+import type { Container, Pod } from '../injection/pod.ts'
+import { chainOf } from '../injection/proxy-chain.ts'
+import { change, type Located, type Message, type Where } from './files.ts'
+import type { Path } from './templates.ts'
+
+/** A Pod template the run injected, as the Services that select it see it. */
+export interface InjectedTemplate {
+  namespace: string
+  where: Where
+  /** The template after injection. */
+  pod: Pod
+  plan: InjectionPlan
+}
+
+export interface ServiceOptions {
+  /** The namespace of objects that name none. */
+  namespace: string
+  retarget: boolean
+}
+
+interface ServicePort {
+  port?: unknown
+  targetPort?: unknown
+  protocol?: unknown
+}
+
+interface Service {
+  kind?: unknown
+  metadata?: { name?: unknown; namespace?: unknown }
+  spec?: { selector?: unknown; ports?: unknown }
+}
+
+/** Re-points, or names, every Service port that reaches an injected app port directly. */
+export function reachServices(
+  docs: readonly Located[],
+  templates: readonly InjectedTemplate[],
+  options: ServiceOptions,
+): Message[] {
+  const fronted = templates.flatMap((t) => {
+    const front = frontOf(t)
+    return front ? [{ template: t, front }] : []
+  })
+  if (fronted.length === 0) return []
+  return docs.flatMap((doc) => {
+    const service = doc.object as Service | null
+    if (service?.kind !== 'Service') return []
+    const namespace = stringOr(service.metadata?.namespace, options.namespace)
+    const selector = service.spec?.selector
+    const match = fronted.find(
+      ({ template }) => template.namespace === namespace && selects(selector, template.pod),
+    )
+    return match ? checkPorts(doc, service, match, options) : []
+  })
+}
+
+/** The outermost proxy: its sidecar, listening port and that port's name; and the app port. */
+interface Front {
+  sidecar: string
+  port: number
+  portName: string | undefined
+  appPort: number
+}
+
+function frontOf({ plan, pod }: InjectedTemplate): Front | undefined {
+  const chain = chainOf(plan.sidecars)
+  const first = chain[0]
+  const appPort = plan.upstreams.get(chain.at(-1)?.name ?? '')
+  if (!first || appPort === undefined) return undefined
+  const port = first.listen.port
+  const portName = allContainers(pod)
+    .flatMap((c) => c.ports ?? [])
+    .find((p) => p.containerPort === port)?.name
+  return { sidecar: first.name, port, portName, appPort }
+}
+
+// A Service selects Pods whose labels hold every pair of its selector; no selector, none.
+function selects(selector: unknown, pod: Pod): boolean {
+  if (selector === null || typeof selector !== 'object') return false
+  const entries = Object.entries(selector as Record<string, unknown>)
+  const labels = (pod.metadata?.labels ?? {}) as Record<string, unknown>
+  return entries.length > 0 && entries.every(([k, v]) => labels[k] === v)
+}
+
+function checkPorts(
+  doc: Located,
+  service: Service,
+  { template, front }: { template: InjectedTemplate; front: Front },
+  options: ServiceOptions,
+): Message[] {
+  const ports = Array.isArray(service.spec?.ports) ? (service.spec.ports as ServicePort[]) : []
+  const name = `${stringOr(service.metadata?.namespace, options.namespace)}/${String(service.metadata?.name)}`
+  const where: Where = {
+    file: doc.file.source.name,
+    document: doc.index + 1,
+    object: `Service ${name}`,
+  }
+  return ports.flatMap((port, i): Message[] => {
+    const target = port.targetPort ?? port.port
+    if (reaches(template.pod, target, port.protocol) !== front.appPort) return []
+    const shown = String(target)
+    const to = typeof target === 'string' && front.portName ? front.portName : front.port
+    if (!options.retarget) {
+      const text = `the ${front.sidecar} proxy sees no traffic from Service ${name}: its targetPort ${shown} is the app's port (${template.where.object}); point it at ${to}, or run inject with --retarget-services`
+      return [{ level: 'warning', where, text }]
+    }
+    const path: Path = ['spec', 'ports', i, 'targetPort']
+    const failed = change(doc, [{ op: 'set', path, value: to }])
+    if (failed)
+      return [{ level: 'error', where, text: `targetPort ${shown} not re-pointed: ${failed}` }]
+    const text = `targetPort ${shown} re-pointed to ${to}, the ${front.sidecar} proxy in front of ${template.where.object}`
+    return [{ level: 'info', where, text }]
+  })
+}
+
+/** The port a Service port's target reaches in `pod`, as the EndpointSlice controller finds it. */
+export function reaches(pod: Pod, target: unknown, protocol: unknown): number | undefined {
+  if (typeof target === 'number') return target
+  if (typeof target !== 'string') return undefined
+  const wanted = typeof protocol === 'string' ? protocol : 'TCP'
+  const sidecars = (pod.spec.initContainers ?? []).filter((c) => c.restartPolicy === 'Always')
+  const ports = [...pod.spec.containers, ...sidecars].flatMap((c) => c.ports ?? [])
+  return ports.find((p) => p.name === target && (p.protocol ?? 'TCP') === wanted)?.containerPort
+}
+
+function allContainers(pod: Pod): Container[] {
+  return [...pod.spec.containers, ...(pod.spec.initContainers ?? [])]
+}
+
+function stringOr(value: unknown, fallback: string): string {
+  return typeof value === 'string' && value ? value : fallback
+}
