@@ -1,5 +1,6 @@
 // `sidecar-patterns uninject`: the inverse of `inject` on YAML files. What injection added is
 // spliced out of the text as written, so `inject` then `uninject` gives back the original bytes.
+import { INJECTED } from '../injection/annotations.ts'
 import type { Catalog } from '../injection/catalog.ts'
 import {
   change,
@@ -21,24 +22,29 @@ export function uninjectSources(sources: readonly Source[], catalog: Catalog): O
   const messages = parsed.flatMap((p) => p.messages)
   for (const doc of documentsOf(parsed.flatMap((p) => (p.file ? [p.file] : [])))) {
     for (const { site, where } of templatesOf(doc))
-      messages.push(uninjectSite(doc, site, where, catalog))
+      messages.push(...uninjectSite(doc, site, where, catalog))
   }
   return finish(sources, parsed, messages)
 }
 
-function uninjectSite(doc: Located, site: TemplateSite, where: Where, catalog: Catalog): Message {
+function uninjectSite(doc: Located, site: TemplateSite, where: Where, catalog: Catalog): Message[] {
   const result = uninjectPod(valueAt(doc.object, site.path), catalog)
   if (result.action === 'skip')
-    return { level: 'info', where, text: `unchanged (${result.reason})` }
+    return [{ level: 'info', where, text: `unchanged (${result.reason})` }]
   if (result.action === 'refuse')
-    return { level: 'error', where, text: `${result.reason}; left as it is` }
+    return [{ level: 'error', where, text: `${result.reason}; left as it is` }]
+  // A claim the Pod does not bear out is an error: the sidecar may be there, as an older
+  // catalog rendered it, and stays; the user is to know and give that catalog.
+  const messages: Message[] = result.unproven.map(({ sidecar, why }) => ({
+    level: 'error',
+    where,
+    text: `${INJECTED} lists ${sidecar}, but the Pod does not hold it as the catalog renders it (${why}); ${sidecar} is left in place`,
+  }))
+  if (result.removed.length === 0) return messages
   const changes = result.changes.map((c) => ({ ...c, path: [...site.path, ...c.path] }))
   const failed = change(doc, changes)
-  if (failed)
-    return {
-      level: 'error',
-      where,
-      text: `cannot remove the sidecars in place: ${failed}; left as it is`,
-    }
-  return { level: 'info', where, text: `removed ${result.removed.join(', ')}` }
+  const text = failed
+    ? `cannot remove the sidecars in place: ${failed}; left as it is`
+    : `removed ${result.removed.join(', ')}`
+  return [...messages, { level: failed ? 'error' : 'info', where, text }]
 }

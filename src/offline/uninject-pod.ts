@@ -1,10 +1,10 @@
 // What `uninject` removes from one Pod: exactly what the webhook injected, and only what the Pod
 // holds as the catalog renders it today (src/injection/evidence.ts proves each claim of
 // patterns/injected). A container the user wrote is never removed, even one named like ours: a
-// claim the Pod does not bear out refuses the Pod whole, leaving it as it is.
+// claim the Pod does not bear out removes nothing and stays in patterns/injected, reported.
 import { INJECTED } from '../injection/annotations.ts'
 import type { Catalog } from '../injection/catalog.ts'
-import { mismatch, weighClaims } from '../injection/evidence.ts'
+import { mismatch, type Unproven, weighClaims } from '../injection/evidence.ts'
 import type { Container, Pod } from '../injection/pod.ts'
 import { checkPod } from '../injection/pod-shape.ts'
 import { readRequest } from '../injection/request.ts'
@@ -12,16 +12,20 @@ import type { SidecarParts } from '../injection/sidecar.ts'
 import type { Change } from './yaml-splice.ts'
 
 export type Uninjection =
-  | { action: 'remove'; removed: string[]; changes: Change[] }
+  | { action: 'remove'; removed: string[]; changes: Change[]; unproven: Unproven[] }
   | { action: 'skip'; reason: string }
   | { action: 'refuse'; reason: string }
 
+/** What a reversal step knows: the Pod, the claims it bears out and the app's containers. */
+interface Reversing {
+  pod: Pod
+  injected: readonly string[]
+  proven: ReadonlyMap<string, SidecarParts>
+  app: readonly Container[]
+}
+
 /** A step of the reversal: changes to the Pod, with paths relative to it. */
-type Reversal = (
-  pod: Pod,
-  proven: ReadonlyMap<string, SidecarParts>,
-  app: readonly Container[],
-) => Change[]
+type Reversal = (reversing: Reversing) => Change[]
 
 // The reversal, step by step, each the inverse of a step of src/injection/mutate.ts. A sidecar
 // step that also edits the app's own containers (such as the metrics sidecar taking over a named
@@ -40,17 +44,13 @@ export function uninjectPod(object: unknown, catalog: Catalog): Uninjection {
   if (request.invalidFlags.length)
     return { action: 'refuse', reason: `${INJECTED}: ${request.invalidFlags[0]?.message}` }
   const evidence = weighClaims(pod, request, request.mode ?? catalog.mode, catalog)
-  const [first] = evidence.unproven
-  if (first)
-    return {
-      action: 'refuse',
-      reason: `${INJECTED} lists ${first.sidecar}, but the Pod does not hold it as the catalog renders it (${first.why}); nothing removed`,
-    }
-  const changes = REVERSALS.flatMap((reverse) => reverse(pod, evidence.proven, evidence.app))
-  return { action: 'remove', removed: [...evidence.proven.keys()], changes }
+  const { proven, app, unproven } = evidence
+  const reversing = { pod, injected: request.injected, proven, app }
+  const changes = proven.size ? REVERSALS.flatMap((reverse) => reverse(reversing)) : []
+  return { action: 'remove', removed: [...proven.keys()], changes, unproven }
 }
 
-function removeParts(pod: Pod, proven: ReadonlyMap<string, SidecarParts>): Change[] {
+function removeParts({ pod, proven }: Reversing): Change[] {
   const parts = [...proven.values()]
   const named = (items: readonly { name: string }[]) => new Set(items.map((i) => i.name))
   const lists = [
@@ -71,11 +71,7 @@ function removeParts(pod: Pod, proven: ReadonlyMap<string, SidecarParts>): Chang
 
 // Injection appended each sidecar's app mounts to every app container: the last mount that
 // matches each is removed, so a mount the user wrote alike, earlier, stays.
-function removeAppMounts(
-  pod: Pod,
-  proven: ReadonlyMap<string, SidecarParts>,
-  app: readonly Container[],
-): Change[] {
+function removeAppMounts({ pod, proven, app }: Reversing): Change[] {
   const mounts = [...proven.values()].flatMap((p) => p.appMounts)
   const changes: Change[] = []
   for (const container of app) {
@@ -92,6 +88,11 @@ function removeAppMounts(
   return changes
 }
 
-function removeRecord(): Change[] {
-  return [{ op: 'delete', path: ['metadata', 'annotations', INJECTED] }]
+// The claims left standing stay recorded, as inject wrote the list: names joined by commas.
+function removeRecord({ injected, proven }: Reversing): Change[] {
+  const path = ['metadata', 'annotations', INJECTED]
+  const standing = injected.filter((name) => !proven.has(name))
+  return standing.length
+    ? [{ op: 'set', path, value: standing.join(',') }]
+    : [{ op: 'delete', path }]
 }

@@ -47,18 +47,36 @@ export function blockValue(value: unknown, style: Style, at: number): string {
   return blockPair('k', value, style, at).slice(at + 'k:'.length)
 }
 
-/** `value` on one line, as flow YAML. */
-export function flow(value: unknown): string {
-  return new Document(value).toString({ collectionStyle: 'flow', lineWidth: 0 }).replace(/\n$/, '')
+/** `value` on one line, as an item of a flow collection. */
+export function flow(value: unknown, type?: string): string {
+  return unwrap(new Document([value]), type)
+}
+
+/** `key: value` on one line, as an entry of a flow map. */
+export function flowPair(key: string | number, value: unknown): string {
+  return unwrap(new Document({ [key]: value }))
 }
 
 /** A scalar in the style `type` it replaces, where that style can hold it. */
 export function scalar(value: unknown, type: string | undefined): string {
-  const quoted = type === 'QUOTE_DOUBLE' || type === 'QUOTE_SINGLE' ? type : 'PLAIN'
-  const doc = new Document(value)
-  return doc
-    .toString({ defaultStringType: quoted, lineWidth: 0, collectionStyle: 'flow' })
+  // A block scalar written here would be indented for the top level: many lines go in quotes.
+  const multiline = typeof value === 'string' && value.includes('\n')
+  return new Document(value)
+    .toString({ defaultStringType: multiline ? 'QUOTE_DOUBLE' : stringType(type), lineWidth: 0 })
     .replace(/\n$/, '')
+}
+
+// Rendered inside a one-item flow collection, so that quoting is what flow context needs (a
+// plain `a,b` would be two items there), then taken out of it.
+function unwrap(doc: Document, type?: string): string {
+  const text = doc
+    .toString({ collectionStyle: 'flow', lineWidth: 0, defaultStringType: stringType(type) })
+    .replace(/\n$/, '')
+  return text.slice(2, -2)
+}
+
+function stringType(type: string | undefined) {
+  return type === 'QUOTE_DOUBLE' || type === 'QUOTE_SINGLE' ? type : 'PLAIN'
 }
 
 /** Whether a value renders as a block collection (a non-empty map or list). */

@@ -21,6 +21,7 @@ import {
   blockPair,
   blockValue,
   flow,
+  flowPair,
   isBlock,
   type Style,
   scalar,
@@ -42,7 +43,7 @@ export type Change =
   | { op: 'set'; path: Path; value: unknown }
   /** Adds an item at the end of the list at `path`. */
   | { op: 'append'; path: Path; value: unknown }
-  /** Removes a map key or a list item; a block collection left empty goes with its key. */
+  /** Removes a map key or a list item; a collection injection added whole goes with its key. */
   | { op: 'delete'; path: Path }
 
 /** Replace `text.slice(start, end)` with `text`. */
@@ -60,8 +61,9 @@ export class SpliceError extends Error {
 /** The splices that make `changes` to `doc`, parsed from `text`; throws SpliceError. */
 export function splicesFor(text: string, doc: Document, changes: readonly Change[]): Splice[] {
   const style = styleOf(text, doc)
-  const source = { text, doc, style }
-  return widenDeletes(doc, changes).map((change) => spliceFor(source, change))
+  const widened = widenDeletes(doc, changes)
+  const source = { text, doc, style, added: new Map(), deleting: deletedItems(doc, widened) }
+  return widened.map((change) => spliceFor(source, change))
 }
 
 /** `text` with `splices` made; splices at one position go in the order given. */
@@ -83,6 +85,28 @@ interface Source {
   text: string
   doc: Document
   style: Style
+  /** Items added so far to each empty flow collection: all but the first need a comma. */
+  added: Map<YAMLMap | YAMLSeq, number>
+  /** The items each change deletes, by collection, so that flow separators go once. */
+  deleting: Map<unknown, Set<unknown>>
+}
+
+function deletedItems(doc: Document, changes: readonly Change[]): Map<unknown, Set<unknown>> {
+  const deleting = new Map<unknown, Set<unknown>>()
+  for (const change of changes) {
+    if (change.op !== 'delete') continue
+    const parent = nodeAt(doc, change.path.slice(0, -1))
+    const item = itemOf(parent, change.path.at(-1))
+    if (parent && item !== undefined)
+      deleting.set(parent, (deleting.get(parent) ?? new Set()).add(item))
+  }
+  return deleting
+}
+
+function itemOf(parent: Node | undefined, key: string | number | undefined): unknown {
+  if (key === undefined) return undefined
+  if (isMap(parent)) return pairOf(parent, key)
+  return isSeq(parent) ? parent.items[Number(key)] : undefined
 }
 
 function spliceFor(source: Source, change: Change): Splice {
@@ -118,9 +142,8 @@ function addPair(source: Source, map: YAMLMap, key: string | number, value: unkn
   const { text, style } = source
   const last = map.items.at(-1)
   if (map.flow) {
-    const pairText = `${flow(key)}: ${flow(value)}`
-    if (!last) return insertAt(openingOf(text, map) + 1, pairText)
-    return insertAt(itemEnd(last), `, ${pairText}`)
+    if (!last) return intoEmpty(source, map, flowPair(key, value))
+    return insertAt(itemEnd(last), `, ${flowPair(key, value)}`)
   }
   const first = map.items[0]
   if (!first || !last) throw new SpliceError('an empty block map')
@@ -152,8 +175,8 @@ function replaceNode(node: Node, inFlow: boolean, value: unknown): Splice {
   if (isAlias(node)) throw new SpliceError('a value written as an alias')
   if (!isScalar(node) && !node.flow) throw new SpliceError('a block collection replaced whole')
   const [start, end] = node.range as [number, number, number]
-  const written =
-    isScalar(node) && !inFlow && !isBlock(value) ? scalar(value, node.type) : flow(value)
+  const type = isScalar(node) ? node.type : undefined
+  const written = !inFlow && !isBlock(value) ? scalar(value, type) : flow(value, type)
   return { start, end, text: start === end ? ` ${written}` : written }
 }
 
@@ -161,7 +184,7 @@ function append(source: Source, seq: YAMLSeq, value: unknown): Splice {
   const { text, style } = source
   const last = seq.items.at(-1) as Node | undefined
   if (seq.flow) {
-    if (!last) return insertAt(openingOf(text, seq) + 1, flow(value))
+    if (!last) return intoEmpty(source, seq, flow(value))
     return insertAt(itemEnd(last), `, ${flow(value)}`)
   }
   const start = (seq.range as [number, number, number])[0]
@@ -176,13 +199,7 @@ function remove(source: Source, parent: YAMLMap | YAMLSeq, item: Node | Pair): S
   const { text } = source
   const items = parent.items as (Node | Pair)[]
   const i = items.indexOf(item)
-  if (parent.flow) {
-    const before = items[i - 1]
-    const after = items[i + 1]
-    if (before) return { start: itemEnd(before), end: itemEnd(item), text: '' }
-    if (after) return { start: itemStart(item), end: itemStart(after), text: '' }
-    return { start: itemStart(item), end: itemEnd(item), text: '' }
-  }
+  if (parent.flow) return removeFlowItem(source, parent, i)
   const start = itemStart(item)
   if (!startsLine(text, start, isSeq(parent)))
     throw new SpliceError('a block key or item that does not start its line')
@@ -191,6 +208,26 @@ function remove(source: Source, parent: YAMLMap | YAMLSeq, item: Node | Pair): S
   if (from >= 0) return { start: from, end: to, text: '' }
   const next = text.indexOf('\n', to)
   return { start: 0, end: next === -1 ? text.length : next + 1, text: '' }
+}
+
+function intoEmpty(source: Source, node: YAMLMap | YAMLSeq, item: string): Splice {
+  const before = source.added.get(node) ?? 0
+  source.added.set(node, before + 1)
+  return insertAt(openingOf(source.text, node) + 1, before ? `, ${item}` : item)
+}
+
+// An item with a kept one before it takes the separator before it; the others take the one after
+// them: so neighbours deleted together take each separator once.
+function removeFlowItem(source: Source, parent: YAMLMap | YAMLSeq, i: number): Splice {
+  const items = parent.items as (Node | Pair)[]
+  const item = items[i] as Node | Pair
+  const deleted = source.deleting.get(parent) ?? new Set()
+  const keptBefore = items.slice(0, i).some((other) => !deleted.has(other))
+  const before = items[i - 1]
+  const after = items[i + 1]
+  if (keptBefore && before) return { start: itemEnd(before), end: itemEnd(item), text: '' }
+  if (after) return { start: itemStart(item), end: itemStart(after), text: '' }
+  return { start: itemStart(item), end: itemEnd(item), text: '' }
 }
 
 function insertAt(pos: number, text: string): Splice {
@@ -204,8 +241,11 @@ function openingOf(text: string, node: YAMLMap | YAMLSeq): number {
   return open
 }
 
-// Deleting every key of a block map, or every item of a block list, deletes the key or item
-// that holds it: a block collection cannot be empty, so injection added it whole.
+// Deleting every key of a collection that injection must have added whole deletes the key or
+// item that holds it: a block collection cannot be empty, and a flow collection within a flow one
+// is how addPair writes a new value there. An empty flow collection under a block key (`[]`)
+// was written by the user and stays. (A user's empty flow collection inside another flow one,
+// `{initContainers: []}`, cannot be told from ours: it goes too.)
 function widenDeletes(doc: Document, changes: readonly Change[]): Change[] {
   let current = [...changes]
   for (;;) {
@@ -242,10 +282,18 @@ function emptiedBlocks(doc: Document, changes: readonly Change[]): Set<string> {
   const emptied = new Set<string>()
   for (const [text, { path, keys }] of byParent) {
     const node = nodeAt(doc, path)
-    if ((isMap(node) || isSeq(node)) && !node.flow && keys.size === node.items.length)
+    if ((isMap(node) || isSeq(node)) && keys.size === node.items.length && addedWhole(doc, path))
       emptied.add(text)
   }
   return emptied
+}
+
+function addedWhole(doc: Document, path: Path): boolean {
+  const node = nodeAt(doc, path)
+  if (!(isMap(node) || isSeq(node))) return false
+  if (!node.flow) return true
+  const parent = path.length ? nodeAt(doc, path.slice(0, -1)) : undefined
+  return (isMap(parent) || isSeq(parent)) && parent.flow === true
 }
 
 /** The node at `path` in the document as written; an alias on the way is an error. */
