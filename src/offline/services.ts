@@ -98,7 +98,8 @@ function checkPorts(
   options: ServiceOptions,
 ): Message[] {
   const ports = Array.isArray(service.spec?.ports) ? (service.spec.ports as ServicePort[]) : []
-  const name = `${stringOr(service.metadata?.namespace, options.namespace)}/${String(service.metadata?.name)}`
+  const namespace = service.metadata?.namespace
+  const name = `${typeof namespace === 'string' && namespace ? `${namespace}/` : ''}${String(service.metadata?.name)}`
   const where: Where = {
     file: doc.file.source.name,
     document: doc.index + 1,

@@ -99,4 +99,38 @@ t.test('a file that is not YAML is named by line and written as it was', async (
   t.match(broken.lines, [/^error: shop.yaml: document 2: line \d+: .*; the file is left as it is$/])
 })
 
+t.test(
+  'several inputs: Namespaces and Services in one file count for templates in another',
+  async (t) => {
+    const frontend = readFileSync(
+      new URL('../fixtures/manifests/real/microservices-demo-frontend.yaml', import.meta.url),
+      'utf8',
+    )
+    const namespace = {
+      name: 'namespace.yaml',
+      text: 'kind: Namespace\nmetadata:\n  name: default\n  labels: {env: prod, sidecar-patterns.io/enforced: "true"}\n',
+    }
+    const { outputs, messages } = injectSources(
+      [namespace, { name: 'frontend.yaml', text: frontend }],
+      { ...options, retargetServices: true },
+    )
+    t.same(
+      messages.map((m) => `${m.level}: ${describeWhere(m.where)}: ${m.text}`),
+      [
+        'warning: frontend.yaml: document 1 (Deployment frontend): patterns/metrics.port: not set; inferred app port 8080 from the only declared port',
+        'info: frontend.yaml: document 1 (Deployment frontend): injected metrics',
+        'info: frontend.yaml: document 2 (Service frontend): targetPort 8080 re-pointed to 15080, the metrics proxy in front of Deployment frontend',
+        'info: frontend.yaml: document 3 (Service frontend-external): targetPort 8080 re-pointed to 15080, the metrics proxy in front of Deployment frontend',
+      ],
+      'the prod-metering policy of the Namespace applies; both Services are re-pointed',
+    )
+    t.equal(outputs[0]?.text, namespace.text)
+    matchGoldenText(
+      t,
+      new URL('../golden/microservices-demo-frontend.injected.yaml', import.meta.url),
+      outputs[1]?.text ?? '',
+    )
+  },
+)
+
 checkOrphanGoldens(t, import.meta.url)
