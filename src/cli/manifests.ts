@@ -13,8 +13,9 @@ import type { Outcome } from '../offline/inject-documents.ts'
 import type { Io } from './io.ts'
 import { selfImage } from './self-image.ts'
 
-/** The name standard input goes by in messages. */
+/** How standard input is named on the command line, and in messages. */
 export const STDIN = '-'
+const STDIN_NAME = '(standard input)'
 
 /** How the result is written, and how much is said. */
 export interface OutputFlags {
@@ -26,7 +27,7 @@ export interface OutputFlags {
 export async function readInputs(paths: readonly string[], io: Io): Promise<Source[]> {
   const sources: Source[] = []
   for (const path of paths) {
-    if (path === STDIN) sources.push({ name: STDIN, text: await io.stdin() })
+    if (path === STDIN) sources.push({ name: STDIN_NAME, text: await io.stdin() })
     else sources.push(...(await readPath(path)))
   }
   return sources
