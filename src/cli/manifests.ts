@@ -8,8 +8,7 @@
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { loadCatalog } from '../catalog/load.ts'
-import { describeWhere, type Message, type Source } from '../offline/files.ts'
-import type { Outcome } from '../offline/inject-documents.ts'
+import { describeWhere, type Message, type Outcome, type Source } from '../offline/files.ts'
 import type { Io } from './io.ts'
 import { selfImage } from './self-image.ts'
 
@@ -40,10 +39,15 @@ async function readPath(path: string): Promise<Source[]> {
     )
   })
   if (!info.isDirectory()) return [{ name: path, text: await readFile(path, 'utf8') }]
+  // Symbolic links to files count; those to directories are not followed (no loops).
   const entries = await readdir(path, { recursive: true, withFileTypes: true })
-  const names = entries
-    .filter((e) => e.isFile() && /\.ya?ml$/.test(e.name))
+  const candidates = entries
+    .filter((e) => (e.isFile() || e.isSymbolicLink()) && /\.ya?ml$/.test(e.name))
     .map((e) => join(e.parentPath, e.name))
+  const names = (
+    await Promise.all(candidates.map(async (name) => ((await stat(name)).isFile() ? [name] : [])))
+  )
+    .flat()
     // By code point, not locale, so that every machine reads a directory in the same order.
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
   return Promise.all(names.map(async (name) => ({ name, text: await readFile(name, 'utf8') })))

@@ -2,7 +2,8 @@
 // and as plain objects (for the injection code), and where each message about them points.
 import { type Document, LineCounter, parseAllDocuments } from 'yaml'
 import { findTemplates, type TemplateSite } from './templates.ts'
-import { applySplices, type Change, type Splice, SpliceError, splicesFor } from './yaml-splice.ts'
+import { type Change, SpliceError } from './yaml-change.ts'
+import { applySplices, type Splice, splicesFor } from './yaml-splice.ts'
 
 /** An input: a file's name as given (or `-` for standard input) and its text. */
 export interface Source {
@@ -84,6 +85,33 @@ export function change(doc: Located, changes: readonly Change[]): string | undef
     if (error instanceof SpliceError) return error.message
     throw error
   }
+}
+
+/** Each input's text after the command (as it was where nothing changed), and what was done. */
+export interface Outcome {
+  outputs: { source: Source; text: string }[]
+  messages: Message[]
+}
+
+/** Each file with its splices made; a file whose splices collide is left as it is. */
+export function finish(
+  sources: readonly Source[],
+  parsed: readonly { file?: ParsedFile }[],
+  messages: Message[],
+): Outcome {
+  const outputs = sources.map((source, i) => {
+    const file = parsed[i]?.file
+    if (!file) return { source, text: source.text }
+    try {
+      return { source, text: outputOf(file) }
+    } catch (error) {
+      if (!(error instanceof SpliceError)) throw error
+      const text = `${error.message}; the file is left as it is`
+      messages.push({ level: 'error', where: { file: source.name }, text })
+      return { source, text: source.text }
+    }
+  })
+  return { outputs, messages }
 }
 
 /** The file's text with its splices made. */

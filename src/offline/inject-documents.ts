@@ -12,10 +12,10 @@ import type { NamespaceFacts } from '../injection/scope.ts'
 import {
   change,
   documentsOf,
+  finish,
   type Located,
   type Message,
-  outputOf,
-  type ParsedFile,
+  type Outcome,
   parseSource,
   type Source,
   templatesOf,
@@ -24,7 +24,7 @@ import {
 import { changesOf } from './patch-changes.ts'
 import { type InjectedTemplate, reachServices } from './services.ts'
 import { type TemplateSite, valueAt } from './templates.ts'
-import { SpliceError } from './yaml-splice.ts'
+import { SpliceError } from './yaml-change.ts'
 
 export interface InjectOptions {
   catalog: Catalog
@@ -32,12 +32,6 @@ export interface InjectOptions {
   namespace: string
   /** Re-point Services that target an injected app port at the proxy in front of it. */
   retargetServices?: boolean
-}
-
-/** Each input's text after the command (as it was where nothing changed), and what was done. */
-export interface Outcome {
-  outputs: { source: Source; text: string }[]
-  messages: Message[]
 }
 
 /** Injects every Pod template of `sources`; one that cannot be injected is left as it is. */
@@ -62,27 +56,6 @@ export function injectSources(sources: readonly Source[], options: InjectOptions
     }),
   )
   return finish(sources, parsed, messages)
-}
-
-/** Each file with its splices made; a file whose splices collide is left as it is. */
-export function finish(
-  sources: readonly Source[],
-  parsed: readonly { file?: ParsedFile }[],
-  messages: Message[],
-): Outcome {
-  const outputs = sources.map((source, i) => {
-    const file = parsed[i]?.file
-    if (!file) return { source, text: source.text }
-    try {
-      return { source, text: outputOf(file) }
-    } catch (error) {
-      if (!(error instanceof SpliceError)) throw error
-      const text = `${error.message}; the file is left as it is`
-      messages.push({ level: 'error', where: { file: source.name }, text })
-      return { source, text: source.text }
-    }
-  })
-  return { outputs, messages }
 }
 
 // Namespace objects in the inputs stand in for the cluster's: their labels select policies and

@@ -5,7 +5,7 @@ import type { Document } from 'yaml'
 import { isSeq } from 'yaml'
 import type { Operation } from '../injection/patch.ts'
 import type { Path } from './templates.ts'
-import { type Change, nodeAt, SpliceError } from './yaml-splice.ts'
+import { type Change, nodeAt, SpliceError } from './yaml-change.ts'
 
 /** `operations`, whose paths are relative to `base`, as changes to `doc`. */
 export function changesOf(doc: Document, base: Path, operations: readonly Operation[]): Change[] {

@@ -5,14 +5,15 @@ import type { Catalog } from '../injection/catalog.ts'
 import {
   change,
   documentsOf,
+  finish,
   type Located,
   type Message,
+  type Outcome,
   parseSource,
   type Source,
   templatesOf,
   type Where,
 } from './files.ts'
-import { finish, type Outcome } from './inject-documents.ts'
 import { type TemplateSite, valueAt } from './templates.ts'
 import { uninjectPod } from './uninject-pod.ts'
 

@@ -9,7 +9,7 @@ import type { Container, Pod } from '../injection/pod.ts'
 import { checkPod } from '../injection/pod-shape.ts'
 import { readRequest } from '../injection/request.ts'
 import type { SidecarParts } from '../injection/sidecar.ts'
-import type { Change } from './yaml-splice.ts'
+import type { Change } from './yaml-change.ts'
 
 export type Uninjection =
   | { action: 'remove'; removed: string[]; changes: Change[]; unproven: Unproven[] }

@@ -7,7 +7,6 @@ import {
   type Document,
   isAlias,
   isMap,
-  isPair,
   isScalar,
   isSeq,
   type Node,
@@ -15,7 +14,8 @@ import {
   type YAMLMap,
   type YAMLSeq,
 } from 'yaml'
-import type { Path } from './templates.ts'
+import { type Change, nodeAt, pairOf, pathText, SpliceError, seqAt } from './yaml-change.ts'
+import { deletedItems, widenDeletes } from './yaml-deletes.ts'
 import {
   blockItem,
   blockPair,
@@ -37,25 +37,11 @@ import {
   startsLine,
 } from './yaml-text.ts'
 
-/** A change to a document, with paths into the document as written. */
-export type Change =
-  /** Adds or replaces a map key, or replaces a list item. */
-  | { op: 'set'; path: Path; value: unknown }
-  /** Adds an item at the end of the list at `path`. */
-  | { op: 'append'; path: Path; value: unknown }
-  /** Removes a map key or a list item; a collection injection added whole goes with its key. */
-  | { op: 'delete'; path: Path }
-
 /** Replace `text.slice(start, end)` with `text`. */
 export interface Splice {
   start: number
   end: number
   text: string
-}
-
-/** A change this module cannot make without rewriting more than the changed node. */
-export class SpliceError extends Error {
-  override name = 'SpliceError'
 }
 
 /** The splices that make `changes` to `doc`, parsed from `text`; throws SpliceError. */
@@ -89,24 +75,6 @@ interface Source {
   added: Map<YAMLMap | YAMLSeq, number>
   /** The items each change deletes, by collection, so that flow separators go once. */
   deleting: Map<unknown, Set<unknown>>
-}
-
-function deletedItems(doc: Document, changes: readonly Change[]): Map<unknown, Set<unknown>> {
-  const deleting = new Map<unknown, Set<unknown>>()
-  for (const change of changes) {
-    if (change.op !== 'delete') continue
-    const parent = nodeAt(doc, change.path.slice(0, -1))
-    const item = itemOf(parent, change.path.at(-1))
-    if (parent && item !== undefined)
-      deleting.set(parent, (deleting.get(parent) ?? new Set()).add(item))
-  }
-  return deleting
-}
-
-function itemOf(parent: Node | undefined, key: string | number | undefined): unknown {
-  if (key === undefined) return undefined
-  if (isMap(parent)) return pairOf(parent, key)
-  return isSeq(parent) ? parent.items[Number(key)] : undefined
 }
 
 function spliceFor(source: Source, change: Change): Splice {
@@ -239,88 +207,4 @@ function openingOf(text: string, node: YAMLMap | YAMLSeq): number {
   const open = node.flow ? text.indexOf(isMap(node) ? '{' : '[', start) : -1
   if (open === -1) throw new SpliceError('a flow collection without its bracket')
   return open
-}
-
-// Deleting every key of a collection that injection must have added whole deletes the key or
-// item that holds it: a block collection cannot be empty, and a flow collection within a flow one
-// is how addPair writes a new value there. An empty flow collection under a block key (`[]`)
-// was written by the user and stays. (A user's empty flow collection inside another flow one,
-// `{initContainers: []}`, cannot be told from ours: it goes too.)
-function widenDeletes(doc: Document, changes: readonly Change[]): Change[] {
-  let current = [...changes]
-  for (;;) {
-    const widened = widenOnce(doc, current)
-    if (widened.length === current.length && widened.every((c, i) => c === current[i]))
-      return current
-    current = widened
-  }
-}
-
-function widenOnce(doc: Document, changes: readonly Change[]): Change[] {
-  const emptied = emptiedBlocks(doc, changes)
-  if (emptied.size === 0) return [...changes]
-  const out: Change[] = []
-  for (const change of changes) {
-    const parent = change.op === 'delete' ? pathText(change.path.slice(0, -1)) : ''
-    if (!emptied.has(parent)) out.push(change)
-    else if (!out.some((c) => c.op === 'delete' && pathText(c.path) === parent))
-      out.push({ op: 'delete', path: change.path.slice(0, -1) })
-  }
-  return out
-}
-
-// The block collections (by path) whose every key or item `changes` deletes.
-function emptiedBlocks(doc: Document, changes: readonly Change[]): Set<string> {
-  const byParent = new Map<string, { path: Path; keys: Set<string> }>()
-  for (const change of changes) {
-    if (change.op !== 'delete' || change.path.length < 2) continue
-    const path = change.path.slice(0, -1)
-    const entry = byParent.get(pathText(path)) ?? { path, keys: new Set() }
-    entry.keys.add(String(change.path.at(-1)))
-    byParent.set(pathText(path), entry)
-  }
-  const emptied = new Set<string>()
-  for (const [text, { path, keys }] of byParent) {
-    const node = nodeAt(doc, path)
-    if ((isMap(node) || isSeq(node)) && keys.size === node.items.length && addedWhole(doc, path))
-      emptied.add(text)
-  }
-  return emptied
-}
-
-function addedWhole(doc: Document, path: Path): boolean {
-  const node = nodeAt(doc, path)
-  if (!(isMap(node) || isSeq(node))) return false
-  if (!node.flow) return true
-  const parent = path.length ? nodeAt(doc, path.slice(0, -1)) : undefined
-  return (isMap(parent) || isSeq(parent)) && parent.flow === true
-}
-
-/** The node at `path` in the document as written; an alias on the way is an error. */
-export function nodeAt(doc: Document, path: Path): Node | undefined {
-  let node = doc.contents as Node | null
-  for (const segment of path) {
-    if (isAlias(node)) throw new SpliceError(`${pathText(path)}: goes through an alias`)
-    if (isMap(node)) node = (pairOf(node, segment)?.value as Node | null) ?? null
-    else if (isSeq(node)) node = (node.items[Number(segment)] as Node | undefined) ?? null
-    else return undefined
-  }
-  if (isAlias(node)) throw new SpliceError(`${pathText(path)}: is an alias`)
-  return node ?? undefined
-}
-
-function seqAt(doc: Document, path: Path): YAMLSeq {
-  const node = nodeAt(doc, path)
-  if (!isSeq(node)) throw new SpliceError(`${pathText(path)}: not a list`)
-  return node
-}
-
-function pairOf(map: YAMLMap, key: string | number): Pair | undefined {
-  return map.items.find(
-    (pair) => isPair(pair) && isScalar(pair.key) && String(pair.key.value) === String(key),
-  ) as Pair | undefined
-}
-
-function pathText(path: Path): string {
-  return `/${path.join('/')}`
 }

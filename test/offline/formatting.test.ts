@@ -27,7 +27,7 @@ import type { Pod } from '../../src/injection/pod.ts'
 import { injectSources } from '../../src/offline/inject-documents.ts'
 import { findTemplates, type Path, valueAt } from '../../src/offline/templates.ts'
 import { uninjectSources } from '../../src/offline/uninject-documents.ts'
-import { nodeAt } from '../../src/offline/yaml-splice.ts'
+import { nodeAt } from '../../src/offline/yaml-change.ts'
 import { testCatalog } from '../helpers/config.ts'
 import { podReviews } from '../helpers/pod-arbitraries.ts'
 
@@ -77,7 +77,7 @@ function render(object: unknown, f: Formatting): string {
 function style(node: Node, f: Formatting, i: number): void {
   if (!(isMap(node) || isSeq(node)) || node.items.length === 0) return
   // An empty collection inside a flow one, `{volumes: []}`, looks like one uninject is to remove
-  // whole (yaml-splice.ts says why): the one case where inject then uninject is not exact.
+  // whole (yaml-deletes.ts says why): the one case where inject then uninject is not exact.
   if (f.flow[i % 60] && !holdsEmpty(node)) node.flow = true
   if (f.anchors[i % 60]) node.anchor = `a${i}`
   const comment = f.comments[i % 60]

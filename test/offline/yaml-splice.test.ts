@@ -3,12 +3,8 @@
 // gives the original back.
 import t from 'tap'
 import { parseDocument } from 'yaml'
-import {
-  applySplices,
-  type Change,
-  SpliceError,
-  splicesFor,
-} from '../../src/offline/yaml-splice.ts'
+import { type Change, SpliceError } from '../../src/offline/yaml-change.ts'
+import { applySplices, splicesFor } from '../../src/offline/yaml-splice.ts'
 
 function edit(text: string, changes: Change[]): string {
   return applySplices(text, splicesFor(text, parseDocument(text), changes))
