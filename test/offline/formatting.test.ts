@@ -218,5 +218,7 @@ t.test('inject moves no byte it does not add, however the manifest is written', 
     }),
     { numRuns: 100 },
   )
-  t.ok(injected > 20, `${injected} of 100 manifests had sidecars injected`)
+  // About a fifth of the Pods get sidecars (the others are refused, opted out or ask for none):
+  // none at all would make the property vacuous.
+  t.ok(injected > 0, `${injected} of 100 manifests had sidecars injected`)
 })
