@@ -3,6 +3,7 @@
 import { type Document, LineCounter, parseAllDocuments } from 'yaml'
 import { findTemplates, type TemplateSite } from './templates.ts'
 import { type Change, SpliceError } from './yaml-change.ts'
+import { type Style, styleOf } from './yaml-render.ts'
 import { applySplices, type Splice, splicesFor } from './yaml-splice.ts'
 
 /** An input: a file's name as given (or `-` for standard input) and its text. */
@@ -32,6 +33,8 @@ export interface ParsedFile {
   docs: Document[]
   objects: unknown[]
   splices: Splice[]
+  /** Each changed document's style, read once: a List of many Pods is not read again per Pod. */
+  styles: Map<Document, Style>
 }
 
 /** A document's object with its place, as the offline commands walk them. */
@@ -58,7 +61,7 @@ export function parseSource(source: Source): { file?: ParsedFile; messages: Mess
   )
   if (messages.length) return { messages }
   const objects = list.map((doc) => doc.toJS() as unknown)
-  return { file: { source, docs: list, objects, splices: [] }, messages }
+  return { file: { source, docs: list, objects, splices: [], styles: new Map() }, messages }
 }
 
 /** Every document of every file, in order. */
@@ -79,7 +82,10 @@ export function templatesOf(doc: Located): { site: TemplateSite; where: Where }[
 /** Makes `changes` to a document, or says why they cannot be made in place. */
 export function change(doc: Located, changes: readonly Change[]): string | undefined {
   try {
-    doc.file.splices.push(...splicesFor(doc.file.source.text, doc.yaml, changes))
+    const { source, styles, splices } = doc.file
+    const style = styles.get(doc.yaml) ?? styleOf(source.text, doc.yaml)
+    styles.set(doc.yaml, style)
+    splices.push(...splicesFor(source.text, doc.yaml, changes, style))
     return undefined
   } catch (error) {
     if (error instanceof SpliceError) return error.message

@@ -44,9 +44,13 @@ export interface Splice {
   text: string
 }
 
-/** The splices that make `changes` to `doc`, parsed from `text`; throws SpliceError. */
-export function splicesFor(text: string, doc: Document, changes: readonly Change[]): Splice[] {
-  const style = styleOf(text, doc)
+/** The splices that make `changes` to `doc`, parsed from `text`, in `style`; throws SpliceError. */
+export function splicesFor(
+  text: string,
+  doc: Document,
+  changes: readonly Change[],
+  style: Style = styleOf(text, doc),
+): Splice[] {
   const widened = widenDeletes(doc, changes)
   const source = { text, doc, style, added: new Map(), deleting: deletedItems(doc, widened) }
   return widened.map((change) => spliceFor(source, change))
