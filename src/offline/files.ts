@@ -56,7 +56,7 @@ export function parseSource(source: Source): { file?: ParsedFile; messages: Mess
     doc.errors.map((e) => ({
       level: 'error' as const,
       where: { file: source.name, document: i + 1 },
-      text: `line ${e.linePos?.[0].line}: ${e.message.split('\n')[0]}; the file is left as it is`,
+      text: `line ${e.linePos?.[0].line}: ${e.message.split('\n')[0]?.replace(/:$/, '')}; the file is left as it is`,
     })),
   )
   if (messages.length) return { messages }

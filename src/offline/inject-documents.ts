@@ -6,7 +6,7 @@
 import fastJsonPatch from 'fast-json-patch'
 import type { Catalog } from '../injection/catalog.ts'
 import { injectPod } from '../injection/inject-pod.ts'
-import type { Pod } from '../injection/pod.ts'
+import type { Operation } from '../injection/patch.ts'
 import { describeProblems } from '../injection/problems.ts'
 import type { NamespaceFacts } from '../injection/scope.ts'
 import {
@@ -87,6 +87,8 @@ interface SiteResult {
   template?: InjectedTemplate
 }
 
+// One Pod template: decided on as the webhook would, and, if sidecars are to be added, the patch
+// spliced in. Anything that keeps it from being injected leaves it as it is, with an error.
 function injectSite(
   doc: Located,
   site: TemplateSite,
@@ -94,45 +96,48 @@ function injectSite(
   options: InjectOptions & { namespaces: ReadonlyMap<string, NamespaceFacts> },
 ): SiteResult {
   const namespace = site.namespace ?? options.namespace
-  const injection = injectPod(
-    valueAt(doc.object, site.path),
-    options.catalog,
-    options.namespaces.get(namespace),
-  )
-  const error = (text: string): SiteResult => ({ messages: [{ level: 'error', where, text }] })
+  const facts = options.namespaces.get(namespace)
+  const injection = injectPod(valueAt(doc.object, site.path), options.catalog, facts)
+  const say = (level: Message['level'], text: string): Message => ({ level, where, text })
   if (!injection.ok)
-    return error(`the Pod template is not a Pod: ${injection.error}; left as it is`)
-  const { decision, pod } = injection
-  const warnings: Message[] = decision.warnings.map((text) => ({ level: 'warning', where, text }))
-  if (decision.action === 'skip')
     return {
-      messages: [...warnings, { level: 'info', where, text: `unchanged (${decision.reason})` }],
+      messages: [
+        say('error', `the Pod template is not a Pod: ${injection.error.trim()}; left as it is`),
+      ],
     }
+  const { decision, pod } = injection
+  const messages = decision.warnings.map((text) => say('warning', text))
+  if (decision.action === 'skip')
+    return { messages: [...messages, say('info', `unchanged (${decision.reason})`)] }
   if (decision.action === 'deny')
     return {
       messages: [
-        ...warnings,
-        ...error(`${describeProblems(decision.problems)}; left as it is`).messages,
+        ...messages,
+        say('error', `${describeProblems(decision.problems)}; left as it is`),
       ],
     }
   const failed = splice(doc, site, decision.operations)
   if (failed)
     return {
       messages: [
-        ...warnings,
-        ...error(`cannot add the sidecars in place: ${failed}; left as it is`).messages,
+        ...messages,
+        say('error', `cannot add the sidecars in place: ${failed}; left as it is`),
       ],
     }
   const names = decision.plan.sidecars.map((s) => s.name).join(', ')
+  // The template as injected, for the Services that select it.
   const injected = fastJsonPatch.applyPatch(structuredClone(pod), decision.operations, false, false)
-    .newDocument as Pod
   return {
-    messages: [...warnings, { level: 'info', where, text: `injected ${names}` }],
-    template: { namespace, where, pod: injected, plan: decision.plan },
+    messages: [...messages, say('info', `injected ${names}`)],
+    template: { namespace, where, pod: injected.newDocument, plan: decision.plan },
   }
 }
 
-function splice(doc: Located, site: TemplateSite, operations: Parameters<typeof changesOf>[2]) {
+function splice(
+  doc: Located,
+  site: TemplateSite,
+  operations: readonly Operation[],
+): string | undefined {
   try {
     return change(doc, changesOf(doc.yaml, site.path, operations))
   } catch (error) {
