@@ -22,7 +22,7 @@ import {
   type Where,
 } from './files.ts'
 import { changesOf } from './patch-changes.ts'
-import { type InjectedTemplate, reachServices } from './services.ts'
+import { reachServices, type SeenTemplate } from './services.ts'
 import { type TemplateSite, valueAt } from './templates.ts'
 import { SpliceError } from './yaml-change.ts'
 
@@ -41,16 +41,16 @@ export function injectSources(sources: readonly Source[], options: InjectOptions
   const files = parsed.flatMap((p) => (p.file ? [p.file] : []))
   const docs = documentsOf(files)
   const context = { ...options, namespaces: namespacesIn(docs) }
-  const injected: InjectedTemplate[] = []
+  const seen: SeenTemplate[] = []
   for (const doc of docs) {
     for (const { site, where } of templatesOf(doc)) {
       const result = injectSite(doc, site, where, context)
       messages.push(...result.messages)
-      if (result.template) injected.push(result.template)
+      if (result.template) seen.push(result.template)
     }
   }
   messages.push(
-    ...reachServices(docs, injected, {
+    ...reachServices(docs, seen, {
       namespace: options.namespace,
       retarget: options.retargetServices === true,
     }),
@@ -84,7 +84,7 @@ function namespacesIn(docs: readonly Located[]): Map<string, NamespaceFacts> {
 
 interface SiteResult {
   messages: Message[]
-  template?: InjectedTemplate
+  template?: SeenTemplate
 }
 
 // One Pod template: decided on as the webhook would, and, if sidecars are to be added, the patch
@@ -107,14 +107,16 @@ function injectSite(
     }
   const { decision, pod } = injection
   const messages = decision.warnings.map((text) => say('warning', text))
+  const template = { namespace, where, pod }
   if (decision.action === 'skip')
-    return { messages: [...messages, say('info', `unchanged (${decision.reason})`)] }
+    return { messages: [...messages, say('info', `unchanged (${decision.reason})`)], template }
   if (decision.action === 'deny')
     return {
       messages: [
         ...messages,
         say('error', `${describeProblems(decision.problems)}; left as it is`),
       ],
+      template,
     }
   const failed = splice(doc, site, decision.operations)
   if (failed)
@@ -123,6 +125,7 @@ function injectSite(
         ...messages,
         say('error', `cannot add the sidecars in place: ${failed}; left as it is`),
       ],
+      template,
     }
   const names = decision.plan.sidecars.map((s) => s.name).join(', ')
   // The template as injected, for the Services that select it.

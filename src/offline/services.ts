@@ -13,13 +13,14 @@ import { chainOf } from '../injection/proxy-chain.ts'
 import { change, type Located, type Message, type Where } from './files.ts'
 import type { Path } from './templates.ts'
 
-/** A Pod template the run injected, as the Services that select it see it. */
-export interface InjectedTemplate {
+/** A Pod template of the inputs, as the Services that select it see it. */
+export interface SeenTemplate {
   namespace: string
   where: Where
-  /** The template after injection. */
+  /** The template after injection, or as it was. */
   pod: Pod
-  plan: InjectionPlan
+  /** What this run injected into it, if anything. */
+  plan?: InjectionPlan
 }
 
 export interface ServiceOptions {
@@ -43,23 +44,23 @@ interface Service {
 /** Re-points, or names, every Service port that reaches an injected app port directly. */
 export function reachServices(
   docs: readonly Located[],
-  templates: readonly InjectedTemplate[],
+  templates: readonly SeenTemplate[],
   options: ServiceOptions,
 ): Message[] {
-  const fronted = templates.flatMap((t) => {
-    const front = frontOf(t)
-    return front ? [{ template: t, front }] : []
-  })
-  if (fronted.length === 0) return []
+  if (!templates.some((t) => t.plan)) return []
   return docs.flatMap((doc) => {
     const service = doc.object as Service | null
     if (service?.kind !== 'Service') return []
     const namespace = stringOr(service.metadata?.namespace, options.namespace)
-    const selector = service.spec?.selector
-    const match = fronted.find(
-      ({ template }) => template.namespace === namespace && selects(selector, template.pod),
+    const selected = templates.filter(
+      (t) => t.namespace === namespace && selects(service.spec?.selector, t.pod),
     )
-    return match ? checkPorts(doc, service, match, options) : []
+    const fronted = selected.flatMap((template) => {
+      const front = frontOf(template)
+      return front ? [{ template, front }] : []
+    })
+    const [first] = fronted
+    return first ? checkPorts(doc, service, { ...first, selected }, options) : []
   })
 }
 
@@ -71,7 +72,8 @@ interface Front {
   appPort: number
 }
 
-function frontOf({ plan, pod }: InjectedTemplate): Front | undefined {
+function frontOf({ plan, pod }: SeenTemplate): Front | undefined {
+  if (!plan) return undefined
   const chain = chainOf(plan.sidecars)
   const first = chain[0]
   const appPort = plan.upstreams.get(chain.at(-1)?.name ?? '')
@@ -91,10 +93,17 @@ function selects(selector: unknown, pod: Pod): boolean {
   return entries.length > 0 && entries.every(([k, v]) => labels[k] === v)
 }
 
+/** The template a Service reaches past its proxy, that proxy, and every template it selects. */
+interface Fronting {
+  template: SeenTemplate
+  front: Front
+  selected: readonly SeenTemplate[]
+}
+
 function checkPorts(
   doc: Located,
   service: Service,
-  { template, front }: { template: InjectedTemplate; front: Front },
+  { template, front, selected }: Fronting,
   options: ServiceOptions,
 ): Message[] {
   const ports = Array.isArray(service.spec?.ports) ? (service.spec.ports as ServicePort[]) : []
@@ -114,6 +123,12 @@ function checkPorts(
       const text = `the ${front.sidecar} proxy sees no traffic from Service ${name}: its targetPort ${shown} is the app's port (${template.where.object}); point it at ${to}, or run inject with --retarget-services`
       return [{ level: 'warning', where, text }]
     }
+    // Re-pointed, the Service would send nothing to the Pods it selects that have no proxy there.
+    const bare = selected.find((t) => !listensOn(t.pod, front.port))
+    if (bare) {
+      const text = `targetPort ${shown} not re-pointed: Service ${name} also selects ${bare.where.object}, which has no proxy listening on ${front.port}`
+      return [{ level: 'warning', where, text }]
+    }
     const path: Path = ['spec', 'ports', i, 'targetPort']
     const failed = change(doc, [{ op: 'set', path, value: to }])
     if (failed)
@@ -131,6 +146,14 @@ export function reaches(pod: Pod, target: unknown, protocol: unknown): number | 
   const sidecars = (pod.spec.initContainers ?? []).filter((c) => c.restartPolicy === 'Always')
   const ports = [...pod.spec.containers, ...sidecars].flatMap((c) => c.ports ?? [])
   return ports.find((p) => p.name === target && (p.protocol ?? 'TCP') === wanted)?.containerPort
+}
+
+// Whether a regular container or a native sidecar of the Pod declares the port.
+function listensOn(pod: Pod, port: number): boolean {
+  const sidecars = (pod.spec.initContainers ?? []).filter((c) => c.restartPolicy === 'Always')
+  return [...pod.spec.containers, ...sidecars].some((c) =>
+    (c.ports ?? []).some((p) => p.containerPort === port),
+  )
 }
 
 function allContainers(pod: Pod): Container[] {

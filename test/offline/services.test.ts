@@ -151,3 +151,26 @@ t.test('a targetPort reaches the port the EndpointSlice controller would find', 
   t.equal(reaches(pod, 'dns', undefined), undefined, 'the protocol must match (TCP by default)')
   t.equal(reaches(pod, 'dns', 'UDP'), 53)
 })
+
+t.test('a Service that also selects Pods without the proxy is not re-pointed', async (t) => {
+  const canary = DEPLOYMENT.replace('name: web\n', 'name: web-canary\n')
+    .replace('labels: {app: web, tier: front}', 'labels: {app: web, track: canary}')
+    .replace('        patterns/sidecar: metrics\n', '        example.com/owner: web-team\n')
+  const text = [
+    DEPLOYMENT,
+    canary,
+    service('web', '  selector: {app: web}\n  ports:\n  - port: 80\n    targetPort: 8080\n'),
+  ].join('---\n')
+  const { outputs, messages } = injectSources([{ name: 'web.yaml', text }], {
+    catalog: testCatalog,
+    namespace: 'default',
+    retargetServices: true,
+  })
+  t.same(
+    messages.filter((m) => m.where.object === 'Service shop/web').map((m) => m.text),
+    [
+      'targetPort 8080 not re-pointed: Service shop/web also selects Deployment shop/web-canary, which has no proxy listening on 15080',
+    ],
+  )
+  t.match(outputs[0]?.text, '    targetPort: 8080\n')
+})
