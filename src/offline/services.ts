@@ -48,20 +48,38 @@ export function reachServices(
   options: ServiceOptions,
 ): Message[] {
   if (!templates.some((t) => t.plan)) return []
-  return docs.flatMap((doc) => {
-    const service = doc.object as Service | null
-    if (service?.kind !== 'Service') return []
-    const namespace = stringOr(service.metadata?.namespace, options.namespace)
-    const selected = templates.filter(
-      (t) => t.namespace === namespace && selects(service.spec?.selector, t.pod),
-    )
-    const fronted = selected.flatMap((template) => {
-      const front = frontOf(template)
-      return front ? [{ template, front }] : []
-    })
-    const [first] = fronted
-    return first ? checkPorts(doc, service, { ...first, selected }, options) : []
-  })
+  return docs.flatMap((doc) =>
+    servicesIn(doc.object).flatMap(({ service, base }) => {
+      const namespace = stringOr(service.metadata?.namespace, options.namespace)
+      const selected = templates.filter(
+        (t) => t.namespace === namespace && selects(service.spec?.selector, t.pod),
+      )
+      const fronted = selected.flatMap((template) => {
+        const front = frontOf(template)
+        return front ? [{ template, front }] : []
+      })
+      const [first] = fronted
+      return first ? checkPorts({ doc, base, service }, { ...first, selected }, options) : []
+    }),
+  )
+}
+
+/** A Service where the inputs hold it: a document, or an item of a List. */
+interface ServiceSite {
+  doc: Located
+  base: Path
+  service: Service
+}
+
+function servicesIn(object: unknown): { service: Service; base: Path }[] {
+  const found = object as (Service & { items?: unknown }) | null
+  if (found?.kind === 'Service') return [{ service: found, base: [] }]
+  if (found?.kind !== 'List' || !Array.isArray(found.items)) return []
+  return found.items.flatMap((item, i) =>
+    (item as Service | null)?.kind === 'Service'
+      ? [{ service: item as Service, base: ['items', i] }]
+      : [],
+  )
 }
 
 /** The outermost proxy: its sidecar, listening port and that port's name; and the app port. */
@@ -101,8 +119,7 @@ interface Fronting {
 }
 
 function checkPorts(
-  doc: Located,
-  service: Service,
+  { doc, base, service }: ServiceSite,
   { template, front, selected }: Fronting,
   options: ServiceOptions,
 ): Message[] {
@@ -129,7 +146,7 @@ function checkPorts(
       const text = `targetPort ${shown} not re-pointed: Service ${name} also selects ${bare.where.object}, which has no proxy listening on ${front.port}`
       return [{ level: 'warning', where, text }]
     }
-    const path: Path = ['spec', 'ports', i, 'targetPort']
+    const path: Path = [...base, 'spec', 'ports', i, 'targetPort']
     const failed = change(doc, [{ op: 'set', path, value: to }])
     if (failed)
       return [{ level: 'error', where, text: `targetPort ${shown} not re-pointed: ${failed}` }]

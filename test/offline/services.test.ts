@@ -174,3 +174,19 @@ t.test('a Service that also selects Pods without the proxy is not re-pointed', a
   )
   t.match(outputs[0]?.text, '    targetPort: 8080\n')
 })
+
+t.test('Services inside a List are re-pointed too', async (t) => {
+  const list = `apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Service\n  metadata: {name: web, namespace: shop}\n  spec:\n    selector: {app: web}\n    ports:\n    - port: 80\n      targetPort: 8080\n`
+  const { outputs, messages } = injectSources(
+    [
+      { name: 'web.yaml', text: DEPLOYMENT },
+      { name: 'list.yaml', text: list },
+    ],
+    { catalog: testCatalog, namespace: 'default', retargetServices: true },
+  )
+  t.match(messages.at(-1), {
+    where: { file: 'list.yaml', document: 1 },
+    text: /re-pointed to 15080/,
+  })
+  t.equal(outputs[1]?.text, list.replace('targetPort: 8080', 'targetPort: 15080'))
+})
