@@ -39,6 +39,8 @@ export interface Evidence {
   unproven: Unproven[]
   /** The Pod's own containers: those that are no part of a claimed sidecar. */
   app: Container[]
+  /** Each claimed sidecar the Pod holds as rendered, with the parts that bear it out. */
+  proven: Map<string, SidecarParts>
 }
 
 // Fields the API server fills in on a container, a port, a probe and its HTTP action.
@@ -67,6 +69,7 @@ export function weighClaims(
   const evidence: Evidence = {
     unproven: unknown.map((sidecar) => ({ sidecar, why: 'not in the catalog' })),
     app: [],
+    proven: new Map(),
   }
   const configured: ConfiguredSidecar[] = []
   for (const sidecar of catalog.sidecars.values()) {
@@ -96,7 +99,13 @@ export function weighClaims(
     pod,
     evidence.unproven.map((u) => u.sidecar),
   )
-  evidence.app = standing.filter((c) => !weighed.parts.has(c.name))
+  const parts = new Set(
+    [...weighed.proven.values()].flatMap((p) =>
+      [...p.containers, ...p.initContainers].map((c) => c.name),
+    ),
+  )
+  evidence.app = standing.filter((c) => !parts.has(c.name))
+  evidence.proven = weighed.proven
   return evidence
 }
 
@@ -104,10 +113,10 @@ function fewerUnproven(a: Weighed, b: Weighed): Weighed {
   return b.unproven.length < a.unproven.length ? b : a
 }
 
-/** What one view of the app's containers leaves unproven, and the containers the proven hold. */
+/** What one view of the app's containers leaves unproven, and the parts of the proven. */
 interface Weighed {
   unproven: Unproven[]
-  parts: Set<string>
+  proven: Map<string, SidecarParts>
 }
 
 interface View {
@@ -121,7 +130,7 @@ interface View {
 // The chain was planned on the app as it was before a takeover renamed its port: so it is
 // planned again on the app with the name given back, and the proxy rendered with the name.
 function weighAll(pod: Pod, index: PodIndex, { configured, mode, app, takeover }: View): Weighed {
-  const weighed: Weighed = { unproven: [], parts: new Set() }
+  const weighed: Weighed = { unproven: [], proven: new Map() }
   const before = takeover ? restoreNames(app, takeover) : app
   const main = pod.metadata?.annotations?.[DEFAULT_CONTAINER]?.trim()
   const chain = planChain(configured, before, main)
@@ -131,7 +140,7 @@ function weighAll(pod: Pod, index: PodIndex, { configured, mode, app, takeover }
     const rendering = { mode, upstream: upstreams.get(sidecar.name), protocol, app }
     const found = weighTaken(index, sidecar, rendering, takeover)
     if (typeof found === 'string') weighed.unproven.push({ sidecar: sidecar.name, why: found })
-    else for (const name of found) weighed.parts.add(name)
+    else weighed.proven.set(sidecar.name, found)
   }
   return weighed
 }
@@ -142,7 +151,7 @@ function weighTaken(
   sidecar: ConfiguredSidecar,
   rendering: Rendering,
   takeover: Takeover | undefined,
-): string[] | string {
+): SidecarParts | string {
   if (takeover?.sidecar !== sidecar.name) return weigh(index, sidecar, rendering)
   if (!isBorneOut(rendering.app, takeover))
     return `its app port is not renamed as ${PORT_TAKEOVER} records`
@@ -169,8 +178,7 @@ interface Rendering {
   app: readonly Container[]
 }
 
-// The names of the containers that hold the sidecar as rendered, or why the Pod does not hold
-// it. Its parts were named by an allocator that took the first free name
+// The sidecar's parts as the Pod holds them, or why the Pod does not hold it. Its parts were named by an allocator that took the first free name
 // (src/injection/names.ts): the base name, or, where the Pod had that already (an app container
 // called patterns-metrics), a suffixed one. The Pod may hold several such names; the earliest and
 // the latest are tried.
@@ -178,7 +186,7 @@ function weigh(
   index: PodIndex,
   sidecar: ConfiguredSidecar,
   { mode, upstream, protocol, takeover, app }: Rendering,
-): string[] | string {
+): SidecarParts | string {
   if (sidecar.proxy && upstream === undefined) return 'the app port it fronts is unknown'
   let why = ''
   for (const pick of ['latest', 'earliest'] as const) {
@@ -191,8 +199,7 @@ function weigh(
       volumeName: (base) => index.volumeNamed(base, pick),
     })
     const missing = partsMissing(index, parts) ?? mountsMissing(parts.appMounts, app)
-    if (missing === undefined)
-      return [...parts.containers, ...parts.initContainers].map((c) => c.name)
+    if (missing === undefined) return parts
     why ||= missing
   }
   return why

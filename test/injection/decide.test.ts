@@ -377,7 +377,7 @@ t.test('a proxy left out on the first call does not join the chain on reinvocati
     ports: [{ name: 'grpc', containerPort: 9000 }],
   }
   const first = decide(pod({}, [grpc]), policies, namespaces.chained)
-  if (first.action !== 'inject') return t.fail(`first call: ${first.action}`)
+  if (first.action !== 'inject') throw new Error(`first call: ${first.action}`)
   t.same(first.notApplicable, ['auth'], 'the first call leaves auth out')
   const reinvoked = inject(pod({}, [grpc]), first.plan)
   t.same(summary(decide(reinvoked, policies, namespaces.chained)), {
