@@ -41,6 +41,8 @@ export interface Evidence {
   app: Container[]
   /** Each claimed sidecar the Pod holds as rendered, with the parts that bear it out. */
   proven: Map<string, SidecarParts>
+  /** The port name a proven proxy took over, as the Pod records it and holds the rename. */
+  takeover: Takeover | undefined
 }
 
 // Fields the API server fills in on a container, a port, a probe and its HTTP action.
@@ -70,6 +72,7 @@ export function weighClaims(
     unproven: unknown.map((sidecar) => ({ sidecar, why: 'not in the catalog' })),
     app: [],
     proven: new Map(),
+    takeover: undefined,
   }
   const configured: ConfiguredSidecar[] = []
   for (const sidecar of catalog.sidecars.values()) {
@@ -82,10 +85,7 @@ export function weighClaims(
   // named after a claimed sidecar is one of its parts; but where the app has a container of that
   // name itself, ours took the next free name, and only that one is not the app's.
   const index = indexPod(pod)
-  const record = readTakeover(pod.metadata?.annotations ?? {})
-  // A record that is no record of ours is not read: a proxy that took a name over then differs.
-  const takeover =
-    record.ok && claimed.has(record.takeover?.sidecar ?? '') ? record.takeover : undefined
+  const takeover = claimedTakeover(pod, claimed)
   const weigh = (app: readonly Container[]) =>
     weighAll(pod, index, { configured, mode, app, takeover })
   const named = weigh(appContainers(pod, request.injected))
@@ -106,7 +106,15 @@ export function weighClaims(
   )
   evidence.app = standing.filter((c) => !parts.has(c.name))
   evidence.proven = weighed.proven
+  // A proxy that took the name over is proven only where the Pod holds the rename (weighTaken).
+  evidence.takeover = weighed.proven.has(takeover?.sidecar ?? '') ? takeover : undefined
   return evidence
+}
+
+// A record that is no record of ours is not read: a proxy that took a name over then differs.
+function claimedTakeover(pod: Pod, claimed: ReadonlySet<string>): Takeover | undefined {
+  const record = readTakeover(pod.metadata?.annotations ?? {})
+  return record.ok && claimed.has(record.takeover?.sidecar ?? '') ? record.takeover : undefined
 }
 
 function fewerUnproven(a: Weighed, b: Weighed): Weighed {

@@ -16,6 +16,7 @@ import {
 } from './files.ts'
 import { type TemplateSite, valueAt } from './templates.ts'
 import { uninjectPod } from './uninject-pod.ts'
+import { rebased } from './yaml-change.ts'
 
 /** Removes what injection added from every Pod template of `sources`. */
 export function uninjectSources(sources: readonly Source[], catalog: Catalog): Outcome {
@@ -42,7 +43,7 @@ function uninjectSite(doc: Located, site: TemplateSite, where: Where, catalog: C
     text: `${INJECTED} lists ${sidecar}, but the Pod does not hold it as the catalog renders it (${why}); ${sidecar} is left in place`,
   }))
   if (result.removed.length === 0) return messages
-  const changes = result.changes.map((c) => ({ ...c, path: [...site.path, ...c.path] }))
+  const changes = result.changes.map((c) => rebased(c, site.path))
   const failed = change(doc, changes)
   const text = failed
     ? `cannot remove the sidecars in place: ${failed}; left as it is`

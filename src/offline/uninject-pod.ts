@@ -7,6 +7,7 @@ import type { Catalog } from '../injection/catalog.ts'
 import { mismatch, type Unproven, weighClaims } from '../injection/evidence.ts'
 import type { Container, Pod } from '../injection/pod.ts'
 import { checkPod } from '../injection/pod-shape.ts'
+import { marksOf, PORT_TAKEOVER, type Takeover } from '../injection/port-takeover.ts'
 import { readRequest } from '../injection/request.ts'
 import type { SidecarParts } from '../injection/sidecar.ts'
 import type { Change } from './yaml-change.ts'
@@ -22,6 +23,8 @@ interface Reversing {
   injected: readonly string[]
   proven: ReadonlyMap<string, SidecarParts>
   app: readonly Container[]
+  /** The port name a proven proxy took over (src/injection/port-takeover.ts). */
+  takeover: Takeover | undefined
 }
 
 /** A step of the reversal: changes to the Pod, with paths relative to it. */
@@ -31,7 +34,7 @@ type Reversal = (reversing: Reversing) => Change[]
 // step that also edits the app's own containers (such as the metrics sidecar taking over a named
 // app port: the app's port renamed, its probes rewritten to the number) records what it changed
 // in an annotation; its inverse belongs here, reading that annotation back.
-const REVERSALS: readonly Reversal[] = [removeParts, removeAppMounts, removeRecord]
+const REVERSALS: readonly Reversal[] = [removeParts, removeAppMounts, giveNameBack, removeRecord]
 
 /** What to remove from `object`, a Pod, to have it as it was before injection. */
 export function uninjectPod(object: unknown, catalog: Catalog): Uninjection {
@@ -44,8 +47,8 @@ export function uninjectPod(object: unknown, catalog: Catalog): Uninjection {
   if (request.invalidFlags.length)
     return { action: 'refuse', reason: `${INJECTED}: ${request.invalidFlags[0]?.message}` }
   const evidence = weighClaims(pod, request, request.mode ?? catalog.mode, catalog)
-  const { proven, app, unproven } = evidence
-  const reversing = { pod, injected: request.injected, proven, app }
+  const { proven, app, unproven, takeover } = evidence
+  const reversing = { pod, injected: request.injected, proven, app, takeover }
   const changes = proven.size ? REVERSALS.flatMap((reverse) => reverse(reversing)) : []
   return { action: 'remove', removed: [...proven.keys()], changes, unproven }
 }
@@ -86,6 +89,25 @@ function removeAppMounts({ pod, proven, app }: Reversing): Change[] {
     }
   }
   return changes
+}
+
+// The inverse of a takeover: the app port gets its name back, and each handler the record lists
+// the name where it has the number, written as the port's name is (inject wrote a number, which
+// keeps no quotes). A takeover by a proxy left standing is no takeover here: it stays, recorded.
+function giveNameBack({ pod, app, takeover }: Reversing): Change[] {
+  if (!takeover) return []
+  const changes = marksOf(app, takeover).flatMap(({ container, port, handlers }): Change[] => {
+    const at = ['spec', 'containers', pod.spec.containers.indexOf(container)]
+    const name = [...at, 'ports', port, 'name']
+    return [
+      { op: 'set', path: name, value: takeover.name },
+      ...handlers.map((handler): Change => {
+        const path = [...at, ...handler.split('/'), 'port']
+        return { op: 'set', path, value: takeover.name, like: name }
+      }),
+    ]
+  })
+  return [...changes, { op: 'delete', path: ['metadata', 'annotations', PORT_TAKEOVER] }]
 }
 
 // The claims left standing stay recorded, as inject wrote the list: names joined by commas.

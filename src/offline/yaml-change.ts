@@ -16,12 +16,22 @@ import type { Path } from './templates.ts'
 
 /** A change to a document, with paths into the document as written. */
 export type Change =
-  /** Adds or replaces a map key, or replaces a list item. */
-  | { op: 'set'; path: Path; value: unknown }
+  /**
+   * Adds or replaces a map key, or replaces a list item. A scalar replaced is written in the
+   * quoting it had, or in that of the scalar at `like` (a name given back where a number was).
+   */
+  | { op: 'set'; path: Path; value: unknown; like?: Path }
   /** Adds an item at the end of the list at `path`. */
   | { op: 'append'; path: Path; value: unknown }
   /** Removes a map key or a list item; a collection injection added whole goes with its key. */
   | { op: 'delete'; path: Path }
+
+/** `change`, whose paths are relative to the node at `base`, with paths into the document. */
+export function rebased(change: Change, base: Path): Change {
+  const path = [...base, ...change.path]
+  if (change.op !== 'set' || !change.like) return { ...change, path }
+  return { ...change, path, like: [...base, ...change.like] }
+}
 
 /** A change this module cannot make without rewriting more than the changed node. */
 export class SpliceError extends Error {

@@ -11,6 +11,7 @@ import {
   isSeq,
   type Node,
   type Pair,
+  type Scalar,
   type YAMLMap,
   type YAMLSeq,
 } from 'yaml'
@@ -91,7 +92,7 @@ function spliceFor(source: Source, change: Change): Splice {
   const item = parent.items[Number(key)] as Node | undefined
   if (item === undefined) throw new SpliceError(`${pathText(change.path)}: no such item`)
   if (change.op === 'delete') return remove(source, parent, item)
-  return replaceNode(item, parent.flow === true, change.value)
+  return replaceNode(item, parent.flow === true, change.value, quotingOf(source.doc, change))
 }
 
 function mapChange(
@@ -105,9 +106,7 @@ function mapChange(
     if (!pair) throw new SpliceError(`${pathText(change.path)}: no such key`)
     return remove(source, map, pair)
   }
-  return pair
-    ? replacePair(source, map, pair, change.value)
-    : addPair(source, map, key, change.value)
+  return pair ? replacePair(source, map, pair, change) : addPair(source, map, key, change.value)
 }
 
 function addPair(source: Source, map: YAMLMap, key: string | number, value: unknown): Splice {
@@ -124,12 +123,13 @@ function addPair(source: Source, map: YAMLMap, key: string | number, value: unkn
   return insertAt(pos, style.lineBreak + blockPair(String(key), value, style, at))
 }
 
-function replacePair(source: Source, map: YAMLMap, pair: Pair, value: unknown): Splice {
+function replacePair(source: Source, map: YAMLMap, pair: Pair, change: SetChange): Splice {
+  const { value } = change
   const node = pair.value as Node | null
   if (isAlias(node)) throw new SpliceError('a value written as an alias')
   const inFlow = map.flow === true
   const stays = node?.range && (inFlow || (isScalar(node) ? !isBlock(value) : node.flow))
-  if (node && stays) return replaceNode(node, inFlow, value)
+  if (node && stays) return replaceNode(node, inFlow, value, quotingOf(source.doc, change))
   // A block value, or a value where there was none: everything after `key:` is rewritten.
   const { text, style } = source
   const key = pair.key as Node
@@ -142,12 +142,21 @@ function replacePair(source: Source, map: YAMLMap, pair: Pair, value: unknown): 
   return { start: colon, end, text: blockValue(value, style, column(text, itemStart(pair))) }
 }
 
-// A scalar is written in the style it had; a flow collection, or a scalar in one, stays flow.
-function replaceNode(node: Node, inFlow: boolean, value: unknown): Splice {
+type SetChange = Extract<Change, { op: 'set' }>
+
+// The quoting of the scalar a change names as its model, if it names one that is there.
+function quotingOf(doc: Document, change: SetChange): Scalar.Type | undefined {
+  const model = change.like && nodeAt(doc, change.like)
+  return isScalar(model) ? model.type : undefined
+}
+
+// A scalar is written in the style it had, or `quoting`; a flow collection, or a scalar in one,
+// stays flow.
+function replaceNode(node: Node, inFlow: boolean, value: unknown, quoting?: Scalar.Type): Splice {
   if (isAlias(node)) throw new SpliceError('a value written as an alias')
   if (!isScalar(node) && !node.flow) throw new SpliceError('a block collection replaced whole')
   const [start, end] = node.range as [number, number, number]
-  const type = isScalar(node) ? node.type : undefined
+  const type = quoting ?? (isScalar(node) ? node.type : undefined)
   const written = !inFlow && !isBlock(value) ? scalar(value, type) : flow(value, type)
   return { start, end, text: start === end ? ` ${written}` : written }
 }

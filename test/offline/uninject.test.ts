@@ -6,6 +6,7 @@ import t from 'tap'
 import { parseAllDocuments } from 'yaml'
 import { loadCatalog } from '../../src/catalog/load.ts'
 import { describeWhere } from '../../src/offline/files.ts'
+import { injectSources } from '../../src/offline/inject-documents.ts'
 import { uninjectSources } from '../../src/offline/uninject-documents.ts'
 import { testCatalog } from '../helpers/config.ts'
 
@@ -83,4 +84,65 @@ t.test('sidecars rendered by another catalog are not ours: give that catalog', a
     ],
   )
   t.notMatch(output, /- name: patterns-git-sync\n\s+image:/, 'git-sync, rendered alike, is removed')
+  t.match(output, '- name: http-app\n', "the app's port keeps the name metrics took over")
+  t.match(output, 'patterns/port-takeover: ', 'and the record of it')
+})
+
+// The app port is named, so the meter takes the name over: the port is renamed and the probes and
+// hooks that used the name use the number (src/injection/port-takeover.ts).
+const NAMED = `apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  annotations: {patterns/sidecar: metrics}
+spec:
+  containers:
+  - name: web
+    image: web:1
+    ports:
+    - name: "http"
+      containerPort: 8080
+    readinessProbe:
+      httpGet: {path: /ready, port: "http"}
+    livenessProbe:
+      tcpSocket:
+        port: "http"  # the name
+    startupProbe:
+      httpGet:
+        port: 8080  # the number, as written
+    lifecycle:
+      preStop:
+        httpGet:
+          path: /stop
+          port: "http"
+`
+
+t.test('a port name taken over is given back, and the handlers that used it', async (t) => {
+  const inject = injectSources([{ name: 'shop.yaml', text: NAMED }], {
+    catalog: testCatalog,
+    namespace: 'default',
+  })
+  const output = inject.outputs[0]?.text ?? ''
+  const app = parseAllDocuments(output)[0]?.toJS().spec.containers[0]
+  t.same(app.ports[0].name, 'http-app', 'inject renamed the port')
+  t.same(
+    [app.readinessProbe.httpGet.port, app.livenessProbe.tcpSocket.port],
+    [8080, 8080],
+    'and set the probes to the number',
+  )
+  const { output: back, lines } = uninject(output)
+  t.equal(back, NAMED, 'the names come back quoted as they were, the record goes')
+  t.same(lines, ['info: shop.yaml: document 1 (Pod web): removed metrics'])
+})
+
+t.test('a handler not in the record keeps the number', async (t) => {
+  const output =
+    injectSources([{ name: 'shop.yaml', text: NAMED }], {
+      catalog: testCatalog,
+      namespace: 'default',
+    }).outputs[0]?.text ?? ''
+  const fewer = output.replace(',"web/lifecycle/preStop/httpGet"', '')
+  t.not(fewer, output)
+  const back = uninject(fewer).output
+  t.equal(back, NAMED.replace('          port: "http"\n', '          port: 8080\n'))
 })
