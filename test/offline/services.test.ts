@@ -1,7 +1,9 @@
 // Services in the same inputs as an injected Pod template: those whose targetPort reaches the app
 // port an injected proxy now fronts are named on standard error, or, with --retarget-services,
 // re-pointed at the proxy, byte-faithfully. Which port a targetPort reaches is the EndpointSlice
-// controller's rule (kubernetes staging/src/k8s.io/endpointslice/utils.go, findPort).
+// controller's rule (kubernetes staging/src/k8s.io/endpointslice/utils.go, findPort), on the
+// injected Pod: where the app port is named, the proxy took the name over
+// (src/injection/port-takeover.ts), and a Service that targets the name reaches it as it is.
 import t from 'tap'
 import { parseAllDocuments } from 'yaml'
 import { describeWhere } from '../../src/offline/files.ts'
@@ -43,17 +45,15 @@ const SERVICES = [
     'by-number',
     '  selector: {app: web}\n  ports:\n  - port: 80\n    targetPort: 8080 # the app\n',
   ),
-  // By the name of the app's port: bypasses the meter too.
+  // By the name of the app's port, which the meter takes over: reaches the meter as it is.
   service('by-name', '  selector:\n    app: web\n  ports:\n  - port: 80\n    targetPort: "http"\n'),
   // No targetPort: it is the port, 8080.
   service('implicit', '  selector: {app: web}\n  ports:\n  - port: 8080\n'),
   // Another port of the app: not the one the meter fronts.
   service('admin', '  selector: {app: web}\n  ports:\n  - port: 9000\n    targetPort: admin\n'),
-  // Already at the meter.
-  service(
-    'metered',
-    '  selector: {app: web}\n  ports:\n  - port: 80\n    targetPort: meter-http\n',
-  ),
+  // Already at the meter, by number (its port is named http here, not meter-http: it took the
+  // name over).
+  service('metered', '  selector: {app: web}\n  ports:\n  - port: 80\n    targetPort: 15080\n'),
   // Selects other Pods, or the same labels in another namespace.
   service('other', '  selector: {app: shop}\n  ports:\n  - port: 80\n    targetPort: 8080\n'),
   service(
@@ -78,19 +78,25 @@ function run(retargetServices: boolean) {
   const lines = outcome.messages
     .filter((m) => m.where.object?.startsWith('Service'))
     .map((m) => `${m.level}: ${describeWhere(m.where)}: ${m.text}`)
-  return { lines, services: outcome.outputs[1]?.text ?? '', original: sources[1]?.text }
+  const web = parseAllDocuments(outcome.outputs[0]?.text ?? '')[0]?.toJS().spec.template
+  return { lines, services: outcome.outputs[1]?.text ?? '', original: sources[1]?.text, web }
 }
 
 t.test(
   'without the flag, each Service that bypasses the proxy is named; nothing changes',
   async (t) => {
-    const { lines, services, original } = run(false)
+    const { lines, services, original, web } = run(false)
     const hint = "is the app's port (Deployment shop/web); point it at"
     t.same(lines, [
       `warning: services.yaml: document 1 (Service shop/by-number): the metrics proxy sees no traffic from Service shop/by-number: its targetPort 8080 ${hint} 15080, or run inject with --retarget-services`,
-      `warning: services.yaml: document 2 (Service shop/by-name): the metrics proxy sees no traffic from Service shop/by-name: its targetPort http ${hint} meter-http, or run inject with --retarget-services`,
       `warning: services.yaml: document 3 (Service shop/implicit): the metrics proxy sees no traffic from Service shop/implicit: its targetPort 8080 ${hint} 15080, or run inject with --retarget-services`,
     ])
+    t.equal(
+      reaches(web, 'http', undefined),
+      15080,
+      'by-name reaches the meter, which took the name',
+    )
+    t.equal(reaches(web, 'http-app', undefined), 8080, "the app's port, renamed")
     t.equal(services, original)
   },
 )
@@ -101,14 +107,12 @@ t.test(
     const { lines, services, original } = run(true)
     t.same(lines, [
       'info: services.yaml: document 1 (Service shop/by-number): targetPort 8080 re-pointed to 15080, the metrics proxy in front of Deployment shop/web',
-      'info: services.yaml: document 2 (Service shop/by-name): targetPort http re-pointed to meter-http, the metrics proxy in front of Deployment shop/web',
       'info: services.yaml: document 3 (Service shop/implicit): targetPort 8080 re-pointed to 15080, the metrics proxy in front of Deployment shop/web',
     ])
     const expected = (original ?? '')
       .replace('    targetPort: 8080 # the app\n', '    targetPort: 15080 # the app\n')
-      .replace('    targetPort: "http"\n', '    targetPort: "meter-http"\n')
       .replace('  - port: 8080\n', '  - port: 8080\n    targetPort: 15080\n')
-    t.equal(services, expected, 'only the three targetPorts changed, comments and quotes kept')
+    t.equal(services, expected, 'only the two targetPorts changed, comments kept')
     const again = injectSources([{ name: 'services.yaml', text: services }], {
       catalog: testCatalog,
       namespace: 'default',
