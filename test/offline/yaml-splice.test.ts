@@ -120,3 +120,22 @@ t.test('what cannot be spliced is refused, not rewritten', async (t) => {
     SpliceError,
   )
 })
+
+t.test('a scalar replaced keeps its quoting, or takes that of the scalar it is like', async (t) => {
+  const text = "name: 'http-app'\nport: 8080\nflow: {port: 8080}\nlist: [8080]\n"
+  const like = ['name']
+  t.equal(
+    edit(text, [
+      { op: 'set', path: ['name'], value: 'http' },
+      { op: 'set', path: ['port'], value: 'http', like },
+      { op: 'set', path: ['flow', 'port'], value: 'http', like },
+      { op: 'set', path: ['list', 0], value: 'http', like },
+    ]),
+    "name: 'http'\nport: 'http'\nflow: {port: 'http'}\nlist: ['http']\n",
+  )
+  t.equal(
+    edit(text, [{ op: 'set', path: ['port'], value: 'http', like: ['missing'] }]),
+    "name: 'http-app'\nport: http\nflow: {port: 8080}\nlist: [8080]\n",
+    'a model that is not there: the quoting it had',
+  )
+})
