@@ -8,6 +8,7 @@ const USAGE = `Usage: sidecar-patterns <command> [options]
 Commands:
   serve      run the mutating admission webhook over HTTPS
   inject     add sidecars to the Pod templates of YAML manifests, offline, as the webhook would
+  uninject   remove from YAML manifests the sidecars that inject or the webhook added
   meter      run the metering reverse proxy (the metrics sidecar)
   check      check an installation through the Kubernetes API (preflight and health)
   version    print the version of this client and, given a kubeconfig, of the API server
@@ -26,6 +27,7 @@ type Command = (args: readonly string[], io: Io) => Promise<number | undefined>
 const commands: Record<string, Command> = {
   serve: async (args, io) => (await import('./serve.ts')).serve(args, io),
   inject: async (args, io) => (await import('./inject.ts')).inject(args, io),
+  uninject: async (args, io) => (await import('./uninject.ts')).uninject(args, io),
   meter: async (args, io) => (await import('./meter.ts')).meter(args, io),
   check: async (args, io) => (await import('./check.ts')).check(args, io),
   version: async (args, io) => (await import('./version.ts')).version(args, io),

@@ -39,6 +39,10 @@ export interface Evidence {
   unproven: Unproven[]
   /** The Pod's own containers: those that are no part of a claimed sidecar. */
   app: Container[]
+  /** Each claimed sidecar the Pod holds as rendered, with the parts that bear it out. */
+  proven: Map<string, SidecarParts>
+  /** The port name a proven proxy took over, as the Pod records it and holds the rename. */
+  takeover: Takeover | undefined
 }
 
 // Fields the API server fills in on a container, a port, a probe and its HTTP action.
@@ -67,6 +71,8 @@ export function weighClaims(
   const evidence: Evidence = {
     unproven: unknown.map((sidecar) => ({ sidecar, why: 'not in the catalog' })),
     app: [],
+    proven: new Map(),
+    takeover: undefined,
   }
   const configured: ConfiguredSidecar[] = []
   for (const sidecar of catalog.sidecars.values()) {
@@ -79,10 +85,7 @@ export function weighClaims(
   // named after a claimed sidecar is one of its parts; but where the app has a container of that
   // name itself, ours took the next free name, and only that one is not the app's.
   const index = indexPod(pod)
-  const record = readTakeover(pod.metadata?.annotations ?? {})
-  // A record that is no record of ours is not read: a proxy that took a name over then differs.
-  const takeover =
-    record.ok && claimed.has(record.takeover?.sidecar ?? '') ? record.takeover : undefined
+  const takeover = claimedTakeover(pod, claimed)
   const weigh = (app: readonly Container[]) =>
     weighAll(pod, index, { configured, mode, app, takeover })
   const named = weigh(appContainers(pod, request.injected))
@@ -96,18 +99,32 @@ export function weighClaims(
     pod,
     evidence.unproven.map((u) => u.sidecar),
   )
-  evidence.app = standing.filter((c) => !weighed.parts.has(c.name))
+  const parts = new Set(
+    [...weighed.proven.values()].flatMap((p) =>
+      [...p.containers, ...p.initContainers].map((c) => c.name),
+    ),
+  )
+  evidence.app = standing.filter((c) => !parts.has(c.name))
+  evidence.proven = weighed.proven
+  // A proxy that took the name over is proven only where the Pod holds the rename (weighTaken).
+  evidence.takeover = weighed.proven.has(takeover?.sidecar ?? '') ? takeover : undefined
   return evidence
+}
+
+// A record that is no record of ours is not read: a proxy that took a name over then differs.
+function claimedTakeover(pod: Pod, claimed: ReadonlySet<string>): Takeover | undefined {
+  const record = readTakeover(pod.metadata?.annotations ?? {})
+  return record.ok && claimed.has(record.takeover?.sidecar ?? '') ? record.takeover : undefined
 }
 
 function fewerUnproven(a: Weighed, b: Weighed): Weighed {
   return b.unproven.length < a.unproven.length ? b : a
 }
 
-/** What one view of the app's containers leaves unproven, and the containers the proven hold. */
+/** What one view of the app's containers leaves unproven, and the parts of the proven. */
 interface Weighed {
   unproven: Unproven[]
-  parts: Set<string>
+  proven: Map<string, SidecarParts>
 }
 
 interface View {
@@ -121,7 +138,7 @@ interface View {
 // The chain was planned on the app as it was before a takeover renamed its port: so it is
 // planned again on the app with the name given back, and the proxy rendered with the name.
 function weighAll(pod: Pod, index: PodIndex, { configured, mode, app, takeover }: View): Weighed {
-  const weighed: Weighed = { unproven: [], parts: new Set() }
+  const weighed: Weighed = { unproven: [], proven: new Map() }
   const before = takeover ? restoreNames(app, takeover) : app
   const main = pod.metadata?.annotations?.[DEFAULT_CONTAINER]?.trim()
   const chain = planChain(configured, before, main)
@@ -131,7 +148,7 @@ function weighAll(pod: Pod, index: PodIndex, { configured, mode, app, takeover }
     const rendering = { mode, upstream: upstreams.get(sidecar.name), protocol, app }
     const found = weighTaken(index, sidecar, rendering, takeover)
     if (typeof found === 'string') weighed.unproven.push({ sidecar: sidecar.name, why: found })
-    else for (const name of found) weighed.parts.add(name)
+    else weighed.proven.set(sidecar.name, found)
   }
   return weighed
 }
@@ -142,7 +159,7 @@ function weighTaken(
   sidecar: ConfiguredSidecar,
   rendering: Rendering,
   takeover: Takeover | undefined,
-): string[] | string {
+): SidecarParts | string {
   if (takeover?.sidecar !== sidecar.name) return weigh(index, sidecar, rendering)
   if (!isBorneOut(rendering.app, takeover))
     return `its app port is not renamed as ${PORT_TAKEOVER} records`
@@ -169,8 +186,7 @@ interface Rendering {
   app: readonly Container[]
 }
 
-// The names of the containers that hold the sidecar as rendered, or why the Pod does not hold
-// it. Its parts were named by an allocator that took the first free name
+// The sidecar's parts as the Pod holds them, or why the Pod does not hold it. Its parts were named by an allocator that took the first free name
 // (src/injection/names.ts): the base name, or, where the Pod had that already (an app container
 // called patterns-metrics), a suffixed one. The Pod may hold several such names; the earliest and
 // the latest are tried.
@@ -178,7 +194,7 @@ function weigh(
   index: PodIndex,
   sidecar: ConfiguredSidecar,
   { mode, upstream, protocol, takeover, app }: Rendering,
-): string[] | string {
+): SidecarParts | string {
   if (sidecar.proxy && upstream === undefined) return 'the app port it fronts is unknown'
   let why = ''
   for (const pick of ['latest', 'earliest'] as const) {
@@ -191,8 +207,7 @@ function weigh(
       volumeName: (base) => index.volumeNamed(base, pick),
     })
     const missing = partsMissing(index, parts) ?? mountsMissing(parts.appMounts, app)
-    if (missing === undefined)
-      return [...parts.containers, ...parts.initContainers].map((c) => c.name)
+    if (missing === undefined) return parts
     why ||= missing
   }
   return why

@@ -128,6 +128,35 @@ export function restoreNames(containers: readonly Container[], takeover: Takeove
   )
 }
 
+/** A takeover's marks in one app container: its renamed port, and the handlers it set. */
+export interface Marks {
+  container: Container
+  /** The index of the renamed port in the container's ports. */
+  port: number
+  /** The handlers the record lists that use the number still: `readinessProbe/httpGet`. */
+  handlers: string[]
+}
+
+// A handler that uses the number but is not in the record was written so by the Pod's author.
+// The record's lists are looked up, not searched: their length is the Pod author's to choose.
+/** Where the app containers hold what the takeover changed, to reverse it. */
+export function marksOf(app: readonly Container[], takeover: Takeover): Marks[] {
+  const { renamed, port } = takeover
+  const named = new Set(takeover.containers)
+  const listed = new Set(takeover.handlers)
+  return app.flatMap((container) => {
+    if (!named.has(container.name)) return []
+    const index = (container.ports ?? []).findIndex(
+      (p) => p.name === renamed && p.containerPort === port,
+    )
+    if (index === -1) return []
+    const handlers = handlersUsing(container, port)
+      .map((h) => h.path)
+      .filter((path) => listed.has(`${container.name}/${path}`))
+    return [{ container, port: index, handlers }]
+  })
+}
+
 /** Whether the Pod holds the rename the record states: each container it names has the port renamed. */
 export function isBorneOut(app: readonly Container[], takeover: Takeover): boolean {
   const { renamed, port, name } = takeover
@@ -199,11 +228,11 @@ interface Handler {
   set(port: number): void
 }
 
-// The handlers of a container whose port is the name: probes and lifecycle hooks, HTTP or TCP
-// (a gRPC probe takes a number only). Probes and hooks are not part of the checked Pod shape
-// (src/injection/pod-shape.ts), so they are read defensively; `set` replaces the handler in the
-// container, copying what it changes.
-function handlersUsing(container: Container, name: string): Handler[] {
+// The handlers of a container whose port is `port`, a name or a number: probes and lifecycle
+// hooks, HTTP or TCP (a gRPC probe takes a number only). Probes and hooks are not part of the
+// checked Pod shape (src/injection/pod-shape.ts), so they are read defensively; `set` replaces
+// the handler in the container, copying what it changes.
+function handlersUsing(container: Container, port: string | number): Handler[] {
   const found: Handler[] = []
   const visit = (
     owner: Record<string, unknown>,
@@ -215,10 +244,10 @@ function handlersUsing(container: Container, name: string): Handler[] {
     if (handler === undefined) return
     for (const action of ACTIONS) {
       const target = asObject(handler[action])
-      if (target?.port !== name) continue
+      if (target?.port !== port) continue
       found.push({
         path: `${path}/${action}`,
-        set: (port) => replace({ ...handler, [action]: { ...target, port } }),
+        set: (next) => replace({ ...handler, [action]: { ...target, port: next } }),
       })
     }
   }

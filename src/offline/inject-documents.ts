@@ -1,60 +1,69 @@
-// `sidecar-patterns inject`: the webhook's decision and patch, applied to the Pod templates of a
-// multi-document YAML stream, for GitOps pipelines and for seeing what the webhook would do.
-import { type Document, LineCounter, parseAllDocuments } from 'yaml'
+// `sidecar-patterns inject`: the webhook's decision and patch, applied to the Pod templates of
+// multi-document YAML files, for GitOps pipelines and for seeing what the webhook would do. The
+// patch is spliced into the text as written (yaml-splice.ts): a file with nothing to inject comes
+// back byte for byte, and an injected one differs only where sidecars were added. A Pod that
+// cannot be injected is reported and left as it is; the others are injected all the same.
+import fastJsonPatch from 'fast-json-patch'
 import type { Catalog } from '../injection/catalog.ts'
 import { injectPod } from '../injection/inject-pod.ts'
+import type { Operation } from '../injection/patch.ts'
 import { describeProblems } from '../injection/problems.ts'
 import type { NamespaceFacts } from '../injection/scope.ts'
-import { findTemplates, type Path, type TemplateSite } from './templates.ts'
-import { applyToYaml } from './yaml-patch.ts'
-
-export interface Message {
-  level: 'error' | 'warning' | 'info'
-  /** "document 3 (Deployment shop/web)" */
-  where: string
-  text: string
-}
-
-export interface Injected {
-  /** The stream with sidecars added; undefined when any document failed. */
-  output: string | undefined
-  messages: Message[]
-}
+import {
+  change,
+  documentsOf,
+  finish,
+  type Located,
+  type Message,
+  type Outcome,
+  parseSource,
+  type Source,
+  templatesOf,
+  type Where,
+} from './files.ts'
+import { changesOf } from './patch-changes.ts'
+import { reachServices, type SeenTemplate } from './services.ts'
+import { type TemplateSite, valueAt } from './templates.ts'
+import { SpliceError } from './yaml-change.ts'
 
 export interface InjectOptions {
   catalog: Catalog
   /** The namespace of objects that name none. */
   namespace: string
+  /** Re-point Services that target an injected app port at the proxy in front of it. */
+  retargetServices?: boolean
 }
 
-/** Injects every Pod template in a YAML stream; any error withholds the whole output. */
-export function injectDocuments(text: string, options: InjectOptions): Injected {
-  const lineCounter = new LineCounter()
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: true })
-  const list = Array.isArray(docs) ? docs : []
-  const messages: Message[] = list.flatMap((doc, i) =>
-    doc.errors.map((e) => ({
-      level: 'error' as const,
-      where: `document ${i + 1}`,
-      text: `line ${e.linePos?.[0].line}: ${e.message.split('\n')[0]}`,
-    })),
-  )
-  if (messages.length) return { output: undefined, messages }
-  const namespaces = namespacesIn(list)
-  for (const [i, doc] of list.entries()) {
-    for (const site of findTemplates(doc.toJS()))
-      messages.push(...injectSite(doc, site, i + 1, { ...options, namespaces }))
-  }
-  const failed = messages.some((m) => m.level === 'error')
-  return { output: failed ? undefined : list.map((doc) => doc.toString()).join(''), messages }
-}
-
-// Namespace objects in the same stream stand in for the cluster's: their labels select policies
-// and their patterns/sidecar annotation is a default, as the webhook would see them.
-function namespacesIn(docs: readonly Document[]): Map<string, NamespaceFacts> {
-  const found = new Map<string, NamespaceFacts>()
+/** Injects every Pod template of `sources`; one that cannot be injected is left as it is. */
+export function injectSources(sources: readonly Source[], options: InjectOptions): Outcome {
+  const parsed = sources.map(parseSource)
+  const messages = parsed.flatMap((p) => p.messages)
+  const files = parsed.flatMap((p) => (p.file ? [p.file] : []))
+  const docs = documentsOf(files)
+  const context = { ...options, namespaces: namespacesIn(docs) }
+  const seen: SeenTemplate[] = []
   for (const doc of docs) {
-    const object = doc.toJS() as {
+    for (const { site, where } of templatesOf(doc)) {
+      const result = injectSite(doc, site, where, context)
+      messages.push(...result.messages)
+      if (result.template) seen.push(result.template)
+    }
+  }
+  messages.push(
+    ...reachServices(docs, seen, {
+      namespace: options.namespace,
+      retarget: options.retargetServices === true,
+    }),
+  )
+  return finish(sources, parsed, messages)
+}
+
+// Namespace objects in the inputs stand in for the cluster's: their labels select policies and
+// their patterns/sidecar annotation is a default, as the webhook would see them.
+function namespacesIn(docs: readonly Located[]): Map<string, NamespaceFacts> {
+  const found = new Map<string, NamespaceFacts>()
+  for (const { object } of docs) {
+    const namespace = object as {
       kind?: string
       metadata?: {
         name?: string
@@ -62,49 +71,80 @@ function namespacesIn(docs: readonly Document[]): Map<string, NamespaceFacts> {
         annotations?: Record<string, string>
       }
     } | null
-    const name = object?.metadata?.name
-    if (object?.kind !== 'Namespace' || !name) continue
+    const name = namespace?.metadata?.name
+    if (namespace?.kind !== 'Namespace' || !name) continue
     found.set(name, {
       name,
-      labels: object.metadata?.labels ?? {},
-      annotations: object.metadata?.annotations ?? {},
+      labels: namespace.metadata?.labels ?? {},
+      annotations: namespace.metadata?.annotations ?? {},
     })
   }
   return found
 }
 
+interface SiteResult {
+  messages: Message[]
+  template?: SeenTemplate
+}
+
+// One Pod template: decided on as the webhook would, and, if sidecars are to be added, the patch
+// spliced in. Anything that keeps it from being injected leaves it as it is, with an error.
 function injectSite(
-  doc: Document,
+  doc: Located,
   site: TemplateSite,
-  number: number,
+  where: Where,
   options: InjectOptions & { namespaces: ReadonlyMap<string, NamespaceFacts> },
-): Message[] {
-  const where = `document ${number} (${site.owner})`
-  const namespace = options.namespaces.get(site.namespace ?? options.namespace)
-  const injection = injectPod(valueAt(doc.toJS(), site.path), options.catalog, namespace)
+): SiteResult {
+  const namespace = site.namespace ?? options.namespace
+  const facts = options.namespaces.get(namespace)
+  const injection = injectPod(valueAt(doc.object, site.path), options.catalog, facts)
+  const say = (level: Message['level'], text: string): Message => ({ level, where, text })
   if (!injection.ok)
-    return [{ level: 'error', where, text: `the Pod template is not a Pod: ${injection.error}` }]
-  const { decision } = injection
-  const warnings = decision.warnings.map((text) => ({ level: 'warning' as const, where, text }))
-  switch (decision.action) {
-    case 'deny':
-      return [...warnings, { level: 'error', where, text: describeProblems(decision.problems) }]
-    case 'skip':
-      return [...warnings, { level: 'info', where, text: `unchanged (${decision.reason})` }]
-    case 'inject': {
-      applyToYaml(doc, site.path, decision.operations)
-      const names = decision.plan.sidecars.map((s) => s.name).join(', ')
-      return [...warnings, { level: 'info', where, text: `injected ${names}` }]
+    return {
+      messages: [
+        say('error', `the Pod template is not a Pod: ${injection.error.trim()}; left as it is`),
+      ],
     }
+  const { decision, pod } = injection
+  const messages = decision.warnings.map((text) => say('warning', text))
+  const template = { namespace, where, pod }
+  if (decision.action === 'skip')
+    return { messages: [...messages, say('info', `unchanged (${decision.reason})`)], template }
+  if (decision.action === 'deny')
+    return {
+      messages: [
+        ...messages,
+        say('error', `${describeProblems(decision.problems)}; left as it is`),
+      ],
+      template,
+    }
+  const failed = splice(doc, site, decision.operations)
+  if (failed)
+    return {
+      messages: [
+        ...messages,
+        say('error', `cannot add the sidecars in place: ${failed}; left as it is`),
+      ],
+      template,
+    }
+  const names = decision.plan.sidecars.map((s) => s.name).join(', ')
+  // The template as injected, for the Services that select it.
+  const injected = fastJsonPatch.applyPatch(structuredClone(pod), decision.operations, false, false)
+  return {
+    messages: [...messages, say('info', `injected ${names}`)],
+    template: { namespace, where, pod: injected.newDocument, plan: decision.plan },
   }
 }
 
-function valueAt(value: unknown, path: Path): unknown {
-  return path.reduce<unknown>(
-    (node, key) =>
-      node !== null && typeof node === 'object'
-        ? (node as Record<string, unknown>)[key]
-        : undefined,
-    value,
-  )
+function splice(
+  doc: Located,
+  site: TemplateSite,
+  operations: readonly Operation[],
+): string | undefined {
+  try {
+    return change(doc, changesOf(doc.yaml, site.path, operations))
+  } catch (error) {
+    if (error instanceof SpliceError) return error.message
+    throw error
+  }
 }

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import t from 'tap'
 import { Agent, request } from 'undici'
-import { BIN, ROOT, runCli, watchLog } from '../helpers/cli.ts'
+import { ROOT, runCli, watchLog } from '../helpers/cli.ts'
 import { startServe } from '../helpers/serve-process.ts'
 
 t.test('--help lists the subcommands', async (t) => {
@@ -85,41 +85,6 @@ t.test('serve exits cleanly on SIGTERM, as a Pod is stopped', async (t) => {
   child.kill('SIGTERM')
   await log.waitFor((l) => l.msg === 'shutting down' && l.signal === 'SIGTERM')
   t.same(await exited, [0, null], 'exit code 0')
-})
-
-t.test('inject -f - reads standard input and writes the injected stream', async (t) => {
-  const input =
-    'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\n    patterns/sidecar: metrics\nspec:\n  containers:\n    - name: app\n      image: app:1\n      ports: [{ containerPort: 3000 }]\n'
-  const child = spawn(process.execPath, [BIN, 'inject', '-f', '-', '--image', 'example/sp:1'], {
-    cwd: ROOT,
-  })
-  child.stdin.end(input)
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (d) => (stdout += d))
-  child.stderr.on('data', (d) => (stderr += d))
-  const [code] = await once(child, 'exit')
-  t.equal(code, 0)
-  t.match(stdout, /- name: patterns-metrics\n\s+image: example\/sp:1/)
-  t.match(stderr, /info: document 1 \(Pod p\): injected metrics/)
-})
-
-t.test('inject -f FILE exits 1 and writes nothing when a document is refused', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'sidecar-patterns-inject-'))
-  const file = join(dir, 'bad.yaml')
-  await writeFile(
-    file,
-    'kind: Pod\nmetadata: { name: a }\nspec: { containers: [{ name: a, image: a }] }\n---\nkind: Pod\nmetadata:\n  name: b\n  annotations: { patterns/sidecar: vault }\nspec: { containers: [{ name: b, image: b }] }\n',
-  )
-  const failed = await runCli(['inject', '-f', file]).catch(
-    (e: { code: number; stdout: string; stderr: string }) => e,
-  )
-  t.match(failed, {
-    code: 1,
-    stdout: '',
-    stderr: /error: document 2 \(Pod b\): patterns\/sidecar: unknown sidecar "vault"/,
-  })
-  await t.rejects(runCli(['inject']), { code: 2, stderr: /-f FILE is required/ })
 })
 
 t.test('serve refuses to start on an invalid catalog and says every problem', async (t) => {

@@ -1,0 +1,61 @@
+// `sidecar-patterns uninject -f PATH...`: removes what `inject` (or the webhook) added.
+import { uninjectSources } from '../offline/uninject-documents.ts'
+import { type Parsed, readFlags } from '../shared/flags.ts'
+import { LOG_LEVEL_HELP } from '../shared/log-levels.ts'
+import type { Io } from './io.ts'
+import {
+  catalogOf,
+  MANIFEST_OPTIONS,
+  type OutputFlags,
+  readInputs,
+  readManifestFlags,
+  writeOutcome,
+} from './manifests.ts'
+import { withFlags } from './usage.ts'
+
+export const UNINJECT_USAGE = `Usage: sidecar-patterns uninject -f PATH... [options]
+
+Removes the sidecars that injection added to the Pod templates of multi-document YAML, and the
+patterns/injected record of them: the exact inverse of inject, so inject then uninject gives the
+original bytes back. Only a sidecar the Pod holds as the catalog renders it counts as injected
+(the same proof the webhook uses); a container the user wrote is never removed, and a Pod whose
+patterns/injected claims more than it holds is reported and left as it is. Give the catalog
+(--config, --image) that the manifests were injected with.
+
+Output, inputs and exit status as for inject.
+
+Options:
+  -f, --filename PATH    a file, a directory (its .yaml and .yml files, recursively, in name
+                         order), or - for standard input; repeat for several
+  -i, --in-place         write each changed file back instead of to standard output
+  --config FILE          catalog file, as for serve (default: the built-in catalog)
+  --image REF            this project's image, run by the metrics sidecar
+  --log-level LEVEL      which messages to report: ${LOG_LEVEL_HELP}
+  -q, --quiet            report only warnings and errors (--log-level warn)
+  -h, --help             show this help`
+
+interface UninjectFlags extends OutputFlags {
+  filenames: string[]
+  config?: string
+  image?: string
+}
+
+/** Reads manifests, removes what was injected, and writes them; messages go to standard error. */
+export async function uninject(args: readonly string[], io: Io): Promise<number> {
+  return withFlags(parseFlags(args), UNINJECT_USAGE, io, async (flags) => {
+    const loaded = await catalogOf(flags, io)
+    if (!loaded.ok) {
+      io.err(loaded.errors.map((e) => `error: ${e}`).join('\n'))
+      return 1
+    }
+    const sources = await readInputs(flags.filenames, io)
+    return writeOutcome(uninjectSources(sources, loaded.catalog), flags, io)
+  })
+}
+
+function parseFlags(args: readonly string[]): Parsed<UninjectFlags> {
+  return readFlags(args, MANIFEST_OPTIONS, (values): Parsed<UninjectFlags> => {
+    const { errors, flags } = readManifestFlags(values)
+    return errors.length ? { ok: false, errors } : { ok: true, value: flags }
+  })
+}

@@ -1,0 +1,182 @@
+// Services in the same inputs as an injected Pod template, whose traffic would go past the proxy
+// in front of the app port: `inject --retarget-services` re-points them at the proxy; otherwise
+// each is named on standard error, since nothing else would say why the meter sees no traffic.
+//
+// Which port a Service's targetPort reaches is the EndpointSlice controller's rule
+// (kubernetes staging/src/k8s.io/endpointslice/utils.go, findPort): a number is itself; a name
+// is the first port of that name and protocol in the regular containers, then in the init
+// containers with restartPolicy Always. It is evaluated on the injected Pod, so a name the
+// injection handed over to a proxy already reaches the proxy and needs nothing.
+import type { InjectionPlan } from '../injection/decide.ts'
+import type { Container, Pod } from '../injection/pod.ts'
+import { chainOf } from '../injection/proxy-chain.ts'
+import { change, type Located, type Message, type Where } from './files.ts'
+import type { Path } from './templates.ts'
+
+/** A Pod template of the inputs, as the Services that select it see it. */
+export interface SeenTemplate {
+  namespace: string
+  where: Where
+  /** The template after injection, or as it was. */
+  pod: Pod
+  /** What this run injected into it, if anything. */
+  plan?: InjectionPlan
+}
+
+export interface ServiceOptions {
+  /** The namespace of objects that name none. */
+  namespace: string
+  retarget: boolean
+}
+
+interface ServicePort {
+  port?: unknown
+  targetPort?: unknown
+  protocol?: unknown
+}
+
+interface Service {
+  kind?: unknown
+  metadata?: { name?: unknown; namespace?: unknown }
+  spec?: { selector?: unknown; ports?: unknown }
+}
+
+/** Re-points, or names, every Service port that reaches an injected app port directly. */
+export function reachServices(
+  docs: readonly Located[],
+  templates: readonly SeenTemplate[],
+  options: ServiceOptions,
+): Message[] {
+  if (!templates.some((t) => t.plan)) return []
+  return docs.flatMap((doc) =>
+    servicesIn(doc.object).flatMap(({ service, base }) => {
+      const namespace = stringOr(service.metadata?.namespace, options.namespace)
+      const selected = templates.filter(
+        (t) => t.namespace === namespace && selects(service.spec?.selector, t.pod),
+      )
+      const fronted = selected.flatMap((template) => {
+        const front = frontOf(template)
+        return front ? [{ template, front }] : []
+      })
+      const [first] = fronted
+      return first ? checkPorts({ doc, base, service }, { ...first, selected }, options) : []
+    }),
+  )
+}
+
+/** A Service where the inputs hold it: a document, or an item of a List. */
+interface ServiceSite {
+  doc: Located
+  base: Path
+  service: Service
+}
+
+function servicesIn(object: unknown): { service: Service; base: Path }[] {
+  const found = object as (Service & { items?: unknown }) | null
+  if (found?.kind === 'Service') return [{ service: found, base: [] }]
+  if (found?.kind !== 'List' || !Array.isArray(found.items)) return []
+  return found.items.flatMap((item, i) =>
+    (item as Service | null)?.kind === 'Service'
+      ? [{ service: item as Service, base: ['items', i] }]
+      : [],
+  )
+}
+
+/** The outermost proxy: its sidecar, listening port and that port's name; and the app port. */
+interface Front {
+  sidecar: string
+  port: number
+  portName: string | undefined
+  appPort: number
+}
+
+function frontOf({ plan, pod }: SeenTemplate): Front | undefined {
+  if (!plan) return undefined
+  const chain = chainOf(plan.sidecars)
+  const first = chain[0]
+  const appPort = plan.upstreams.get(chain.at(-1)?.name ?? '')
+  if (!first || appPort === undefined) return undefined
+  const port = first.listen.port
+  const portName = allContainers(pod)
+    .flatMap((c) => c.ports ?? [])
+    .find((p) => p.containerPort === port)?.name
+  return { sidecar: first.name, port, portName, appPort }
+}
+
+// A Service selects Pods whose labels hold every pair of its selector; no selector, none.
+function selects(selector: unknown, pod: Pod): boolean {
+  if (selector === null || typeof selector !== 'object') return false
+  const entries = Object.entries(selector as Record<string, unknown>)
+  const labels = (pod.metadata?.labels ?? {}) as Record<string, unknown>
+  return entries.length > 0 && entries.every(([k, v]) => labels[k] === v)
+}
+
+/** The template a Service reaches past its proxy, that proxy, and every template it selects. */
+interface Fronting {
+  template: SeenTemplate
+  front: Front
+  selected: readonly SeenTemplate[]
+}
+
+function checkPorts(
+  { doc, base, service }: ServiceSite,
+  { template, front, selected }: Fronting,
+  options: ServiceOptions,
+): Message[] {
+  const ports = Array.isArray(service.spec?.ports) ? (service.spec.ports as ServicePort[]) : []
+  const namespace = service.metadata?.namespace
+  const name = `${typeof namespace === 'string' && namespace ? `${namespace}/` : ''}${String(service.metadata?.name)}`
+  const where: Where = {
+    file: doc.file.source.name,
+    document: doc.index + 1,
+    object: `Service ${name}`,
+  }
+  return ports.flatMap((port, i): Message[] => {
+    const target = port.targetPort ?? port.port
+    if (reaches(template.pod, target, port.protocol) !== front.appPort) return []
+    const shown = String(target)
+    const to = typeof target === 'string' && front.portName ? front.portName : front.port
+    if (!options.retarget) {
+      const text = `the ${front.sidecar} proxy sees no traffic from Service ${name}: its targetPort ${shown} is the app's port (${template.where.object}); point it at ${to}, or run inject with --retarget-services`
+      return [{ level: 'warning', where, text }]
+    }
+    // Re-pointed, the Service would send nothing to the Pods it selects that have no proxy there.
+    const bare = selected.find((t) => !listensOn(t.pod, front.port))
+    if (bare) {
+      const text = `targetPort ${shown} not re-pointed: Service ${name} also selects ${bare.where.object}, which has no proxy listening on ${front.port}`
+      return [{ level: 'warning', where, text }]
+    }
+    const path: Path = [...base, 'spec', 'ports', i, 'targetPort']
+    const failed = change(doc, [{ op: 'set', path, value: to }])
+    if (failed)
+      return [{ level: 'error', where, text: `targetPort ${shown} not re-pointed: ${failed}` }]
+    const text = `targetPort ${shown} re-pointed to ${to}, the ${front.sidecar} proxy in front of ${template.where.object}`
+    return [{ level: 'info', where, text }]
+  })
+}
+
+/** The port a Service port's target reaches in `pod`, as the EndpointSlice controller finds it. */
+export function reaches(pod: Pod, target: unknown, protocol: unknown): number | undefined {
+  if (typeof target === 'number') return target
+  if (typeof target !== 'string') return undefined
+  const wanted = typeof protocol === 'string' ? protocol : 'TCP'
+  const sidecars = (pod.spec.initContainers ?? []).filter((c) => c.restartPolicy === 'Always')
+  const ports = [...pod.spec.containers, ...sidecars].flatMap((c) => c.ports ?? [])
+  return ports.find((p) => p.name === target && (p.protocol ?? 'TCP') === wanted)?.containerPort
+}
+
+// Whether a regular container or a native sidecar of the Pod declares the port.
+function listensOn(pod: Pod, port: number): boolean {
+  const sidecars = (pod.spec.initContainers ?? []).filter((c) => c.restartPolicy === 'Always')
+  return [...pod.spec.containers, ...sidecars].some((c) =>
+    (c.ports ?? []).some((p) => p.containerPort === port),
+  )
+}
+
+function allContainers(pod: Pod): Container[] {
+  return [...pod.spec.containers, ...(pod.spec.initContainers ?? [])]
+}
+
+function stringOr(value: unknown, fallback: string): string {
+  return typeof value === 'string' && value ? value : fallback
+}

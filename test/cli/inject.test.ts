@@ -1,0 +1,98 @@
+// `sidecar-patterns inject` and `uninject` as people run them: on files, directories and
+// standard input, to standard output or in place, with exit status 1 when a Pod was refused.
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import t from 'tap'
+import { BIN, ROOT, runCli } from '../helpers/cli.ts'
+
+const POD = (name: string, sidecar = 'metrics') =>
+  `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\n  annotations:\n    patterns/sidecar: ${sidecar}\nspec:\n  containers:\n    - name: app\n      image: app:1\n      ports: [{ containerPort: 3000 }]  # the app\n`
+const CONFIG_MAP = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {k: "v"}\n'
+
+type Failure = { code: number; stdout: string; stderr: string }
+
+async function folder(files: Record<string, string>): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'sidecar-patterns-inject-'))
+  for (const [name, text] of Object.entries(files)) {
+    await mkdir(join(dir, name, '..'), { recursive: true })
+    await writeFile(join(dir, name), text)
+  }
+  return dir
+}
+
+t.test('inject -f - reads standard input and writes the injected stream', async (t) => {
+  const child = spawn(process.execPath, [BIN, 'inject', '-f', '-', '--image', 'example/sp:1'], {
+    cwd: ROOT,
+  })
+  child.stdin.end(POD('p'))
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (d) => (stdout += d))
+  child.stderr.on('data', (d) => (stderr += d))
+  const [code] = await once(child, 'exit')
+  t.equal(code, 0)
+  t.match(stdout, /- name: patterns-metrics\n\s+image: example\/sp:1/)
+  t.match(stdout, '      ports: [{ containerPort: 3000 }]  # the app\n', 'the rest as written')
+  t.match(stderr, /info: \(standard input\): document 1 \(Pod p\): injected metrics/)
+})
+
+t.test('several files and directories: one stream, files in name order, --- between', async (t) => {
+  const dir = await folder({
+    'b.yaml': CONFIG_MAP,
+    'a/nested/c.yml': POD('c'),
+    'a/notes.txt': 'not yaml',
+    'd.yaml': `---\n${CONFIG_MAP}`,
+  })
+  const extra = join(await folder({}), 'extra.yaml')
+  await writeFile(extra, CONFIG_MAP.replace('name: c', 'name: extra').trimEnd())
+  const { stdout, stderr } = await runCli(['inject', '-f', extra, '-f', dir, '-q'])
+  t.notMatch(stderr, /^info:/m, '-q: nothing but warnings and errors')
+  const documents = stdout.split(/^---\n/m)
+  t.equal(documents.length, 4, 'extra, a/nested/c.yml, b.yaml, d.yaml (its own --- only)')
+  t.equal(documents[0], `${CONFIG_MAP.replace('name: c', 'name: extra').trimEnd()}\n`)
+  t.match(documents[1], /^apiVersion: v1\nkind: Pod\nmetadata:\n {2}name: c\n/)
+  t.match(documents[1], /patterns-metrics/)
+  t.same([documents[2], documents[3]], [CONFIG_MAP, CONFIG_MAP])
+})
+
+t.test('a refused Pod is reported and left as it is, the rest written; exit 1', async (t) => {
+  const dir = await folder({ 'app.yaml': `${POD('good')}---\n${POD('bad', 'vault')}` })
+  const failed = await runCli(['inject', '-f', join(dir, 'app.yaml')]).catch((e: Failure) => e)
+  t.equal((failed as Failure).code, 1)
+  t.match(
+    (failed as Failure).stderr,
+    `error: ${join(dir, 'app.yaml')}: document 2 (Pod bad): patterns/sidecar: unknown sidecar "vault"`,
+  )
+  const [good, bad] = (failed as Failure).stdout.split(/^---\n/m)
+  t.match(good, /patterns-metrics/, 'the good Pod injected')
+  t.equal(bad, POD('bad', 'vault'), 'the refused one as written')
+})
+
+t.test(
+  '--in-place writes back the files that changed; uninject --in-place restores them',
+  async (t) => {
+    const dir = await folder({ 'pod.yaml': POD('p'), 'config.yaml': CONFIG_MAP })
+    const { stdout } = await runCli(['inject', '-i', '-f', dir, '-q'])
+    t.equal(stdout, '')
+    t.match(await readFile(join(dir, 'pod.yaml'), 'utf8'), /patterns-metrics/)
+    t.equal(await readFile(join(dir, 'config.yaml'), 'utf8'), CONFIG_MAP)
+    const uninjected = await runCli(['uninject', '--in-place', '-f', join(dir, 'pod.yaml')])
+    t.match(uninjected.stderr, /document 1 \(Pod p\): removed metrics/)
+    t.equal(await readFile(join(dir, 'pod.yaml'), 'utf8'), POD('p'))
+  },
+)
+
+t.test('bad inputs name the flag', async (t) => {
+  await t.rejects(runCli(['inject']), { code: 2, stderr: /-f FILE is required/ })
+  await t.rejects(runCli(['inject', '-i', '-f', '-']), {
+    code: 2,
+    stderr: /--in-place cannot write back to standard input/,
+  })
+  await t.rejects(runCli(['uninject', '-f', '/nonexistent/x.yaml']), {
+    code: 1,
+    stderr: /--filename: cannot read \/nonexistent\/x.yaml: ENOENT: no such file or directory/,
+  })
+})
