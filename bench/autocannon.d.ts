@@ -21,6 +21,8 @@ declare module 'autocannon' {
     requests?: { setupRequest?: (request: Request) => Request }[]
     connections?: number
     duration?: number
+    /** Stop after this many requests instead of after `duration`. */
+    amount?: number
     tlsOptions?: import('node:tls').ConnectionOptions
   }
   interface Result {

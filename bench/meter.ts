@@ -12,16 +12,15 @@
 // environment: BENCH_ROUNDS, BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_RATE, BENCH_LATENCY_SECONDS,
 // BENCH_MEMORY_CONNECTIONS, BENCH_MEMORY_SECONDS.
 import { type ChildProcess, spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
-import { type AddressInfo, createServer as createNetServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createHistogram } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import autocannon, { type Result } from 'autocannon'
-import { Pool, request } from 'undici'
+import { Pool } from 'undici'
+import { freePorts, ready } from './loopback.ts'
 import {
   addFailures,
   CONNECTIONS,
@@ -112,7 +111,7 @@ async function main() {
  */
 async function rounds(
   targets: Target[],
-  measure: (url: string) => Promise<Omit<Sample, 'cpu'>>,
+  measure: (url: string) => Promise<Omit<Sample, 'cpu' | 'system'>>,
   key: (sample: Sample) => number,
 ) {
   const samples = new Map<string, Sample[]>(targets.map((t) => [t.name, []]))
@@ -122,8 +121,11 @@ async function rounds(
     for (const target of order) {
       const before = cpuSeconds(target.pid)
       const sample = await measure(target.url)
-      const cpu = ((cpuSeconds(target.pid) - before) * 1e6) / sample.requests
-      samples.get(target.name)?.push({ ...sample, cpu })
+      const after = cpuSeconds(target.pid)
+      const perRequest = (seconds: number) => (seconds * 1e6) / sample.requests
+      const system = perRequest(after.system - before.system)
+      const cpu = perRequest(after.user - before.user) + system
+      samples.get(target.name)?.push({ ...sample, cpu, system })
     }
   }
   return new Map(
@@ -198,26 +200,6 @@ async function crowd(target: Target): Promise<Omit<Memory, 'idle'>> {
 function failuresOf(result: Result): Failures {
   const { errors, timeouts, non2xx } = result
   return { errors: errors - timeouts, timeouts, non2xx }
-}
-
-async function ready(url: string) {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    try {
-      const response = await request(url)
-      await response.body.dump()
-      if (response.statusCode === 200) return
-    } catch {}
-    await sleep(100)
-  }
-  throw new Error(`${url} did not answer 200 within 10 s`)
-}
-
-async function freePorts(count: number): Promise<string[]> {
-  const servers = Array.from({ length: count }, () => createNetServer().listen(0, '127.0.0.1'))
-  await Promise.all(servers.map((s) => once(s, 'listening')))
-  const ports = servers.map((s) => String((s.address() as AddressInfo).port))
-  for (const s of servers) s.close()
-  return ports
 }
 
 function median<T>(list: T[], key: (item: T) => number): T {

@@ -23,12 +23,12 @@ function tree(pid: number): string[] {
   return [String(pid), ...children]
 }
 
-/** User and system time of the process and its children, in seconds. */
-export function cpuSeconds(pid: number): number {
-  const ticks = tree(pid)
-    .map(stat)
-    .reduce((sum, f) => sum + Number(f[11] ?? 0) + Number(f[12] ?? 0), 0)
-  return ticks / TICKS
+/** CPU time of the process and its children, in seconds: in user space, and in the kernel
+ *  (system calls: socket reads and writes, the loopback's TCP). */
+export function cpuSeconds(pid: number): { user: number; system: number } {
+  const fields = tree(pid).map(stat)
+  const sum = (index: number) => fields.reduce((total, f) => total + Number(f[index] ?? 0), 0)
+  return { user: sum(11) / TICKS, system: sum(12) / TICKS }
 }
 
 /** Resident memory of the process and its children, in bytes (the 2nd field of statm). Pages
