@@ -19,9 +19,15 @@ export interface Series {
   responseBytes(bytes: number): void
 }
 
+/** A count that goes up and down, read when Prometheus scrapes. */
+export interface Tally {
+  inc(): void
+  dec(): void
+}
+
 export interface MeterMetrics {
   readonly registry: Registry
-  readonly inFlight: Gauge
+  readonly inFlight: Tally
   series(method: string, route: string): Series
   upstreamError(kind: UpstreamErrorKind): void
   /** A connection was closed on arrival: the meter held as many as it takes. */
@@ -57,7 +63,7 @@ export function createMeterMetrics(): MeterMetrics {
   const cache = new Map<string, Series>()
   return {
     registry,
-    inFlight: instruments.inFlight,
+    inFlight: instruments.inFlight.tally,
     series: (method, route) => {
       const key = `${method} ${route}`
       let found = cache.get(key)
@@ -148,10 +154,30 @@ function createInstruments(registry: Registry) {
       help: 'Client connections closed as soon as they were accepted, unanswered, because the meter already held as many as it takes (WebSocket tunnels included).',
       registers,
     }),
-    inFlight: new Gauge({
-      name: 'meter_http_requests_in_flight',
-      help: 'Requests received whose response is not complete yet.',
-      registers,
-    }),
+    inFlight: inFlightGauge(registers),
   }
+}
+
+// The number of requests in flight is a plain number, set on the gauge only when it is scraped,
+// rather than two updates of a prom-client gauge (each through its label hashing) per request
+// for a value read once per scrape.
+function inFlightGauge(registers: Registry[]) {
+  let count = 0
+  const gauge = new Gauge({
+    name: 'meter_http_requests_in_flight',
+    help: 'Requests received whose response is not complete yet.',
+    registers,
+    collect() {
+      this.set(count)
+    },
+  })
+  const tally: Tally = {
+    inc: () => {
+      count++
+    },
+    dec: () => {
+      count--
+    },
+  }
+  return { gauge, tally }
 }
