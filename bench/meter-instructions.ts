@@ -5,8 +5,9 @@
 // the next REQUESTS; nginx (one process, master_process off) is counted the same way when it is
 // installed. Only user-space instructions are counted: the kernel's share (socket reads and
 // writes, about the same for both proxies) is not. Settings from the environment:
-// BENCH_REQUESTS (default 20,000), BENCH_WARMUP (10,000), BENCH_CONNECTIONS (32).
-// Needs valgrind (Debian: apt-get install -y valgrind); slow: about a minute per target.
+// BENCH_REQUESTS (default 10,000), BENCH_WARMUP (20,000: V8 goes on compiling the meter's path
+// until about 15,000 requests, by --trace-opt), BENCH_CONNECTIONS (32).
+// Needs valgrind (Debian: apt-get install -y valgrind); slow: a few minutes per target.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -16,8 +17,8 @@ import { freePorts, ready } from './loopback.ts'
 import { nginxArgs, nginxVersion } from './nginx.ts'
 
 const setting = (name: string, fallback: number) => Number(process.env[name] ?? fallback)
-const REQUESTS = setting('BENCH_REQUESTS', 20_000)
-const WARMUP = setting('BENCH_WARMUP', 10_000)
+const REQUESTS = setting('BENCH_REQUESTS', 10_000)
+const WARMUP = setting('BENCH_WARMUP', 20_000)
 const CONNECTIONS = setting('BENCH_CONNECTIONS', 32)
 const PATH = '/api/users/42'
 
