@@ -111,8 +111,13 @@ export function printMachine(nginx: string | undefined) {
   console.log(`${availableParallelism()} CPUs (${cpu}), Node ${process.version}`)
   console.log(nginx ?? 'NGINX IS NOT INSTALLED: no comparison with it (see the end of the run)')
   // Other work on the machine takes CPU from all three alike, but lowers every figure.
+  printLoad('before')
+}
+
+/** The 1, 5 and 15 minute load averages, `when` the run is. */
+export function printLoad(when: 'before' | 'after') {
   console.log(
-    `load average before the run: ${loadavg()
+    `load average ${when} the run: ${loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')}`,
   )

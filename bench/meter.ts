@@ -30,6 +30,7 @@ import {
   MEMORY_SECONDS,
   type Memory,
   noFailures,
+  printLoad,
   printMachine,
   printNoNginx,
   RATE,
@@ -101,6 +102,7 @@ async function main() {
   report(throughput, latency)
   reportMemory(memory)
   reportFailures([throughput, latency], memory)
+  printLoad('after')
   if (!nginx) printNoNginx()
   for (const child of children) child.kill('SIGTERM')
 }
