@@ -32,5 +32,12 @@ declare module 'autocannon' {
     timeouts: number
     non2xx: number
   }
+  interface Instance {
+    stop(): void
+  }
   export default function autocannon(options: Options): Promise<Result>
+  export default function autocannon(
+    options: Options,
+    done: (error: Error | null, result: Result) => void,
+  ): Instance
 }

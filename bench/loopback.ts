@@ -4,6 +4,9 @@ import { type AddressInfo, createServer } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { request } from 'undici'
 
+/** Where bench/app.ts tells how many requests it has answered. */
+export const COUNT_PATH = '/bench/answered'
+
 /** `count` ports free on 127.0.0.1 a moment ago. */
 export async function freePorts(count: number): Promise<string[]> {
   const servers = Array.from({ length: count }, () => createServer().listen(0, '127.0.0.1'))

@@ -12,8 +12,10 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import autocannon from 'autocannon'
-import { freePorts, ready } from './loopback.ts'
+import { request } from 'undici'
+import { COUNT_PATH, freePorts, ready } from './loopback.ts'
 import { nginxArgs, nginxVersion } from './nginx.ts'
 
 const setting = (name: string, fallback: number) => Number(process.env[name] ?? fallback)
@@ -35,7 +37,7 @@ const start = (command: string, args: string[]) => {
   children.push(child)
   return child
 }
-start(process.execPath, [join(root, 'bench/meter.ts'), 'upstream', String(appPort)])
+start(process.execPath, [join(root, 'bench/app.ts'), appPort])
 const meter = [
   process.execPath,
   join(root, 'bin/sidecar-patterns.js'),
@@ -51,7 +53,7 @@ if (nginxVersion()) {
   writeFileSync(config, `master_process off;\n${readFileSync(config, 'utf8')}`)
   results.push(['nginx', await count('nginx', ['nginx', ...args], nginxPort)])
 } else console.log('nginx is not installed: the meter alone is counted')
-console.log(`\nInstructions per request (user space), ${REQUESTS} requests after ${WARMUP}`)
+console.log(`\nInstructions per request (user space), over ${REQUESTS}+ requests after ${WARMUP}`)
 for (const [name, perRequest] of results)
   console.log(`${name.padStart(8)}${Math.round(perRequest).toLocaleString('en').padStart(12)}`)
 const [, meterCount] = results[0] ?? []
@@ -74,16 +76,32 @@ async function count(name: string, command: string[], port: string): Promise<num
   const url = `http://127.0.0.1:${port}${PATH}`
   await ready(url, 120)
   await load(url, WARMUP)
+  // valgrind takes a command when the process next runs, not at once: under a steady load the
+  // window is where the app's count of answers was read, right after each command returned.
+  const steady = autocannon({ url, connections: CONNECTIONS, duration: 3600 }, () => {})
   control(child, ['--instr=on'])
-  await load(url, REQUESTS)
+  const first = await answered()
+  let last = first
+  while (last - first < REQUESTS) {
+    await sleep(200)
+    last = await answered()
+  }
   control(child, ['--dump'])
+  const requests = (await answered()) - first
+  steady.stop()
   control(child, ['--kill'])
   await new Promise((resolve) => child.once('exit', resolve))
   const dumps = readdirSync(scratch).filter((f) => f.startsWith(`${name}.callgrind`))
   const total = dumps
     .map((f) => /^summary: (\d+)/m.exec(readFileSync(join(scratch, f), 'utf8'))?.[1] ?? '0')
     .reduce((sum, n) => Math.max(sum, Number(n)), 0)
-  return total / REQUESTS
+  return total / requests
+}
+
+/** How many requests the app has answered so far. */
+async function answered(): Promise<number> {
+  const response = await request(`http://127.0.0.1:${appPort}${COUNT_PATH}`)
+  return Number(await response.body.text())
 }
 
 function control(child: ChildProcess, args: string[]): void {

@@ -13,7 +13,6 @@
 // BENCH_MEMORY_CONNECTIONS, BENCH_MEMORY_SECONDS.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createHistogram } from 'node:perf_hooks'
@@ -46,19 +45,8 @@ import { nginxArgs, nginxVersion } from './nginx.ts'
 import { cpuSeconds, rssBytes } from './proc.ts'
 
 const PATH = '/api/users/42'
-const BODY = Buffer.alloc(1024, 'x') // a small JSON-sized answer
 
-// The upstream app runs in a process of its own, so that it competes for the CPUs as an app in
-// a Pod would, rather than sharing the event loop of the load generator.
-if (process.argv[2] === 'upstream') {
-  createServer((req, res) => {
-    req.resume()
-    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': BODY.length })
-    res.end(BODY)
-  }).listen(Number(process.argv[3]), '127.0.0.1')
-} else {
-  await main()
-}
+await main()
 
 async function main() {
   const [appPort, meterPort, metricsPort, nginxPort] = await freePorts(4)
@@ -75,7 +63,7 @@ async function main() {
     return child.pid ?? 0
   }
   const root = new URL('../', import.meta.url).pathname
-  const app = start(process.execPath, [join(root, 'bench/meter.ts'), 'upstream', String(appPort)])
+  const app = start(process.execPath, [join(root, 'bench/app.ts'), String(appPort)])
   const meter = start(process.execPath, [
     join(root, 'bin/sidecar-patterns.js'),
     ...['meter', '--listen', `127.0.0.1:${meterPort}`, '--upstream', `http://127.0.0.1:${appPort}`],
