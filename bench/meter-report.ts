@@ -56,11 +56,11 @@ export function addFailures(a: Failures, b: Failures): Failures {
 
 export function report(throughput: Map<string, Sample>, latency: Map<string, Sample>) {
   console.log(`\nThroughput: ${CONNECTIONS} connections, ${SECONDS} s, median of ${ROUNDS} rounds`)
-  row(['', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'of it kernel'])
+  row(['', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'in kernel'])
   for (const [name, s] of throughput)
     row([name, Math.round(s.rps), s.p50, s.p99, s.cpu.toFixed(1), s.system.toFixed(1)])
   console.log(`\nLatency at ${RATE} req/s, ${LATENCY_SECONDS} s, median of ${ROUNDS} rounds`)
-  row(['', 'p50 ms', 'p99 ms', 'CPU µs/req', 'of it kernel'])
+  row(['', 'p50 ms', 'p99 ms', 'CPU µs/req', 'in kernel'])
   for (const [name, s] of latency)
     row([name, s.p50.toFixed(3), s.p99.toFixed(3), s.cpu.toFixed(1), s.system.toFixed(1)])
   console.log('(CPU: of the app for direct, of the proxy otherwise; user and kernel time)')
