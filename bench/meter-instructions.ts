@@ -5,8 +5,9 @@
 // the next REQUESTS; nginx (one process, master_process off) is counted the same way when it is
 // installed. Only user-space instructions are counted: the kernel's share (socket reads and
 // writes, about the same for both proxies) is not. Settings from the environment:
-// BENCH_REQUESTS (default 10,000), BENCH_WARMUP (20,000: V8 goes on compiling the meter's path
-// until about 15,000 requests, by --trace-opt), BENCH_CONNECTIONS (32).
+// BENCH_REQUESTS (default 10,000), BENCH_WARMUP (20,000: by --trace-opt, V8 has done most of its
+// compiling of the meter's path by 15,000 requests; what goes on after is diluted by a longer
+// window), BENCH_CONNECTIONS (32).
 // Needs valgrind (Debian: apt-get install -y valgrind); slow: a few minutes per target.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
