@@ -21,6 +21,8 @@ declare module 'autocannon' {
     requests?: { setupRequest?: (request: Request) => Request }[]
     connections?: number
     duration?: number
+    /** Stop after this many requests instead of after `duration`. */
+    amount?: number
     tlsOptions?: import('node:tls').ConnectionOptions
   }
   interface Result {
@@ -30,5 +32,12 @@ declare module 'autocannon' {
     timeouts: number
     non2xx: number
   }
+  interface Instance {
+    stop(): void
+  }
   export default function autocannon(options: Options): Promise<Result>
+  export default function autocannon(
+    options: Options,
+    done: (error: Error | null, result: Result) => void,
+  ): Instance
 }

@@ -72,6 +72,10 @@ export function serverOptions(limits: Readonly<ClientLimits>): ServerOptions {
     // The app decides how long a request may take to arrive once its head is in: no deadline
     // on the whole request (Node's default is 300 s, which would cut long uploads).
     requestTimeout: 0,
+    // A request without Content-Length or Transfer-Encoding has no body (RFC 9112 section 6.3),
+    // and the meter reads none from it: Node then skips the request stream's life cycle (its
+    // 'end' and 'close' events and the ticks that emit them) for such requests, most of them.
+    optimizeEmptyRequests: true,
   }
 }
 

@@ -25,9 +25,15 @@ export interface Series {
   responseBytes(bytes: number): void
 }
 
+/** A count that goes up and down, read when Prometheus scrapes. */
+export interface Tally {
+  inc(): void
+  dec(): void
+}
+
 export interface MeterMetrics extends BaseMetrics {
   readonly registry: Registry
-  readonly inFlight: Gauge
+  readonly inFlight: Tally
   series(method: string, route: string): Series
   /** Node's parser refused a client's head and closed its connection. */
   clientError(kind: ClientErrorKind): void
@@ -60,7 +66,7 @@ export function createMeterMetrics(family: RequestFamily = 'http'): MeterMetrics
   const cache = new Map<string, Series>()
   return {
     registry,
-    inFlight: instruments.inFlight,
+    inFlight: instruments.inFlight.tally,
     series: (method, route) => {
       const key = `${method} ${route}`
       let found = cache.get(key)
@@ -154,12 +160,32 @@ function createInstruments(registry: Registry, family: RequestFamily) {
       labelNames: ['route'] as const,
       registers,
     }),
-    inFlight: new Gauge({
-      name: `meter_${family}_requests_in_flight`,
-      help: help.inFlight,
-      registers,
-    }),
+    inFlight: inFlightGauge(`meter_${family}_requests_in_flight`, help.inFlight, registers),
   }
+}
+
+// The number of requests in flight is a plain number, set on the gauge only when it is scraped,
+// rather than two updates of a prom-client gauge (each through its label hashing) per request
+// for a value read once per scrape.
+function inFlightGauge(name: string, help: string, registers: Registry[]) {
+  let count = 0
+  const gauge = new Gauge({
+    name,
+    help,
+    registers,
+    collect() {
+      this.set(count)
+    },
+  })
+  const tally: Tally = {
+    inc: () => {
+      count++
+    },
+    dec: () => {
+      count--
+    },
+  }
+  return { gauge, tally }
 }
 
 type Help = Record<

@@ -61,13 +61,15 @@ class Exchange implements Dispatcher.DispatchHandler {
   clientGone = false
   /** The app failed after the response had started; the meter cut the client's response. */
   cut = false
+  /** Body bytes still to come by the response's Content-Length; -1 when it gives none. */
+  remaining = -1
 
   constructor(req: IncomingMessage, res: ServerResponse, series: Series, context: ProxyContext) {
     this.req = req
     this.res = res
     this.series = series
     this.context = context
-    res.once('close', () => this.settle())
+    res.on('close', () => this.settle())
   }
 
   /** The request body on its way to the app, its bytes counted as undici reads them. */
@@ -111,10 +113,19 @@ class Exchange implements Dispatcher.DispatchHandler {
     // Content-Length on a 304, which RFC 9110 (section 8.6) allows, for a body that is missing
     // and fails the request after this point.
     if (status === 204 || status === 304) this.res.end()
+    else this.remaining = contentLength(headers['content-length'])
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     this.series.responseBytes(chunk.length)
+    this.remaining -= chunk.length
+    // The chunk that completes a Content-Length body (most responses: one chunk) ends the
+    // response in the same call, which writes it at once instead of at the next tick, and
+    // saves a second pass through Node's response stream.
+    if (this.remaining === 0) {
+      this.res.end(chunk)
+      return
+    }
     if (this.res.write(chunk)) return
     // The client reads slower than the app writes: stop reading from the app until it catches up.
     controller.pause()
@@ -183,4 +194,9 @@ class Exchange implements Dispatcher.DispatchHandler {
       this.body?.destroy(CLIENT_GONE)
     }
   }
+}
+
+// A Content-Length that undici's parser accepted: one field of digits.
+function contentLength(value: string | string[] | undefined): number {
+  return typeof value === 'string' ? Number(value) : -1
 }

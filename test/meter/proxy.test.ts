@@ -71,6 +71,36 @@ t.test('a chunked response is passed on chunk by chunk, not collected first', as
   t.same(chunks, ['first,', 'second'])
 })
 
+t.test('a response with a Content-Length written in parts is passed on part by part', async (t) => {
+  let release: () => void = () => {}
+  const app = await startApp(t, (_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '12' })
+    res.write('first,')
+    // The last part (the one that completes the length, which ends the response at the meter)
+    // is only written after the client has received the first one.
+    release = () => res.end('second')
+  })
+  const meter = await startTestMeter(t, portOf(app))
+  const client = clientFor(t, meter.origin)
+  const response = await client.request({ method: 'GET', path: '/' })
+  t.equal(response.headers['content-length'], '12')
+  const chunks: string[] = []
+  for await (const chunk of response.body) {
+    chunks.push(String(chunk))
+    if (chunks.length === 1) release()
+  }
+  t.same(chunks, ['first,', 'second'])
+  // The same connection (a Client has one) carries the next request.
+  const again = await client.request({ method: 'GET', path: '/' })
+  const second = again.body.text()
+  release()
+  t.equal(await second, 'first,second')
+  const samples = await scrape(meter)
+  t.equal(sampleValue(samples, 'meter_http_requests_total', { status_class: '2xx' }), 2)
+  t.equal(sampleValue(samples, 'meter_http_response_bytes_total'), 24)
+  t.equal(sampleValue(samples, 'meter_http_requests_in_flight'), 0)
+})
+
 t.test('a HEAD, a 204 and a 304 keep their framing', async (t) => {
   const app = await startApp(t, (req, res) => {
     const status = Number(req.url?.slice(1))
