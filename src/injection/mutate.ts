@@ -1,10 +1,11 @@
 // Applies a plan to one copy of the Pod, sidecar after sidecar; the patch is the diff of that
 // copy against the original, so separate passes can never produce overlapping operations. The
 // original is never modified.
-import { INJECTED } from './annotations.ts'
+import { INJECTED, REVISION } from './annotations.ts'
 import type { InjectionPlan } from './decide.ts'
 import { nameAllocator } from './names.ts'
 import { containerNames, type Pod, volumeNames } from './pod.ts'
+import { formatRevisions, readRevisions } from './revisions.ts'
 import type { SidecarParts } from './sidecar.ts'
 
 /** Returns a copy of the Pod with the planned sidecars, their volumes and the record of them. */
@@ -30,7 +31,7 @@ export function inject(pod: Pod, plan: InjectionPlan): Pod {
       container.volumeMounts = [...(container.volumeMounts ?? []), ...parts.appMounts]
     }
   }
-  recordInjected(copy, [...plan.alreadyInjected, ...plan.sidecars.map((s) => s.name)])
+  recordInjected(copy, plan)
   return copy
 }
 
@@ -42,7 +43,22 @@ function add(pod: Pod, parts: SidecarParts): void {
   if (parts.volumes.length) spec.volumes = [...(spec.volumes ?? []), ...parts.volumes]
 }
 
-function recordInjected(pod: Pod, sidecars: readonly string[]): void {
-  const annotations = { ...pod.metadata?.annotations, [INJECTED]: sidecars.join(',') }
+// patterns/injected lists what an earlier call added and what this one adds; patterns/revision
+// keeps the revisions an earlier call recorded for the former, and adds the latter's.
+function recordInjected(pod: Pod, plan: InjectionPlan): void {
+  const earlier = readRevisions(pod.metadata?.annotations)
+  const revisions = [
+    ...plan.alreadyInjected.flatMap((name) => {
+      const digest = earlier.get(name)
+      return digest === undefined ? [] : [[name, digest] as const]
+    }),
+    ...plan.sidecars.map((s) => [s.name, s.revision(plan.mode)] as const),
+  ]
+  const injected = [...plan.alreadyInjected, ...plan.sidecars.map((s) => s.name)]
+  const annotations = {
+    ...pod.metadata?.annotations,
+    [INJECTED]: injected.join(','),
+    [REVISION]: formatRevisions(revisions),
+  }
   pod.metadata = { ...pod.metadata, annotations }
 }
