@@ -56,6 +56,8 @@ export type Decision =
 export interface InjectionPlan {
   sidecars: ConfiguredSidecar[]
   upstreams: ReadonlyMap<string, number>
+  /** The app port the proxies front, and where it came from; undefined without a proxy. */
+  appPort: { port: number; from: string } | undefined
   mode: Mode
   /** Sidecars an earlier call injected. */
   alreadyInjected: string[]
@@ -185,6 +187,15 @@ function plan(
   if (conflicts.length) return { ok: false, problems: conflicts }
   const alreadyInjected = request.injected
   const appNames = app.map((c) => c.name)
-  const injection = { sidecars, upstreams: chain.upstreams, mode, alreadyInjected, app: appNames }
+  const appPort =
+    chain.appPort === undefined ? undefined : { port: chain.appPort, from: chain.appPortFrom ?? '' }
+  const injection = {
+    sidecars,
+    upstreams: chain.upstreams,
+    appPort,
+    mode,
+    alreadyInjected,
+    app: appNames,
+  }
   return { ok: true, plan: injection, warnings, notApplicable }
 }

@@ -25,6 +25,7 @@ export type Applicable =
       /** The sidecars to inject: all of them, or all but the proxies left out. */
       sidecars: ConfiguredSidecar[]
       appPort: number | undefined
+      appPortFrom: string | undefined
       upstreams: ReadonlyMap<string, number>
       /** Proxies left out because they cannot apply, in chain order. */
       notApplicable: string[]
@@ -52,6 +53,7 @@ export function applicableChain(
     ok: true,
     sidecars: sidecars.filter((s) => s.proxy === undefined),
     appPort: undefined,
+    appPortFrom: undefined,
     upstreams: new Map(),
     notApplicable: proxies.map((p) => p.name),
     warnings: proxies.map((p) => leftOutWarning(p, because)),

@@ -10,6 +10,8 @@ export type Chain =
   | {
       ok: true
       appPort: number | undefined
+      /** Where the app port came from: the annotation that set it, or what it was inferred from. */
+      appPortFrom: string | undefined
       upstreams: ReadonlyMap<string, number>
       /** Said when the app port was inferred rather than given, so the user knows which. */
       warnings: string[]
@@ -33,7 +35,13 @@ export function planChain(
   const proxies = chainOf(sidecars)
   const first = proxies[0]
   if (first === undefined)
-    return { ok: true, appPort: undefined, upstreams: new Map(), warnings: [] }
+    return {
+      ok: true,
+      appPort: undefined,
+      appPortFrom: undefined,
+      upstreams: new Map(),
+      warnings: [],
+    }
   const resolved = proxies.some((p) => p.appPort !== undefined)
     ? resolveAppPort(proxies, app)
     : inferred(first, app, defaultContainer)
@@ -41,7 +49,8 @@ export function planChain(
   const upstreams = new Map(
     proxies.map((proxy, i) => [proxy.name, proxies[i + 1]?.listen.port ?? resolved.port]),
   )
-  return { ok: true, appPort: resolved.port, upstreams, warnings: resolved.warnings }
+  const { port: appPort, from: appPortFrom, warnings } = resolved
+  return { ok: true, appPort, appPortFrom, upstreams, warnings }
 }
 
 /** A proxy of the chain: its `proxy` settings and its name. */
@@ -55,7 +64,7 @@ export function chainOf(sidecars: readonly ConfiguredSidecar[]): ChainedProxy[] 
 }
 
 type Resolved =
-  | { ok: true; port: number; warnings: string[] }
+  | { ok: true; port: number; from: string; warnings: string[] }
   | { ok: false; problems: Problem[]; uninferred?: string }
 
 // No proxy was given a port: the one the app containers leave no doubt about (app-port.ts).
@@ -68,7 +77,12 @@ function inferred(
   const found = inferAppPort(app, defaultContainer)
   if (found.ok) {
     const warning = `${annotation}: not set; inferred app port ${found.port} from ${found.source}`
-    return { ok: true, port: found.port, warnings: [warning] }
+    return {
+      ok: true,
+      port: found.port,
+      from: `inferred from ${found.source}`,
+      warnings: [warning],
+    }
   }
   const message = `needed: ${found.reason}, so the app port cannot be inferred`
   return { ok: false, problems: [{ annotation, message }], uninferred: found.reason }
@@ -92,7 +106,7 @@ function resolveAppPort(proxies: readonly ChainedProxy[], app: readonly Containe
   }
   return problems.length || head?.port === undefined
     ? { ok: false, problems }
-    : { ok: true, port: head.port, warnings: [] }
+    : { ok: true, port: head.port, from: head.annotation, warnings: [] }
 }
 
 type Lookup = { ok: true; port: number | undefined } | { ok: false; error: string }

@@ -362,3 +362,20 @@ t.test('a proxy cannot join the chain of a proxy injected by an earlier call', a
     denied('sidecar', message('auth', 'metrics')),
   )
 })
+
+// The plan says which app port the proxies front and where it came from, for explain.
+t.test('the app port of a plan, and where it came from', async (t) => {
+  const appPort = (p: Pod) => {
+    const decision = decide(p, builtinCatalog)
+    return decision.action === 'inject' ? decision.plan.appPort : 'no injection'
+  }
+  t.same(appPort(pod({ sidecar: 'metrics', 'metrics.port': 'http' })), {
+    port: 8080,
+    from: 'patterns/metrics.port',
+  })
+  t.same(appPort(pod({ sidecar: 'metrics' })), {
+    port: 8080,
+    from: 'inferred from the only declared port',
+  })
+  t.equal(appPort(pod({ sidecar: 'git-sync', 'git-sync.repo': REPO })), undefined, 'no proxy')
+})
