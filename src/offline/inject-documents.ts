@@ -5,7 +5,8 @@ import type { Catalog } from '../injection/catalog.ts'
 import { injectPod } from '../injection/inject-pod.ts'
 import { describeProblems } from '../injection/problems.ts'
 import type { NamespaceFacts } from '../injection/scope.ts'
-import { findTemplates, type Path, type TemplateSite } from './templates.ts'
+import { namespacesIn } from './namespaces.ts'
+import { findTemplates, type TemplateSite, valueAt } from './templates.ts'
 import { applyToYaml } from './yaml-patch.ts'
 
 export interface Message {
@@ -40,37 +41,13 @@ export function injectDocuments(text: string, options: InjectOptions): Injected 
     })),
   )
   if (messages.length) return { output: undefined, messages }
-  const namespaces = namespacesIn(list)
+  const namespaces = namespacesIn(list.map((doc) => doc.toJS()))
   for (const [i, doc] of list.entries()) {
     for (const site of findTemplates(doc.toJS()))
       messages.push(...injectSite(doc, site, i + 1, { ...options, namespaces }))
   }
   const failed = messages.some((m) => m.level === 'error')
   return { output: failed ? undefined : list.map((doc) => doc.toString()).join(''), messages }
-}
-
-// Namespace objects in the same stream stand in for the cluster's: their labels select policies
-// and their patterns/sidecar annotation is a default, as the webhook would see them.
-function namespacesIn(docs: readonly Document[]): Map<string, NamespaceFacts> {
-  const found = new Map<string, NamespaceFacts>()
-  for (const doc of docs) {
-    const object = doc.toJS() as {
-      kind?: string
-      metadata?: {
-        name?: string
-        labels?: Record<string, string>
-        annotations?: Record<string, string>
-      }
-    } | null
-    const name = object?.metadata?.name
-    if (object?.kind !== 'Namespace' || !name) continue
-    found.set(name, {
-      name,
-      labels: object.metadata?.labels ?? {},
-      annotations: object.metadata?.annotations ?? {},
-    })
-  }
-  return found
 }
 
 function injectSite(
@@ -97,14 +74,4 @@ function injectSite(
       return [...warnings, { level: 'info', where, text: `injected ${names}` }]
     }
   }
-}
-
-function valueAt(value: unknown, path: Path): unknown {
-  return path.reduce<unknown>(
-    (node, key) =>
-      node !== null && typeof node === 'object'
-        ? (node as Record<string, unknown>)[key]
-        : undefined,
-    value,
-  )
 }

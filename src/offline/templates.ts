@@ -43,3 +43,14 @@ export function findTemplates(object: unknown, path: Path = []): TemplateSite[] 
     return [{ path: [...path, 'spec', 'jobTemplate', 'spec', 'template'], owner, namespace }]
   return []
 }
+
+/** The value at `path` in a plain object, or undefined where the path leads nowhere. */
+export function valueAt(value: unknown, path: Path): unknown {
+  return path.reduce<unknown>(
+    (node, key) =>
+      node !== null && typeof node === 'object'
+        ? (node as Record<string | number, unknown>)[key]
+        : undefined,
+    value,
+  )
+}

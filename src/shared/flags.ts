@@ -7,22 +7,31 @@ export type Parsed<T> = { ok: true; value: T } | { ok: false; errors: string[] }
 
 export type FlagValues = Record<string, string | boolean | string[] | undefined>
 
-/** Reads `args` against `options`; a parse error or --help ends here, anything else is validated. */
+/**
+ * Reads `args` against `options`; a parse error or --help ends here, anything else is validated.
+ * A command that takes arguments besides flags (`explain deploy/web`) names how many.
+ */
 export function readFlags<T>(
   args: readonly string[],
   options: ParseArgsOptionsConfig,
-  validate: (values: FlagValues) => Parsed<T>,
+  validate: (values: FlagValues, positionals: readonly string[]) => Parsed<T>,
+  maxPositionals = 0,
 ): Parsed<T> {
-  let values: FlagValues
+  let parsed: { values: FlagValues; positionals: string[] }
   try {
-    values = parseArgs({
+    parsed = parseArgs({
       args: [...args],
       strict: true,
-      allowPositionals: false,
+      allowPositionals: maxPositionals > 0,
       options: { ...options, help: { type: 'boolean', short: 'h', default: false } },
-    }).values
+    })
   } catch (error) {
     return { ok: false, errors: [(error as Error).message] }
   }
-  return values.help ? { ok: 'help' } : validate(values)
+  const { values, positionals } = parsed
+  if (values.help) return { ok: 'help' }
+  const extra = positionals[maxPositionals]
+  if (extra !== undefined)
+    return { ok: false, errors: [`unexpected argument ${JSON.stringify(extra)}`] }
+  return validate(values, positionals)
 }
