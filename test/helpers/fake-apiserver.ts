@@ -3,7 +3,9 @@
 // bearer-token authentication, resourceVersions, watches that replay history, send bookmarks or
 // answer 410 Expired, and knobs for tests (drop watches, compact, bookmark, fail, run another
 // client's writes in the middle of a request). It serves namespaces (get, list, watch), Secrets
-// (get, list, watch, create, update) and MutatingWebhookConfigurations (get, list, watch, patch).
+// (get, list, watch, create, update), MutatingWebhookConfigurations (get, list, watch, patch), and
+// Pods, Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs and CronJobs (get, list, watch;
+// patch for the three a rollout restart patches); lists take labelSelector, limit and continue.
 // On those paths, a verb, query parameter or body format the real server takes and the fake does
 // not is a 501, which the real server never answers; other resources are unknown, as a 404.
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -17,7 +19,7 @@ import type { Test } from 'tap'
 import { loadOrCreate, serviceNames } from '../../src/tls/certificates.ts'
 import type { OpenWatch } from './fake-apiserver-api.ts'
 import { dispatch, type Route, sendStatus } from './fake-apiserver-http.ts'
-import { createStores, routeTable } from './fake-apiserver-kinds.ts'
+import { createStores, type PodKind, routeTable } from './fake-apiserver-kinds.ts'
 import { internalError, status } from './fake-apiserver-status.ts'
 import type { StoredObject } from './fake-apiserver-store.ts'
 
@@ -36,6 +38,26 @@ export interface ObjectBody {
   labels?: Record<string, string>
   annotations?: Record<string, string>
   [field: string]: unknown
+}
+
+/** A Pod or workload as a test writes it: metadata fields beyond the name, and the rest. */
+export interface WorkloadBody {
+  metadata?: {
+    labels?: Record<string, string>
+    annotations?: Record<string, string>
+    ownerReferences?: OwnerReference[]
+  }
+  [field: string]: unknown
+}
+
+/** metav1.OwnerReference. */
+export interface OwnerReference {
+  apiVersion: string
+  kind: string
+  name: string
+  uid: string
+  controller?: boolean
+  blockOwnerDeletion?: boolean
 }
 
 export interface NamespaceMeta {
@@ -65,6 +87,11 @@ export interface FakeApiServer {
   mutatingWebhookConfiguration(name: string): StoredObject | undefined
   /** Replaces it as another client would (`kubectl apply` resetting the caBundle, say). */
   replaceMutatingWebhookConfiguration(name: string, body: ObjectBody): StoredObject
+  /** Stores a Pod or a workload (spec, status, ownerReferences in `metadata`...) as its
+   *  controller or `kubectl apply` would have created it, without validation. */
+  create(plural: PodKind, namespace: string, name: string, body: WorkloadBody): StoredObject
+  /** The stored Pod or workload, or undefined. */
+  get(plural: PodKind, namespace: string, name: string): StoredObject | undefined
   /**
    * Runs `action` once, just before the next authorized `method` request for `path` is handled;
    * the request waits for it. Races become deterministic: another replica's create between this
@@ -124,6 +151,9 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
     createMutatingWebhookConfiguration: (name, body) => mwcs.create(name, input(body)),
     mutatingWebhookConfiguration: (name) => mwcs.get(name),
     replaceMutatingWebhookConfiguration: (name, body) => mwcs.replace(name, input(body)),
+    create: (plural, namespace, name, body) =>
+      stores.podKinds[plural].in(namespace).create(name, workloadInput(body)),
+    get: (plural, namespace, name) => stores.podKinds[plural].in(namespace).get(name),
     beforeNext: (method, path, action) => door.hooks.push({ method, path, action }),
     requests: () => [...door.log],
     dropWatches: (options = {}) => closeWatches(watches, options.abruptly ?? false),
@@ -225,6 +255,12 @@ function recorded(req: IncomingMessage): RecordedRequest {
 
 function input({ labels = {}, annotations = {}, ...body }: ObjectBody) {
   return { labels, annotations, body }
+}
+
+// Owner references are metadata the store does not make itself: kept through the body.
+function workloadInput({ metadata = {}, ...body }: WorkloadBody) {
+  const { labels = {}, annotations = {}, ownerReferences } = metadata
+  return { labels, annotations, body, ...(ownerReferences && { ownerReferences }) }
 }
 
 // What the API server stores for a new namespace: the immutable name label (Kubernetes 1.21+),
