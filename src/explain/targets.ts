@@ -4,8 +4,9 @@ import { parseAllDocuments } from 'yaml'
 import type { UserInfo } from '../apiserver/attributes.ts'
 import type { RestClient } from '../kube/rest.ts'
 import { namespacesIn } from '../offline/namespaces.ts'
-import { findTemplates, type Path, valueAt } from '../offline/templates.ts'
+import { findTemplates, type Path, type TemplateSite, valueAt } from '../offline/templates.ts'
 import { clusterNamespace, inputNamespace, type NamespaceView } from './namespace-view.ts'
+import { type Holder, podFromTemplate, podInNamespace } from './pod-from-template.ts'
 
 /** One Pod to explain, with what the API server knows at its CREATE. */
 export interface Target {
@@ -54,23 +55,32 @@ export function fileTargets(text: string, defaultNamespace: string): Target[] {
   return objects.flatMap((object) =>
     findTemplates(object).map((site) => {
       const name = site.namespace ?? defaultNamespace
-      const kind = holderKind(object, site.path)
-      return {
-        subject: kind === 'Pod' ? site.owner : `${site.owner} (Pod template)`,
-        pod: valueAt(object, site.path),
-        namespace: inputNamespace(name, namespaces.get(name)),
-        userInfo: creatorOf(kind),
-      }
+      return target(object, site, inputNamespace(name, namespaces.get(name)))
     }),
   )
 }
 
-// The kind of the object nearest the Pod along its path that names one: Pod for a Pod, the
-// workload for a template (a CronJob's, not its job template's, which names none).
-function holderKind(object: unknown, path: Path): unknown {
+// The Pod at `site`: a Pod as written, or the one the holder's controller makes of its template.
+function target(object: unknown, site: TemplateSite, namespace: NamespaceView): Target {
+  const holder = holderOf(object, site.path)
+  const found = valueAt(object, site.path)
+  const isPod = holder?.kind === 'Pod'
+  return {
+    subject: isPod ? site.owner : `${site.owner} (Pod template)`,
+    pod: isPod
+      ? podInNamespace(found, namespace.name)
+      : podFromTemplate(found, holder ?? { kind: '' }, namespace.name),
+    namespace,
+    userInfo: creatorOf(holder?.kind),
+  }
+}
+
+// The object nearest the Pod along its path that names a kind: the Pod itself, or the workload
+// that holds the template (a CronJob, not its job template, which names none).
+function holderOf(object: unknown, path: Path): Holder | undefined {
   for (let end = path.length; end >= 0; end--) {
-    const kind = (valueAt(object, path.slice(0, end)) as { kind?: unknown } | undefined)?.kind
-    if (typeof kind === 'string') return kind
+    const found = valueAt(object, path.slice(0, end)) as Partial<Holder> | undefined
+    if (typeof found?.kind === 'string') return found as Holder
   }
   return undefined
 }
@@ -126,13 +136,5 @@ export async function clusterTargets(
   // The API server sends an object's kind with a single GET; the fallback covers a proxy that
   // strips it.
   const typed = { kind: resource.kind, ...(object as object) }
-  return findTemplates(typed).map((site) => {
-    const kind = holderKind(typed, site.path)
-    return {
-      subject: kind === 'Pod' ? site.owner : `${site.owner} (Pod template)`,
-      pod: valueAt(typed, site.path),
-      namespace: view,
-      userInfo: creatorOf(kind),
-    }
-  })
+  return findTemplates(typed).map((site) => target(typed, site, view))
 }

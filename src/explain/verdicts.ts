@@ -47,7 +47,7 @@ export function verdicts(
     const askedBy = whoAsked(name, asked)
     const verdict = verdictOf(name, decision, asked, askedBy)
     const final = sent || (verdict !== 'injected' && verdict !== 'denied') ? verdict : 'not-sent'
-    const revision = revisions.get(name)
+    const revision = final === 'injected' ? revisions.get(name) : undefined
     return { name, verdict: final, askedBy, ...(revision !== undefined && { revision }) }
   })
 }
