@@ -9,6 +9,7 @@ Commands:
   serve      run the mutating admission webhook over HTTPS
   inject     add sidecars to the Pod templates of YAML manifests, offline, as the webhook would
   explain    say why a Pod, a Pod template or a workload gets each sidecar, or does not
+  status     list running Pods with outdated or missing sidecars, per namespace and owner
   meter      run the metering reverse proxy (the metrics sidecar)
   version    print the version
   help       show this help
@@ -26,6 +27,7 @@ const commands: Record<string, Command> = {
   serve: async (args, io) => (await import('./serve.ts')).serve(args, io),
   inject: async (args, io) => (await import('./inject.ts')).inject(args, io),
   explain: async (args, io) => (await import('./explain.ts')).explainCommand(args, io),
+  status: async (args, io) => (await import('./status.ts')).status(args, io),
   meter: async (args, io) => (await import('./meter.ts')).meter(args, io),
   version: async (_args, io) => print(io, io.version),
   help: async (_args, io) => print(io, USAGE),
