@@ -4,6 +4,7 @@ import t from 'tap'
 import { request } from 'undici'
 import { createWebhookMetrics } from '../../src/observability/metrics.ts'
 import { startMetricsServer } from '../../src/observability/metrics-server.ts'
+import { testCatalog } from '../helpers/config.ts'
 import { startWebhook } from '../helpers/https.ts'
 import { capturingLog } from '../helpers/log.ts'
 import { podReview, staticNamespaces } from '../helpers/reviews.ts'
@@ -53,6 +54,14 @@ t.test('reviews by result and reason, sidecars by name, latency, process metrics
   )
   t.equal(value('sidecar_patterns_sidecars_injected_total{sidecar="metrics"}'), 2)
   t.equal(value('sidecar_patterns_sidecars_injected_total{sidecar="auth"}'), 1)
+  // The digest of each catalog entry injected: one series per entry the webhook has rendered.
+  const metricsEntry = testCatalog.sidecars.get('metrics')?.digest
+  t.equal(
+    value(
+      `sidecar_patterns_sidecar_entries_injected_total{sidecar="metrics",entry="${metricsEntry}"}`,
+    ),
+    2,
+  )
   t.equal(value('sidecar_patterns_admission_review_duration_seconds_count{result="injected"}'), 2)
   const seconds = value('sidecar_patterns_admission_review_duration_seconds_sum{result="injected"}')
   t.ok(seconds > 0 && seconds < 5, `review latency is measured (${seconds} s for two)`)
