@@ -2,6 +2,7 @@
 // should have, and which are current, per namespace and owner; optionally a paced rollout restart
 // of the owners that would renew them.
 import { readFile } from 'node:fs/promises'
+import type { Webhook } from '../apiserver/webhooks.ts'
 import { loadCatalog } from '../catalog/load.ts'
 import { clusterNamespace, type NamespaceView } from '../explain/namespace-view.ts'
 import { creatorOf } from '../explain/targets.ts'
@@ -72,7 +73,10 @@ async function run(flags: StatusFlags, io: Io): Promise<number> {
   const signal = AbortSignal.timeout(60 * 60_000)
   const options = flags.kubeconfig === undefined ? {} : { kubeconfig: flags.kubeconfig }
   const rest = restClient(loadKubeConfig(options), signal)
-  const report = await survey(rest, catalog, flags)
+  const source = await clusterWebhooks(rest, flags.webhookConfiguration)
+  if (source.webhooks.length === 0)
+    io.err(`warning: ${source.from}: no Pod can be found missing a sidecar`)
+  const report = await survey(rest, { catalog, webhooks: source.webhooks }, flags)
   const plan = flags.restart ? restartPlan(report) : []
   if (flags.output === 'json')
     io.out(JSON.stringify({ ...report, ...(flags.restart && { restarts: plan }) }, null, 2))
@@ -111,7 +115,11 @@ interface ListedPod {
   status?: { phase?: string }
 }
 
-async function survey(rest: RestClient, catalog: Catalog, flags: StatusFlags): Promise<Report> {
+async function survey(
+  rest: RestClient,
+  { catalog, webhooks }: { catalog: Catalog; webhooks: readonly Webhook[] },
+  flags: StatusFlags,
+): Promise<Report> {
   const query = flags.selector === undefined ? {} : { labelSelector: flags.selector }
   const path =
     flags.namespace === undefined
@@ -120,7 +128,6 @@ async function survey(rest: RestClient, catalog: Catalog, flags: StatusFlags): P
   const pods = ((await rest.list(path, query)) as ListedPod[]).filter(
     (p) => !FINISHED.has(p.status?.phase ?? ''),
   )
-  const webhooks = (await clusterWebhooks(rest, flags.webhookConfiguration)).webhooks
   const namespaces = await readNamespaces(rest, pods)
   const ownerOf = ownerResolver(rest)
   const entries = await Promise.all(

@@ -4,8 +4,7 @@ import { Counter, collectDefaultMetrics, Histogram, type Registry } from 'prom-c
 export interface WebhookMetrics {
   registry: Registry
   reviews: Counter<'result' | 'reason'>
-  sidecarsInjected: Counter<'sidecar'>
-  entriesInjected: Counter<'sidecar' | 'entry'>
+  sidecarsInjected: Counter<'sidecar' | 'entry'>
   sidecarsSkipped: Counter<'sidecar' | 'reason'>
   reviewCache: Counter<'result'>
   reviewDuration: Histogram<'result'>
@@ -26,13 +25,7 @@ export function createWebhookMetrics(registry: Registry): WebhookMetrics {
     }),
     sidecarsInjected: new Counter({
       name: 'sidecar_patterns_sidecars_injected_total',
-      help: 'Sidecars injected, by catalog name.',
-      labelNames: ['sidecar'],
-      registers,
-    }),
-    entriesInjected: new Counter({
-      name: 'sidecar_patterns_sidecar_entries_injected_total',
-      help: "Sidecars injected, by catalog name and the digest of the catalog entry they were rendered from (image included, parameter values aside; the Pod's patterns/revision adds those): after a catalog change, injections under an old digest come from a replica that has not reloaded.",
+      help: "Sidecars injected, by catalog name and the digest of the catalog entry they were rendered from (image included, parameter values aside, which the Pod's patterns/revision adds): after a catalog change, injections under an old digest come from a replica that has not reloaded.",
       labelNames: ['sidecar', 'entry'],
       registers,
     }),

@@ -177,3 +177,36 @@ t.test('a live object or configuration that is not there', async (t) => {
     /decision \(were the webhook sent the Pod\): deny: patterns\/metrics\.port: needed: the app declares no TCP port/,
   )
 })
+
+t.test('manifests with a kubeconfig: the cluster’s namespaces and configuration', async (t) => {
+  const { api, kubeconfig } = await kubeconfigFor(t)
+  api.createNamespace('media', {
+    labels: { 'sidecar-patterns.io/defaults': 'true' },
+    annotations: { 'patterns/sidecar': 'metrics' },
+  })
+  const configuration = parse(await readFile(MANIFEST, 'utf8'))
+  api.createMutatingWebhookConfiguration('sidecar-patterns', { webhooks: configuration.webhooks })
+  const input = `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: web, namespace: media }
+spec:
+  template:
+    spec:
+      containers: [{ name: web, image: example/web:1, ports: [{ containerPort: 8080 }] }]
+`
+  const run = captureIo(input)
+  t.equal(await main(['explain', '-f', '-', '--kubeconfig', kubeconfig, '-o', 'json'], run.io), 0)
+  const [explained] = JSON.parse(run.out()).pods
+  t.match(explained, {
+    namespace: { name: 'media', source: 'cluster' },
+    webhooks: { calledBy: ['defaults.sidecar-patterns.io'] },
+    decision: { action: 'inject', sidecars: ['metrics'] },
+  })
+  t.same(
+    api.requests().map((r) => `${r.method} ${r.path}`),
+    [
+      'GET /api/v1/namespaces/media',
+      'GET /apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/sidecar-patterns',
+    ],
+  )
+})

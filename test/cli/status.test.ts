@@ -138,7 +138,15 @@ t.test('every namespace: per owner, current, outdated and missing; exit 4', asyn
   })
   t.match(web[2], { name: 'web-5d8f9c-ccccc', state: 'missing', missing: ['metrics'] })
   const calls = requested(api)
-  t.equal(calls[0], 'GET /api/v1/pods?limit=500', 'Pods of every namespace, a page at a time')
+  t.equal(
+    calls[1],
+    'GET /api/v1/pods?limit=500',
+    'after the webhook configuration, the Pods of every namespace, a page at a time',
+  )
+  t.equal(
+    calls[0],
+    'GET /apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/sidecar-patterns',
+  )
   t.equal(
     calls.filter((c) => c === 'GET /apis/apps/v1/namespaces/shop/replicasets/web-5d8f9c').length,
     1,
@@ -158,7 +166,7 @@ t.test('one namespace, by label selector; the text report', async (t) => {
   const { api, base } = await cluster(t)
   const run = captureIo()
   t.equal(await main([...base, '-n', 'shop', '-l', 'app=web'], run.io), 4)
-  t.equal(requested(api)[0], 'GET /api/v1/namespaces/shop/pods?labelSelector=app%3Dweb&limit=500')
+  t.equal(requested(api)[1], 'GET /api/v1/namespaces/shop/pods?labelSelector=app%3Dweb&limit=500')
   const text = run.out()
   t.match(text, /^NAMESPACE {2}OWNER {11}CURRENT {2}OUTDATED {2}MISSING\n/)
   t.match(text, /\nshop {7}Deployment\/web {2}1 {8}1 {9}1\n/)

@@ -52,15 +52,17 @@ t.test('reviews by result and reason, sidecars by name, latency, process metrics
     ),
     1,
   )
-  t.equal(value('sidecar_patterns_sidecars_injected_total{sidecar="metrics"}'), 2)
-  t.equal(value('sidecar_patterns_sidecars_injected_total{sidecar="auth"}'), 1)
-  // The digest of each catalog entry injected: one series per entry the webhook has rendered.
-  const metricsEntry = testCatalog.sidecars.get('metrics')?.digest
+  // By name and the digest of the catalog entry rendered: one series per entry injected.
+  const entry = (name: string) => testCatalog.sidecars.get(name)?.digest
   t.equal(
     value(
-      `sidecar_patterns_sidecar_entries_injected_total{sidecar="metrics",entry="${metricsEntry}"}`,
+      `sidecar_patterns_sidecars_injected_total{sidecar="metrics",entry="${entry('metrics')}"}`,
     ),
     2,
+  )
+  t.equal(
+    value(`sidecar_patterns_sidecars_injected_total{sidecar="auth",entry="${entry('auth')}"}`),
+    1,
   )
   t.equal(value('sidecar_patterns_admission_review_duration_seconds_count{result="injected"}'), 2)
   const seconds = value('sidecar_patterns_admission_review_duration_seconds_sum{result="injected"}')
