@@ -128,36 +128,39 @@ async function survey(
   const pods = ((await rest.list(path, query)) as ListedPod[]).filter(
     (p) => !FINISHED.has(p.status?.phase ?? ''),
   )
-  const namespaces = await readNamespaces(rest, pods)
+  const namespaces = await readNamespaces(rest, flags.namespace)
   const ownerOf = ownerResolver(rest)
-  const entries = await Promise.all(
-    pods.map(async (pod) => {
-      const namespace = pod.metadata?.namespace ?? ''
-      const context = {
-        catalog,
-        webhooks,
-        namespace: namespaces.get(namespace) ?? clusterNamespace(namespace, undefined),
-        userInfo: creatorOf(controllerOf(pod)?.kind),
-      }
-      const status = classify(pod, context)
-      const owner = await ownerOf(namespace, pod)
-      return { namespace, owner, pod: { name: pod.metadata?.name ?? '', ...status } }
-    }),
-  )
+  // One Pod after the other: owners are read as they are first met, a request at a time, rather
+  // than in a burst of one per ReplicaSet of the fleet.
+  const entries = []
+  for (const pod of pods) {
+    const namespace = pod.metadata?.namespace ?? ''
+    const context = {
+      catalog,
+      webhooks,
+      namespace: namespaces.get(namespace) ?? clusterNamespace(namespace, undefined),
+      userInfo: creatorOf(controllerOf(pod)?.kind),
+    }
+    const status = classify(pod, context)
+    const owner = await ownerOf(namespace, pod)
+    entries.push({ namespace, owner, pod: { name: pod.metadata?.name ?? '', ...status } })
+  }
   return buildReport(entries)
 }
 
-// Each namespace the Pods are in, read once.
+// The one namespace asked for, or every namespace in one list.
 async function readNamespaces(
   rest: RestClient,
-  pods: readonly ListedPod[],
+  only: string | undefined,
 ): Promise<Map<string, NamespaceView>> {
-  const names = [...new Set(pods.map((p) => p.metadata?.namespace ?? ''))]
-  const views = await Promise.all(
-    names.map(async (name) =>
-      clusterNamespace(name, await rest.get(`/api/v1/namespaces/${encodeURIComponent(name)}`)),
-    ),
-  )
+  const objects =
+    only === undefined
+      ? ((await rest.list('/api/v1/namespaces')) as { metadata?: { name?: string } }[])
+      : [await rest.get(`/api/v1/namespaces/${encodeURIComponent(only)}`)]
+  const views = objects.flatMap((object) => {
+    const name = (object as { metadata?: { name?: string } } | undefined)?.metadata?.name
+    return name === undefined ? [] : [clusterNamespace(name, object)]
+  })
   return new Map(views.map((v) => [v.name, v]))
 }
 
