@@ -127,7 +127,13 @@ async function readTargets(
 function readWebhooks(flags: ExplainFlags, rest: RestClient | undefined): Promise<WebhookSource> {
   if (flags.webhooks !== undefined) return fileWebhooks(flags.webhooks)
   if (rest) return clusterWebhooks(rest, flags.webhookConfiguration)
-  return fileWebhooks(MANIFEST)
+  // An installation without the manifests (the container image copies only the code).
+  return fileWebhooks(MANIFEST).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error
+    throw new Error(
+      `${MANIFEST} is not in this installation: give --webhooks FILE, or --kubeconfig to read the cluster's`,
+    )
+  })
 }
 
 function text(explanations: readonly Explanation[]): string {
