@@ -10,6 +10,7 @@ import { injectPod, type PodDecision } from '../injection/inject-pod.ts'
 import type { Problem } from '../injection/problems.ts'
 import { readRequest } from '../injection/request.ts'
 import { readScope } from '../injection/scope.ts'
+import { type Outdated, outdatedSidecars } from '../status/drift.ts'
 import type { NamespaceView } from './namespace-view.ts'
 import { type Verdict, verdicts } from './verdicts.ts'
 import { traceWebhooks, type WebhookTrace } from './webhook-trace.ts'
@@ -48,6 +49,8 @@ export interface Explanation {
   appPort: { port: number; from: string } | undefined
   /** Each sidecar of the catalog, whether it would be injected, and who asked for it. */
   sidecars: Verdict[]
+  /** Sidecars patterns/injected lists that were rendered from another revision than today's. */
+  outdated: Outdated[]
   warnings: string[]
 }
 
@@ -65,7 +68,7 @@ export function explain(input: ExplainInput): Explanation {
   const injection = injectPod(input.pod, catalog, namespace.facts)
   if (!injection.ok) {
     const decision = { action: 'invalid', error: injection.error } as const
-    return { ...base, decision, appPort: undefined, sidecars: [], warnings: [] }
+    return { ...base, decision, appPort: undefined, sidecars: [], outdated: [], warnings: [] }
   }
   const { pod, decision } = injection
   const request = readRequest(pod.metadata?.annotations ?? {}, catalog)
@@ -76,6 +79,7 @@ export function explain(input: ExplainInput): Explanation {
     decision: view(decision),
     appPort: decision.action === 'inject' ? decision.plan.appPort : undefined,
     sidecars: judged,
+    outdated: outdatedSidecars(pod.metadata?.annotations ?? {}, request, catalog),
     warnings: decision.warnings,
   }
 }

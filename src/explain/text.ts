@@ -1,6 +1,7 @@
 // An explanation as people read it: the Pod, its namespace, each webhook entry, the decision, the
 // app port, then one line per sidecar of the catalog.
 import { describeProblems } from '../injection/problems.ts'
+import type { Outdated } from '../status/drift.ts'
 import type { DecisionView, Explanation } from './explain.ts'
 import type { NamespaceView } from './namespace-view.ts'
 import type { AskedBy, Verdict } from './verdicts.ts'
@@ -28,7 +29,9 @@ export function explanationText(explanation: Explanation): string {
       ? [`app port: ${explanation.appPort.port} (${explanation.appPort.from})`]
       : []),
     ...(sidecars.length ? ['sidecars:'] : []),
-    ...sidecars.map((s) => `  ${s.name.padEnd(nameWidth)}  ${verdictLine(s)}`),
+    ...sidecars.map(
+      (s) => `  ${s.name.padEnd(nameWidth)}  ${verdictLine(s, explanation.outdated)}`,
+    ),
     ...(warnings.length ? ['warnings:', ...warnings.map((w) => `  ${w}`)] : []),
   ].join('\n')
 }
@@ -72,9 +75,19 @@ const VERDICTS: Record<Verdict['verdict'], string> = {
   'not-asked': 'not asked for',
 }
 
-function verdictLine({ verdict, askedBy, revision }: Verdict): string {
-  const text = revision ? `${VERDICTS[verdict]}, revision ${revision}` : VERDICTS[verdict]
+function verdictLine({ name, verdict, askedBy, revision }: Verdict, outdated: readonly Outdated[]) {
+  const drift = outdated.find((o) => o.sidecar === name)
+  const text = [
+    VERDICTS[verdict],
+    ...(revision ? [`revision ${revision}`] : []),
+    ...(drift ? [`outdated: ${driftText(drift)}`] : []),
+  ].join(', ')
   return askedBy.length ? `${text}; asked for by ${askedBy.map(asker).join(', ')}` : text
+}
+
+function driftText({ recorded, today }: Outdated): string {
+  const now = typeof today === 'string' ? `today's catalog renders ${today}` : today.none
+  return `recorded revision ${recorded ?? 'none'}, ${now}`
 }
 
 function asker(asked: AskedBy): string {

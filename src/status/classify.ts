@@ -11,20 +11,12 @@ import { traceWebhooks } from '../explain/webhook-trace.ts'
 import type { Catalog } from '../injection/catalog.ts'
 import { injectPod } from '../injection/inject-pod.ts'
 import { describeProblems } from '../injection/problems.ts'
-import { type InjectionRequest, readRequest } from '../injection/request.ts'
-import { readRevisions } from '../injection/revisions.ts'
-import type { Mode } from '../injection/sidecar.ts'
+import { readRequest } from '../injection/request.ts'
+import { type Outdated, outdatedSidecars } from './drift.ts'
+
+export type { Outdated }
 
 export type PodState = 'current' | 'outdated' | 'missing' | 'out-of-scope'
-
-/** A sidecar injected from another revision than today's catalog gives this Pod. */
-export interface Outdated {
-  sidecar: string
-  /** What patterns/revision records; undefined when it records nothing for the sidecar. */
-  recorded: string | undefined
-  /** Today's revision, or why there is none (the catalog dropped the sidecar, ...). */
-  today: string | { none: string }
-}
 
 export interface PodStatus {
   state: PodState
@@ -68,36 +60,4 @@ export function classify(pod: unknown, context: PodContext): PodStatus {
   if (outdated.length) return { state: 'outdated', ...status }
   if (request.injected.length || sent) return { state: 'current', ...status }
   return { state: 'out-of-scope', ...status }
-}
-
-// Each injected sidecar's recorded revision against the one today's catalog renders for the same
-// parameters and mode (src/catalog/revision.ts).
-function outdatedSidecars(
-  annotations: Readonly<Record<string, string>>,
-  request: InjectionRequest,
-  catalog: Catalog,
-): Outdated[] {
-  const recorded = readRevisions(annotations)
-  const mode = request.mode ?? catalog.mode
-  const outdated: Outdated[] = []
-  for (const name of request.injected) {
-    const today = revisionToday(name, request.params.get(name), catalog, mode)
-    const was = recorded.get(name)
-    if (typeof today === 'string' && today === was) continue
-    outdated.push({ sidecar: name, recorded: was, today })
-  }
-  return outdated
-}
-
-function revisionToday(
-  name: string,
-  params: ReadonlyMap<string, string> | undefined,
-  catalog: Catalog,
-  mode: Mode,
-): string | { none: string } {
-  const sidecar = catalog.sidecars.get(name)
-  if (!sidecar) return { none: 'not in the catalog' }
-  const configured = sidecar.configure(params ?? new Map())
-  if (!configured.ok) return { none: 'its parameters are invalid today' }
-  return configured.sidecar.revision(mode)
 }

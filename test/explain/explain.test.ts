@@ -5,6 +5,7 @@ import t from 'tap'
 import { explain } from '../../src/explain/explain.ts'
 import { clusterNamespace, inputNamespace } from '../../src/explain/namespace-view.ts'
 import { creatorOf } from '../../src/explain/targets.ts'
+import { explanationText } from '../../src/explain/text.ts'
 import { fileWebhooks, MANIFEST } from '../../src/explain/webhook-source.ts'
 import { injectPod } from '../../src/injection/inject-pod.ts'
 import type { Pod } from '../../src/injection/pod.ts'
@@ -144,6 +145,18 @@ t.test('a Pod already injected: its sidecars are, and nothing more would be', as
   const e = explained(injected, namespace('apps'))
   t.same(e.decision, { action: 'skip', reason: 'already-injected' })
   t.match(verdicts(e), { metrics: 'already-injected', 'git-sync': 'already-injected' })
+  t.same(e.outdated, [], 'injected under today’s catalog')
+
+  const annotations = injected.metadata?.annotations ?? {}
+  const revisions = annotations['patterns/revision'] ?? ''
+  annotations['patterns/revision'] = revisions.replace(/^metrics=[0-9a-f]+/, 'metrics=0000000000')
+  const old = explained(injected, namespace('apps'))
+  t.match(old.outdated, [{ sidecar: 'metrics', recorded: '0000000000', today: /^[0-9a-f]{10}$/ }])
+  t.equal(old.outdated.length, 1)
+  t.match(
+    explanationText(old),
+    /\n {2}metrics {3}already injected \(patterns\/injected lists it\), outdated: recorded revision 0000000000, today's catalog renders [0-9a-f]{10}; asked for by the Pod/,
+  )
 })
 
 t.test('refusals: unknown sidecars deny; a namespace the cluster lacks is a 404', async (t) => {
