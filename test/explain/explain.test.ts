@@ -155,7 +155,7 @@ t.test('a Pod already injected: its sidecars are, and nothing more would be', as
   t.equal(old.outdated.length, 1)
   t.match(
     explanationText(old),
-    /\n {2}metrics {3}already injected \(patterns\/injected lists it\), outdated: recorded revision 0000000000, today's catalog renders [0-9a-f]{10}; asked for by the Pod/,
+    /\n {2}metrics +already injected \(patterns\/injected lists it\), outdated: recorded revision 0000000000, today's catalog renders [0-9a-f]{10}; asked for by the Pod/,
   )
 })
 
