@@ -22,7 +22,8 @@ export function checkSidecar(definition: SidecarDefinition, base: string): Catal
   ]
 }
 
-function checkParam(p: ParamDefinition, at: string): CatalogError[] {
+/** The problems of one parameter definition found at `at`, beyond its schema. */
+export function checkParam(p: ParamDefinition, at: string): CatalogError[] {
   const errors = optionErrors(p)
   const result =
     errors.length || p.default === undefined ? undefined : toSpec(p).validate(String(p.default))
@@ -146,6 +147,35 @@ function checkProxy(definition: SidecarDefinition, base: string): CatalogError[]
   if (!uses(definition.container, '', false).some((u) => u.name === 'upstream')) {
     errors.push({ pointer: `${base}/container`, message: 'a proxy must forward to {{upstream}}' })
   }
+  return [...errors, ...checkProtocols(proxy, params, base)]
+}
+
+type Proxy = NonNullable<SidecarDefinition['proxy']>
+
+// The protocol parameter is filled with the app port's protocol when the Pod does not set it
+// (src/injection/protocol.ts), so it can have no default, and can only name what the proxy handles.
+function checkProtocols(
+  proxy: Proxy,
+  params: Readonly<Record<string, ParamDefinition>>,
+  base: string,
+): CatalogError[] {
+  const protocols = proxy.protocols ?? ['http']
+  const errors: CatalogError[] = []
+  const repeated = protocols.filter((p, i) => protocols.indexOf(p) !== i)
+  if (repeated.length)
+    errors.push({
+      pointer: `${base}/proxy/protocols`,
+      message: `lists ${repeated.join(', ')} more than once`,
+    })
+  if (proxy.protocol === undefined) return errors
+  const param = params[proxy.protocol]
+  const values = param?.values ?? []
+  const foreign = values.filter((v) => !(protocols as readonly string[]).includes(v))
+  if (param?.type !== 'enum' || param.required || param.default !== undefined || foreign.length)
+    errors.push({
+      pointer: `${base}/proxy/protocol`,
+      message: `${proxy.protocol} must be an optional enum parameter without a default, whose values are among proxy.protocols (${protocols.join(', ')})`,
+    })
   return errors
 }
 

@@ -2,6 +2,7 @@
 // an error with its path instead of a setting silently ignored.
 import { type Static, Type } from 'typebox'
 import type { NotApplicable } from '../injection/catalog.ts'
+import { PROTOCOLS } from '../injection/protocol.ts'
 import { MODES } from '../injection/sidecar.ts'
 
 const strict = { additionalProperties: false } as const
@@ -184,7 +185,17 @@ export const SidecarDefinition = Type.Object(
     ),
     proxy: Type.Optional(
       Type.Object(
-        { appPort: Str, listen: Str, order: Type.Integer({ minimum: 0, maximum: 1000 }) },
+        {
+          appPort: Str,
+          listen: Str,
+          order: Type.Integer({ minimum: 0, maximum: 1000 }),
+          /** What the proxy can stand in front of; without it, HTTP/1.1 only. */
+          protocols: Type.Optional(
+            Type.Array(Type.Union(PROTOCOLS.map((p) => Type.Literal(p))), { minItems: 1 }),
+          ),
+          /** The enum parameter that says, or is filled with, the app port's protocol. */
+          protocol: Type.Optional(Str),
+        },
         strict,
       ),
     ),

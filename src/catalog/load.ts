@@ -6,8 +6,15 @@ import { readFileSync } from 'node:fs'
 import { Compile } from 'typebox/compile'
 import { LineCounter, parseDocument } from 'yaml'
 import { type Catalog, MAX_SIDECARS } from '../injection/catalog.ts'
-import { type CatalogError, checkSidecar } from './checks.ts'
+import type { CatalogError } from './checks.ts'
 import { CatalogFile, type SidecarDefinition } from './format.ts'
+import {
+  type CatalogParts,
+  type Indexed,
+  partsOf,
+  sidecarErrors,
+  wellFormedParts,
+} from './parts.ts'
 import { compileSidecar } from './sidecar.ts'
 
 export type Loaded = { ok: true; catalog: Catalog } | { ok: false; errors: string[] }
@@ -30,13 +37,13 @@ const MAX_BYTES = 1024 * 1024
 export function loadCatalog(source: CatalogSource | undefined, selfImage: string): Loaded {
   const builtin = parse(BUILTIN)
   if (!builtin.ok) return builtin
-  const file = source ? parse(source) : { ok: true as const, file: {} as CatalogFile, errors: [] }
+  const file = source ? parse(source) : { ok: true as const, parts: partsOf({}), errors: [] }
   if (!file.ok) return file
-  const sidecars = merge(builtin.file.sidecars ?? [], file.file.sidecars ?? [])
+  const sidecars = merge(definitions(builtin.parts), definitions(file.parts))
   const errors = [
     ...builtin.errors,
     ...file.errors,
-    ...catalogErrors(sidecars, file.file, source?.name ?? ''),
+    ...catalogErrors(sidecars, builtin.parts, file.parts).map((e) => `${source?.name ?? ''}: ${e}`),
   ]
   if (errors.length) return { ok: false, errors }
   const compiled = sidecars.map((d) => compileSidecar(d, selfImage))
@@ -47,10 +54,10 @@ export function loadCatalog(source: CatalogSource | undefined, selfImage: string
       JSON.stringify([BUILTIN.text, source?.text ?? '', selfImage]),
       'base64url',
     ),
-    mode: file.file.mode ?? builtin.file.mode ?? 'native',
+    mode: file.parts.mode ?? builtin.parts.mode ?? 'native',
     sidecars: new Map(compiled.map((s) => [s.name, s])),
     // A required sidecar that cannot apply is left out with a warning unless a policy says deny.
-    policies: (file.file.policies ?? []).map((p) => ({
+    policies: file.parts.policies.map(({ value: p }) => ({
       ...p,
       notApplicable: p.notApplicable ?? 'admit',
     })),
@@ -58,7 +65,8 @@ export function loadCatalog(source: CatalogSource | undefined, selfImage: string
   return { ok: true, catalog: Object.freeze(catalog) }
 }
 
-type Parsed = { ok: true; file: CatalogFile; errors: string[] } | { ok: false; errors: string[] }
+/** YAML that parsed: its well-formed parts and every problem found in it; or why it did not. */
+type Parsed = { ok: true; parts: CatalogParts; errors: string[] } | { ok: false; errors: string[] }
 
 function parse(source: CatalogSource): Parsed {
   if (Buffer.byteLength(source.text) > MAX_BYTES)
@@ -79,10 +87,11 @@ function parse(source: CatalogSource): Parsed {
     const line = node?.range ? `:${lineCounter.linePos(node.range[0]).line}` : ''
     return `${source.name}${line}: ${pointer.slice(1).replaceAll('/', '.') || '(top)'}`
   }
-  if (!fileValidator.Check(data))
-    return { ok: false, errors: schemaErrors(data).map((e) => `${where(e.pointer)}: ${e.message}`) }
-  const errors = (data.sidecars ?? []).flatMap((d, i) => checkSidecar(d, `/sidecars/${i}`))
-  return { ok: true, file: data, errors: errors.map((e) => `${where(e.pointer)}: ${e.message}`) }
+  const located = (errors: CatalogError[]) => errors.map((e) => `${where(e.pointer)}: ${e.message}`)
+  const wellFormed = fileValidator.Check(data)
+  const parts = wellFormed ? partsOf(data) : wellFormedParts(data)
+  const schema = wellFormed ? [] : located(schemaErrors(data))
+  return { ok: true, parts, errors: [...schema, ...located(sidecarErrors(parts, data))] }
 }
 
 // The yaml package appends the position and a code frame, which the line number already gives.
@@ -117,40 +126,37 @@ function merge(
   return [...overridden, ...file.filter((f) => !builtin.some((b) => b.name === f.name))]
 }
 
+const definitions = (parts: CatalogParts) => parts.sidecars.map((s) => s.value)
+
 // Problems that involve several entries: more sidecars than a Pod's list may name, names defined
 // twice, policies that name sidecars the catalog does not have, two proxies that claim one place
-// in the chain.
+// in the chain. Names count from every entry that has one, well-formed or not (parts.ts).
 function catalogErrors(
   sidecars: readonly SidecarDefinition[],
-  file: CatalogFile,
-  name: string,
+  builtin: CatalogParts,
+  file: CatalogParts,
 ): string[] {
-  const known = new Set(sidecars.map((s) => s.name))
-  const policies = file.policies ?? []
+  const known = new Set([...builtin.sidecarNames, ...file.sidecarNames].map((n) => n.value))
   return [
     ...(sidecars.length > MAX_SIDECARS
       ? [
           `sidecars: ${sidecars.length} with the built-in ones; a catalog holds at most ${MAX_SIDECARS}`,
         ]
       : []),
-    ...twice((file.sidecars ?? []).map((s) => s.name)).map(
-      (i) => `sidecars.${i}.name: ${file.sidecars?.[i]?.name} is defined twice`,
-    ),
-    ...twice(policies.map((p) => p.name)).map(
-      (i) => `policies.${i}.name: ${policies[i]?.name} is defined twice`,
-    ),
-    ...policies.flatMap((policy, i) =>
-      policy.required
+    ...twice(file.sidecarNames).map((n) => `sidecars.${n.index}.name: ${n.value} is defined twice`),
+    ...twice(file.policyNames).map((n) => `policies.${n.index}.name: ${n.value} is defined twice`),
+    ...file.policies.flatMap(({ index, value }) =>
+      value.required
         .filter((r) => !known.has(r))
-        .map((r) => `policies.${i}.required: no sidecar is named ${r}`),
+        .map((r) => `policies.${index}.required: no sidecar is named ${r}`),
     ),
     ...proxyOrderClashes(sidecars),
-  ].map((message) => `${name}: ${message}`)
+  ]
 }
 
-/** Indexes of names that an earlier entry already has. */
-function twice(names: readonly string[]): number[] {
-  return names.flatMap((n, i) => (names.indexOf(n) === i ? [] : [i]))
+/** The names that an earlier entry already has. */
+function twice(names: readonly Indexed<string>[]): Indexed<string>[] {
+  return names.filter((n, i) => names.findIndex((m) => m.value === n.value) !== i)
 }
 
 function proxyOrderClashes(sidecars: readonly SidecarDefinition[]): string[] {

@@ -3,6 +3,7 @@
 import { baseContainerName } from '../injection/app-containers.ts'
 import { resolveParams } from '../injection/params.ts'
 import type { Container, SecurityContext, Volume } from '../injection/pod.ts'
+import type { Protocol } from '../injection/protocol.ts'
 import type {
   AppMountPath,
   BuildContext,
@@ -15,7 +16,13 @@ import type {
 } from '../injection/sidecar.ts'
 import type { ContainerTemplate, SidecarDefinition } from './format.ts'
 import { toSpec } from './param-types.ts'
-import { compileTemplate, type Renderer, type Values, wholePlaceholder } from './render.ts'
+import {
+  compileTemplate,
+  placeholders,
+  type Renderer,
+  type Values,
+  wholePlaceholder,
+} from './render.ts'
 import { entryDigest, sidecarRevision } from './revision.ts'
 
 // The Pod Security "restricted" profile; a catalog entry may override single fields.
@@ -74,7 +81,7 @@ interface Templates {
   container: Renderer<ContainerTemplate>
   volumes: Renderer<VolumeTemplate[]>
   initArgs: Renderer<string[]> | undefined
-  ports: { param: string; render: Renderer<{ containerPort: unknown }> }[]
+  ports: { param: string; name: string | undefined; render: Renderer<{ containerPort: unknown }> }[]
   appMountPaths: { param: string; render: Renderer<string[]> }[]
 }
 
@@ -86,8 +93,10 @@ function compileTemplates(definition: SidecarDefinition): Templates {
     volumes: compileTemplate(volumes),
     // The init container's args are a container's args: the kubelet expands them too.
     initArgs: init && compileTemplate(init.args, ['args']),
-    ports: (container.ports ?? []).map(({ containerPort }) => ({
+    ports: (container.ports ?? []).map(({ containerPort, name }) => ({
       param: (typeof containerPort === 'string' && wholePlaceholder(containerPort)) || '',
+      // A name with a placeholder is only known once rendered: not said in messages.
+      name: name !== undefined && placeholders(name).length === 0 ? name : undefined,
       render: compileTemplate({ containerPort }),
     })),
     appMountPaths: volumes.flatMap(({ appMountPath }) =>
@@ -116,8 +125,12 @@ function bind(
       proxy: {
         appPort: values[proxy.appPort] as number | string | undefined,
         appPortParam: proxy.appPort,
-        listen: { port: Number(values[proxy.listen]), param: proxy.listen },
+        listen: listenOf(templates, proxy.listen, values),
         order: proxy.order,
+        protocols: proxy.protocols ?? ['http'],
+        protocolParam: proxy.protocol,
+        // checks.ts: the parameter is an enum of protocols.
+        protocol: proxy.protocol === undefined ? undefined : (values[proxy.protocol] as Protocol),
       },
     }),
     listens: listens(templates, values),
@@ -126,10 +139,17 @@ function bind(
   }
 }
 
+// The port a proxy listens on: its parameter's value, under the name the catalog gives the port.
+function listenOf(templates: Templates, param: string, values: Values): Listen {
+  const name = templates.ports.find((p) => p.param === param)?.name
+  return { port: Number(values[param]), param, ...(name !== undefined && { name }) }
+}
+
 function listens(templates: Templates, values: Values): Listen[] {
-  return templates.ports.flatMap(({ param, render }) => {
+  return templates.ports.flatMap(({ param, name, render }) => {
     const { containerPort } = render(values)
-    return typeof containerPort === 'number' ? [{ port: containerPort, param }] : []
+    if (typeof containerPort !== 'number') return []
+    return [{ port: containerPort, param, ...(name !== undefined && { name }) }]
   })
 }
 
@@ -142,12 +162,14 @@ function appMountPaths(templates: Templates, values: Values): AppMountPath[] {
 
 function build(templates: Templates, values: Values, context: BuildContext): SidecarParts {
   const { definition } = templates
-  const all = { ...values, upstream: context.upstream }
+  const all = { ...values, upstream: context.upstream, ...filled(definition, context) }
   const volumes = templates.volumes(all).map((v) => shareVolume(v, context))
   const base = baseContainerName(definition.name)
   // The loader checked that every containerPort renders to a number, as Container wants.
   const rendered = templates.container(all) as unknown as Omit<Container, 'name'>
-  const container: Container = { name: context.containerName(base), ...rendered }
+  const named: Container = { name: context.containerName(base), ...rendered }
+  const listen = definition.proxy && Number(values[definition.proxy.listen])
+  const container = context.takeover && listen ? takeOver(named, listen, context.takeover) : named
   if (volumes.length) container.volumeMounts = volumes.map((v) => v.sidecarMount)
   const parts = {
     volumes: volumes.map((v) => v.volume),
@@ -161,6 +183,32 @@ function build(templates: Templates, values: Values, context: BuildContext): Sid
     oneTime(container, templates.initArgs(all), context.containerName(`${base}-init`))
   return { containers: [container], initContainers: init ? [init] : [], ...parts }
 }
+
+// The protocol the chain found for the app port fills the proxy's protocol parameter, where the
+// Pod did not set it.
+function filled(definition: SidecarDefinition, context: BuildContext): Values {
+  const param = definition.proxy?.protocol
+  return param && context.protocol ? { [param]: context.protocol } : {}
+}
+
+// The listening port takes the app port's name, and the sidecar's own probes follow it. The
+// rendered parts are shared and frozen: the port list and the probes are copied, never changed.
+function takeOver(rendered: Container, listen: number, name: string): Container {
+  const old = rendered.ports?.find((p) => p.containerPort === listen)?.name
+  const ports = rendered.ports?.map((p) => (p.containerPort === listen ? { ...p, name } : p))
+  const copy: Container = { ...rendered, ...(ports && { ports }) }
+  for (const kind of PROBES) {
+    const probe = rendered[kind] as Record<string, unknown> | undefined
+    for (const handler of ['httpGet', 'tcpSocket'] as const) {
+      const action = probe?.[handler] as { port?: unknown } | undefined
+      if (old !== undefined && action?.port === old)
+        copy[kind] = { ...probe, [handler]: { ...action, port: name } }
+    }
+  }
+  return copy
+}
+
+const PROBES = ['readinessProbe', 'livenessProbe', 'startupProbe'] as const
 
 // A catalog volume becomes a Pod volume under a free name, the sidecar's mount, and optionally
 // the mount every app container gets.

@@ -11,6 +11,7 @@ Commands:
   explain    say why a Pod, a Pod template or a workload gets each sidecar, or does not
   status     list running Pods with outdated or missing sidecars, per namespace and owner
   meter      run the metering reverse proxy (the metrics sidecar)
+  check      check an installation through the Kubernetes API (preflight and health)
   version    print the version
   help       show this help
 
@@ -29,6 +30,7 @@ const commands: Record<string, Command> = {
   explain: async (args, io) => (await import('./explain.ts')).explainCommand(args, io),
   status: async (args, io) => (await import('./status.ts')).status(args, io),
   meter: async (args, io) => (await import('./meter.ts')).meter(args, io),
+  check: async (args, io) => (await import('./check.ts')).check(args, io),
   version: async (_args, io) => print(io, io.version),
   help: async (_args, io) => print(io, USAGE),
 }

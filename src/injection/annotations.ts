@@ -1,5 +1,6 @@
 // The annotation keys a user writes and the webhook records, and how their values are read.
 import { MAX_SIDECARS } from './catalog.ts'
+import { PORT_TAKEOVER } from './port-takeover.ts'
 
 export const PREFIX = 'patterns/'
 
@@ -79,7 +80,7 @@ export function paramsBySidecar(
 export function isStrayKey(key: string): boolean {
   return (
     key.startsWith(PREFIX) &&
-    ![SIDECAR, INJECT, INJECTED, MODE, REVISION].includes(key) &&
+    ![SIDECAR, INJECT, INJECTED, MODE, REVISION, PORT_TAKEOVER].includes(key) &&
     !PARAM_KEY.test(key)
   )
 }

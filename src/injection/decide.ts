@@ -20,21 +20,32 @@
 //                                         would join a chain built by an earlier call
 //
 // A proxy cannot apply when no port parameter is set and no app port can be inferred (no TCP
-// port, or several; src/injection/app-port.ts). Then, for the proxies of the chain:
+// port, or several; src/injection/app-port.ts); when the Pod is on the host network (every
+// proxy); or when the app port speaks a protocol the proxy does not handle (src/injection/
+// protocol.ts: auth's oauth2-proxy only HTTP/1.1; the meter handles all four). Then, for the
+// proxies that cannot apply:
 //
-//   one asked for in the Pod's own list           deny (needed: ...)
+//   one asked for in the Pod's own list           deny (needed: ... / cannot apply: ...)
 //   all from the namespace default or a policy    left out, each with a warning; inject the
 //                                                 rest, skip (not-applicable) if nothing is left
 //   ...and a policy requiring one says            deny, naming the policy
 //      notApplicable: deny
+//
+// (With no port, the chain stands or falls whole: one proxy asked for by the Pod denies it. With
+// the protocol, each proxy on its own: the meter goes ahead in front of redis, auth does not.)
+//
+// The outermost proxy injected takes over the app port's name (src/injection/port-takeover.ts).
 import { INJECT, INJECTED, SIDECAR } from './annotations.ts'
 import { DEFAULT_CONTAINER } from './app-port.ts'
 import type { Catalog } from './catalog.ts'
 import { mountConflicts, portConflicts } from './conflicts.ts'
 import { weighClaims } from './evidence.ts'
-import { type Asked, applicableChain } from './not-applicable.ts'
+import { type Applicable, type Asked, applicableChain } from './not-applicable.ts'
 import type { Container, Pod } from './pod.ts'
+import { type Front, planTakeover, type Takeover } from './port-takeover.ts'
 import type { Problem } from './problems.ts'
+import type { Protocol } from './protocol.ts'
+import { chainOf } from './proxy-chain.ts'
 import { type InjectionRequest, readRequest, strayParamWarnings } from './request.ts'
 import { type NamespaceFacts, readScope, type Scope } from './scope.ts'
 import type { ConfiguredSidecar, Mode, Sidecar } from './sidecar.ts'
@@ -58,6 +69,10 @@ export interface InjectionPlan {
   upstreams: ReadonlyMap<string, number>
   /** The app port the proxies front, and where it came from; undefined without a proxy. */
   appPort: { port: number; from: string } | undefined
+  /** What the app port speaks, for the proxies' protocol parameter. */
+  protocol: Protocol | undefined
+  /** The app port's name, which the outermost proxy takes over. */
+  takeover: Takeover | undefined
   mode: Mode
   /** Sidecars an earlier call injected. */
   alreadyInjected: string[]
@@ -91,10 +106,9 @@ export function decide(pod: Pod, catalog: Catalog, namespace?: NamespaceFacts): 
     (s) => all.has(s.name) && !request.injected.includes(s.name),
   )
   if (pending.length === 0) return skip('already-injected')
-  const rechain = chainChange(pending, request.injected, catalog)
-  if (rechain) return { action: 'deny', problems: [rechain], warnings }
-
-  const planned = plan(pending, { pod, app: claims.app }, { request, scope }, mode)
+  const present = request.injected.find((name) => catalog.sidecars.get(name)?.isProxy)
+  const target = { pod, app: claims.app, chainedProxy: present }
+  const planned = plan(pending, target, { request, scope }, mode)
   return planned.ok
     ? injectOrSkip(planned, warnings)
     : { action: 'deny', problems: planned.problems, warnings }
@@ -142,9 +156,10 @@ function optOutWarnings(request: InjectionRequest, scope: Scope): string[] {
 // The chain is built in one call. A proxy that joins on reinvocation (another webhook edited
 // patterns/sidecar in between) would have to re-point a proxy already injected; rather than leave
 // one proxy forwarding past the other (clients of meter-http skipping auth), the Pod is refused.
-function chainChange(pending: readonly Sidecar[], injected: readonly string[], catalog: Catalog) {
-  const joining = pending.find((s) => s.isProxy)
-  const present = injected.find((name) => catalog.sidecars.get(name)?.isProxy)
+// Only a proxy that applies joins: one left out on the first call (auth in front of a gRPC port)
+// is left out again, as it was, not refused.
+function chainChange(applicable: readonly ConfiguredSidecar[], present: string | undefined) {
+  const joining = applicable.find((s) => s.proxy)
   if (!joining || !present) return undefined
   const message = `${joining.name} cannot join the proxy chain of ${present}, injected by an earlier call; request them together`
   return { annotation: SIDECAR, message }
@@ -154,15 +169,17 @@ type Planned =
   | { ok: true; plan: InjectionPlan; warnings: string[]; notApplicable: string[] }
   | { ok: false; problems: Problem[] }
 
-// The Pod and its own containers (src/injection/evidence.ts tells them from claimed sidecars').
+// The Pod and its own containers (src/injection/evidence.ts tells them from claimed sidecars'),
+// and the proxy an earlier call put in front of the app, if any.
 interface Target {
   pod: Pod
   app: readonly Container[]
+  chainedProxy: string | undefined
 }
 
 function plan(
   pending: readonly Sidecar[],
-  { pod, app }: Target,
+  { pod, app, chainedProxy }: Target,
   asked: Asked,
   mode: Mode,
 ): Planned {
@@ -177,25 +194,47 @@ function plan(
   if (problems.length) return { ok: false, problems }
 
   const defaultContainer = pod.metadata?.annotations?.[DEFAULT_CONTAINER]?.trim()
-  const chain = applicableChain(configured, app, defaultContainer, asked)
+  const hostNetwork = pod.spec.hostNetwork === true
+  const chain = applicableChain(configured, { app, defaultContainer, hostNetwork }, asked)
   if (!chain.ok) return chain
-  const { sidecars, notApplicable, warnings } = chain
+  const { sidecars, notApplicable, upstreams } = chain
+  const rechain = chainChange(sidecars, chainedProxy)
+  if (rechain) return { ok: false, problems: [rechain] }
   const conflicts = [
     ...portConflicts(sidecars, pod, chain.appPort),
     ...mountConflicts(sidecars, app),
   ]
   if (conflicts.length) return { ok: false, problems: conflicts }
-  const alreadyInjected = request.injected
-  const appNames = app.map((c) => c.name)
-  const appPort =
-    chain.appPort === undefined ? undefined : { port: chain.appPort, from: chain.appPortFrom ?? '' }
-  const injection = {
+  const front = frontOf(sidecars)
+  const taking =
+    front && chain.appPort !== undefined
+      ? planTakeover(pod, app, chain.appPort, front)
+      : { warnings: [] }
+  const injection: InjectionPlan = {
     sidecars,
-    upstreams: chain.upstreams,
-    appPort,
+    upstreams,
+    appPort: appPortOf(chain),
+    protocol: chain.protocol?.protocol,
+    takeover: taking.takeover,
     mode,
-    alreadyInjected,
-    app: appNames,
+    alreadyInjected: request.injected,
+    app: app.map((c) => c.name),
   }
+  const warnings = [...chain.warnings, ...taking.warnings]
   return { ok: true, plan: injection, warnings, notApplicable }
+}
+
+// The app port the chain fronts, with where it came from, for explain.
+function appPortOf({ appPort, appPortFrom = '' }: Applicable & { ok: true }) {
+  return appPort === undefined ? undefined : { port: appPort, from: appPortFrom }
+}
+
+// The proxy clients reach first, which takes the app port's name over.
+function frontOf(sidecars: readonly ConfiguredSidecar[]): Front | undefined {
+  const [first] = chainOf(sidecars)
+  const listens = sidecars.find((s) => s.name === first?.name)?.listens ?? []
+  if (first === undefined) return undefined
+  const { listen } = first
+  const otherNames = listens.flatMap((l) => (l.name && l.port !== listen.port ? [l.name] : []))
+  return { sidecar: first.name, port: listen.port, portName: listen.name, otherNames }
 }

@@ -16,6 +16,14 @@ import { DEFAULT_CONTAINER } from './app-port.ts'
 import type { Catalog } from './catalog.ts'
 import type { Container, Pod, VolumeMount } from './pod.ts'
 import { containerNames, volumeNames } from './pod.ts'
+import {
+  isBorneOut,
+  PORT_TAKEOVER,
+  readTakeover,
+  restoreNames,
+  type Takeover,
+} from './port-takeover.ts'
+import type { Protocol } from './protocol.ts'
 import { planChain } from './proxy-chain.ts'
 import type { InjectionRequest } from './request.ts'
 import type { ConfiguredSidecar, Mode, SidecarParts } from './sidecar.ts'
@@ -71,7 +79,12 @@ export function weighClaims(
   // named after a claimed sidecar is one of its parts; but where the app has a container of that
   // name itself, ours took the next free name, and only that one is not the app's.
   const index = indexPod(pod)
-  const weigh = (app: readonly Container[]) => weighAll(pod, index, { configured, mode, app })
+  const record = readTakeover(pod.metadata?.annotations ?? {})
+  // A record that is no record of ours is not read: a proxy that took a name over then differs.
+  const takeover =
+    record.ok && claimed.has(record.takeover?.sidecar ?? '') ? record.takeover : undefined
+  const weigh = (app: readonly Container[]) =>
+    weighAll(pod, index, { configured, mode, app, takeover })
   const named = weigh(appContainers(pod, request.injected))
   const weighed = named.unproven.length
     ? fewerUnproven(named, weigh(appApartFromLatest(pod, index, configured)))
@@ -101,18 +114,39 @@ interface View {
   configured: readonly ConfiguredSidecar[]
   mode: Mode
   app: readonly Container[]
+  /** The port name a claimed proxy took over, as the Pod records it. */
+  takeover: Takeover | undefined
 }
 
-function weighAll(pod: Pod, index: PodIndex, { configured, mode, app }: View): Weighed {
+// The chain was planned on the app as it was before a takeover renamed its port: so it is
+// planned again on the app with the name given back, and the proxy rendered with the name.
+function weighAll(pod: Pod, index: PodIndex, { configured, mode, app, takeover }: View): Weighed {
   const weighed: Weighed = { unproven: [], parts: new Set() }
-  const chain = planChain(configured, app, pod.metadata?.annotations?.[DEFAULT_CONTAINER]?.trim())
+  const before = takeover ? restoreNames(app, takeover) : app
+  const main = pod.metadata?.annotations?.[DEFAULT_CONTAINER]?.trim()
+  const chain = planChain(configured, before, main)
   const upstreams = chain.ok ? chain.upstreams : new Map<string, number>()
+  const protocol = chain.ok ? chain.protocol?.protocol : undefined
   for (const sidecar of configured) {
-    const found = weigh(index, sidecar, { mode, upstream: upstreams.get(sidecar.name), app })
+    const rendering = { mode, upstream: upstreams.get(sidecar.name), protocol, app }
+    const found = weighTaken(index, sidecar, rendering, takeover)
     if (typeof found === 'string') weighed.unproven.push({ sidecar: sidecar.name, why: found })
     else for (const name of found) weighed.parts.add(name)
   }
   return weighed
+}
+
+// The proxy that took the app port's name holds it only if the app's port was renamed too.
+function weighTaken(
+  index: PodIndex,
+  sidecar: ConfiguredSidecar,
+  rendering: Rendering,
+  takeover: Takeover | undefined,
+): string[] | string {
+  if (takeover?.sidecar !== sidecar.name) return weigh(index, sidecar, rendering)
+  if (!isBorneOut(rendering.app, takeover))
+    return `its app port is not renamed as ${PORT_TAKEOVER} records`
+  return weigh(index, sidecar, { ...rendering, takeover: takeover.name })
 }
 
 // The regular containers but those that hold the latest name a claimed sidecar could have.
@@ -130,6 +164,8 @@ function appApartFromLatest(
 interface Rendering {
   mode: Mode
   upstream: number | undefined
+  protocol: Protocol | undefined
+  takeover?: string
   app: readonly Container[]
 }
 
@@ -141,7 +177,7 @@ interface Rendering {
 function weigh(
   index: PodIndex,
   sidecar: ConfiguredSidecar,
-  { mode, upstream, app }: Rendering,
+  { mode, upstream, protocol, takeover, app }: Rendering,
 ): string[] | string {
   if (sidecar.proxy && upstream === undefined) return 'the app port it fronts is unknown'
   let why = ''
@@ -149,6 +185,8 @@ function weigh(
     const parts = sidecar.build({
       mode,
       upstream,
+      ...(protocol && { protocol }),
+      ...(takeover && { takeover }),
       containerName: (base) => index.containerNamed(base, pick),
       volumeName: (base) => index.volumeNamed(base, pick),
     })

@@ -5,6 +5,7 @@ import { INJECTED, REVISION } from './annotations.ts'
 import type { InjectionPlan } from './decide.ts'
 import { nameAllocator } from './names.ts'
 import { containerNames, type Pod, volumeNames } from './pod.ts'
+import { applyTakeover, PORT_TAKEOVER, type Takeover } from './port-takeover.ts'
 import { formatRevisions, readRevisions } from './revisions.ts'
 import type { SidecarParts } from './sidecar.ts'
 
@@ -20,18 +21,27 @@ export function inject(pod: Pod, plan: InjectionPlan): Pod {
   }
   const own = new Set(plan.app)
   const app = copy.spec.containers.filter((c) => own.has(c.name))
+  const { protocol, takeover } = plan
+  if (takeover) applyTakeover(app, takeover)
   const containerName = nameAllocator(containerNames(copy))
   const volumeName = nameAllocator(volumeNames(copy))
   for (const sidecar of plan.sidecars) {
     const upstream = plan.upstreams.get(sidecar.name)
-    const parts = sidecar.build({ mode: plan.mode, upstream, containerName, volumeName })
+    const parts = sidecar.build({
+      mode: plan.mode,
+      upstream,
+      ...(protocol && { protocol }),
+      ...(takeover?.sidecar === sidecar.name && { takeover: takeover.name }),
+      containerName,
+      volumeName,
+    })
     add(copy, parts)
     if (parts.appMounts.length === 0) continue
     for (const container of app) {
       container.volumeMounts = [...(container.volumeMounts ?? []), ...parts.appMounts]
     }
   }
-  recordInjected(copy, plan)
+  recordInjected(copy, plan, takeover)
   return copy
 }
 
@@ -45,7 +55,7 @@ function add(pod: Pod, parts: SidecarParts): void {
 
 // patterns/injected lists what an earlier call added and what this one adds; patterns/revision
 // keeps the revisions an earlier call recorded for the former, and adds the latter's.
-function recordInjected(pod: Pod, plan: InjectionPlan): void {
+function recordInjected(pod: Pod, plan: InjectionPlan, takeover?: Takeover): void {
   const earlier = readRevisions(pod.metadata?.annotations)
   const revisions = [
     ...plan.alreadyInjected.flatMap((name) => {
@@ -59,6 +69,7 @@ function recordInjected(pod: Pod, plan: InjectionPlan): void {
     ...pod.metadata?.annotations,
     [INJECTED]: injected.join(','),
     [REVISION]: formatRevisions(revisions),
+    ...(takeover && { [PORT_TAKEOVER]: JSON.stringify(takeover) }),
   }
   pod.metadata = { ...pod.metadata, annotations }
 }

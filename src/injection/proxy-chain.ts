@@ -4,6 +4,7 @@ import { paramAnnotation } from './annotations.ts'
 import { declaredPorts, inferAppPort } from './app-port.ts'
 import type { Container } from './pod.ts'
 import type { Problem } from './problems.ts'
+import { inferProtocol, type KnownProtocol } from './protocol.ts'
 import type { ConfiguredSidecar } from './sidecar.ts'
 
 export type Chain =
@@ -13,6 +14,8 @@ export type Chain =
       /** Where the app port came from: the annotation that set it, or what it was inferred from. */
       appPortFrom: string | undefined
       upstreams: ReadonlyMap<string, number>
+      /** What the app port speaks; undefined when there is no proxy. */
+      protocol: KnownProtocol | undefined
       /** Said when the app port was inferred rather than given, so the user knows which. */
       warnings: string[]
     }
@@ -40,17 +43,71 @@ export function planChain(
       appPort: undefined,
       appPortFrom: undefined,
       upstreams: new Map(),
+      protocol: undefined,
       warnings: [],
     }
   const resolved = proxies.some((p) => p.appPort !== undefined)
     ? resolveAppPort(proxies, app)
     : inferred(first, app, defaultContainer)
   if (!resolved.ok) return resolved
-  const upstreams = new Map(
-    proxies.map((proxy, i) => [proxy.name, proxies[i + 1]?.listen.port ?? resolved.port]),
+  const protocol = resolveProtocol(proxies, app, resolved.port)
+  if (!protocol.ok) return protocol
+  return {
+    ok: true,
+    appPort: resolved.port,
+    appPortFrom: resolved.from,
+    upstreams: upstreamsOf(proxies, resolved.port),
+    protocol: protocol.known,
+    warnings: [...resolved.warnings, ...protocol.warnings],
+  }
+}
+
+/** Where each proxy forwards: to the next one's listen port, the last one to `appPort`. */
+export function upstreamsOf(
+  proxies: readonly ChainedProxy[],
+  appPort: number,
+): ReadonlyMap<string, number> {
+  return new Map(proxies.map((proxy, i) => [proxy.name, proxies[i + 1]?.listen.port ?? appPort]))
+}
+
+type ResolvedProtocol =
+  | { ok: true; known: KnownProtocol; warnings: string[] }
+  | { ok: false; problems: Problem[] }
+
+// A protocol the Pod sets is a statement about the app port, so chained proxies must agree; else
+// it is read from the Pod (src/injection/protocol.ts), and said where it is not HTTP/1.1.
+function resolveProtocol(
+  proxies: readonly ChainedProxy[],
+  app: readonly Container[],
+  port: number,
+): ResolvedProtocol {
+  const explicit = proxies.flatMap(({ name, protocol, protocolParam }) =>
+    protocol && protocolParam
+      ? [{ protocol, annotation: paramAnnotation(name, protocolParam) }]
+      : [],
   )
-  const { port: appPort, from: appPortFrom, warnings } = resolved
-  return { ok: true, appPort, appPortFrom, upstreams, warnings }
+  const [head, ...rest] = explicit
+  if (head) {
+    const problems = rest
+      .filter((other) => other.protocol !== head.protocol)
+      .map(({ protocol, annotation }) => ({
+        annotation,
+        message: `${protocol} differs from ${head.annotation} (${head.protocol}); chained proxies front one app port`,
+      }))
+    if (problems.length) return { ok: false, problems }
+    const known = { protocol: head.protocol, source: head.annotation, assumed: false }
+    return { ok: true, known, warnings: [] }
+  }
+  const known = inferProtocol(app, port)
+  const said = !known.assumed && known.protocol !== 'http'
+  const warnings = proxies.flatMap(({ name, protocolParam }) =>
+    said && protocolParam
+      ? [
+          `${paramAnnotation(name, protocolParam)}: not set; ${known.source}: proxied as ${known.protocol}`,
+        ]
+      : [],
+  )
+  return { ok: true, known, warnings }
 }
 
 /** A proxy of the chain: its `proxy` settings and its name. */

@@ -2,6 +2,7 @@
 // they are valid, what it listens on and mounts (to check conflicts) and a pure build function.
 import type { Container, Volume, VolumeMount } from './pod.ts'
 import type { Problem } from './problems.ts'
+import type { Protocol } from './protocol.ts'
 import type { Validator } from './validators.ts'
 
 /** A parameter as set by `patterns/<sidecar>.<param>`: required, defaulted, or optional. */
@@ -17,6 +18,8 @@ export type ParamSpecs = Record<string, ParamSpec<unknown>>
 export interface Listen {
   port: number
   param: string
+  /** The port's name, where the catalog gives it one. */
+  name?: string
 }
 
 /** A path the sidecar mounts into every app container, and the parameter that chose it. */
@@ -34,6 +37,13 @@ export interface BuildContext {
   mode: Mode
   /** For proxies: the port to forward to, the app's or the next proxy's in the chain. */
   upstream: number | undefined
+  /** For proxies: what the app port speaks, which fills the proxy's protocol parameter. */
+  protocol?: Protocol
+  /**
+   * For the outermost proxy: the app port's name, which its listening port takes over so that a
+   * Service targeting the name reaches it (src/injection/port-takeover.ts).
+   */
+  takeover?: string
   /** Claims a container name: the base name, or a suffixed one if the Pod has it already. */
   containerName(base: string): string
   volumeName(base: string): string
@@ -55,6 +65,11 @@ export interface ConfiguredSidecar {
     appPortParam: string
     listen: Listen
     order: number
+    /** What it can stand in front of. */
+    protocols: readonly Protocol[]
+    /** The parameter that says the app port's protocol, and its value if the Pod set it. */
+    protocolParam: string | undefined
+    protocol: Protocol | undefined
   }
   listens: Listen[]
   appMountPaths: AppMountPath[]

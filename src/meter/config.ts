@@ -4,7 +4,14 @@ import { type FlagValues, type Parsed, readFlags } from '../shared/flags.ts'
 import { LOG_LEVELS } from '../shared/log-levels.ts'
 import { parseRoutes } from '../shared/route-templates.ts'
 
+/** What the meter speaks with clients and the app: HTTP/1.1 (and WebSocket upgrades), HTTP/2
+ *  cleartext with prior knowledge, gRPC over it, or bytes it relays without reading them. */
+export const METER_PROTOCOLS = ['http', 'http2', 'grpc', 'tcp'] as const
+export type MeterProtocol = (typeof METER_PROTOCOLS)[number]
+
 export interface MeterConfig {
+  /** The protocol both sides speak; it decides the proxy and the family of metrics. */
+  protocol: MeterProtocol
   /** Where clients connect: the port a Service targets (named meter-http). */
   listen: { host: string; port: number }
   /** The app's origin, `http://HOST:PORT`, always plain HTTP on the Pod's loopback. */
@@ -28,14 +35,21 @@ app at --upstream and serves Prometheus metrics about them on --metrics-port (GE
 
 Options:
   --listen HOST:PORT        address clients connect to, e.g. 0.0.0.0:15080 (required)
-  --upstream URL            the app, http://HOST:PORT, e.g. http://127.0.0.1:8080 (required)
+  --upstream URL            the app, http://HOST:PORT, e.g. http://127.0.0.1:8080 (required;
+                            with tcp only its host and port are used)
   --metrics-port N          port for /metrics, /healthz and /readyz, on the --listen host
                             (required)
+  --protocol PROTOCOL       http (HTTP/1.1, the default), http2 (h2c, prior knowledge), grpc
+                            (gRPC over h2c) or tcp (bytes relayed as they are, unread)
   --route TEMPLATE[,...]    path templates for the route label, e.g. /api/users/:id or
                             /static/*; repeatable or comma-separated, first match wins,
-                            requests that match none are "other"
+                            requests that match none are "other"; gRPC without
+                            templates labels by /package.Service/Method, up to 100;
+                            tcp has no routes and ignores them
   --upstream-timeout TIME   the longest the app may stay silent while a response is due
-                            (default 30s; 504 before the response starts)
+                            (default 30s; 504 before the response starts); http2: until
+                            the response head; grpc: not applied (calls carry deadlines);
+                            tcp: the connection to the app
   --drain-timeout TIME      on SIGTERM, the longest to wait for in-flight requests (default 20s)
   --log-level LEVEL         fatal, error, warn, info, debug, trace or silent (default info)
   -h, --help                show this help
@@ -56,6 +70,7 @@ export function parseMeterArgs(args: readonly string[]): Parsed<Readonly<MeterCo
     args,
     {
       listen: { type: 'string' },
+      protocol: { type: 'string', default: 'http' },
       upstream: { type: 'string' },
       'metrics-port': { type: 'string' },
       route: { type: 'string', multiple: true, default: [] },
@@ -71,6 +86,7 @@ function validate(values: Values): Parsed<Readonly<MeterConfig>> {
   const text = (name: string) => (typeof values[name] === 'string' ? values[name] : undefined)
   const checks = {
     listen: required(text('listen'), hostPort),
+    protocol: protocol(text('protocol') ?? ''),
     upstream: required(text('upstream'), origin),
     'metrics-port': required(text('metrics-port'), port),
     route: routes(Array.isArray(values.route) ? values.route : []),
@@ -88,6 +104,7 @@ function validate(values: Values): Parsed<Readonly<MeterConfig>> {
   return {
     ok: true,
     value: Object.freeze({
+      protocol: v.protocol,
       listen: Object.freeze(v.listen),
       upstream: v.upstream,
       metricsPort: v['metrics-port'],
@@ -153,6 +170,13 @@ function duration(raw: string): Check<number> {
 function routes(values: readonly string[]): Check<string[]> {
   const list = parseRoutes(values)
   return list.ok ? { value: list.routes } : { error: list.errors.join('; ') }
+}
+
+function protocol(raw: string): Check<MeterProtocol> {
+  const found = METER_PROTOCOLS.find((p) => p === raw)
+  return found
+    ? { value: found }
+    : { error: `"${raw}" is not one of ${METER_PROTOCOLS.join(', ')}` }
 }
 
 function logLevel(raw: string): Check<MeterConfig['logLevel']> {

@@ -19,6 +19,10 @@ export interface ClientLimits {
   maxMetricsConnections: number
   /** The largest request head accepted, in bytes; a larger one is answered 431. */
   maxHeadBytes: number
+  /** HTTP/2 and gRPC: the most streams (calls) one client connection may have open at once. */
+  maxStreamsPerConnection: number
+  /** TCP: the longest a relayed connection may carry no byte either way; then both sides close. */
+  tcpIdleTimeoutMs: number
 }
 
 export const CLIENT_LIMITS: Readonly<ClientLimits> = Object.freeze({
@@ -45,6 +49,17 @@ export const CLIENT_LIMITS: Readonly<ClientLimits> = Object.freeze({
   // Node's default, written down so that --max-http-header-size in NODE_OPTIONS cannot raise
   // it; the apps behind the meter, Node's own default among them, rarely accept more.
   maxHeadBytes: 16 * 1024,
+  // The least RFC 9113 (section 6.5.2) recommends, and what nginx and most gRPC servers
+  // advertise (nginx 128, grpc-go none): a client that needs more opens another connection.
+  // Memory stays bounded by flow control, not by this: what the meter holds unread of one
+  // connection is at most its connection window (64 KiB), whatever the number of streams.
+  maxStreamsPerConnection: 100,
+  // Connections to databases and brokers sit idle in their clients' pools for minutes
+  // (HikariCP closes idle ones after 10, keeps none longer than 30), and a relay that closed
+  // them first would fail the next query. An hour, Envoy's tcp_proxy default (which Istio
+  // keeps), frees what a client forgot without cutting what a pool keeps; the connection cap
+  // bounds the rest.
+  tcpIdleTimeoutMs: 60 * 60_000,
 })
 
 /** Node's options for the proxy's server; maxConnections is set on it once created. */

@@ -10,18 +10,28 @@ import { adminRequests } from './admin.ts'
 import { answerClientErrors } from './client-errors.ts'
 import type { MeterConfig } from './config.ts'
 import { refuseConnects } from './connect.ts'
+import { type FrontFactory, startFrontMeter } from './front-meter.ts'
+import { h2Front } from './h2-front.ts'
 import { CLIENT_LIMITS, type ClientLimits, metricsServerOptions, serverOptions } from './limits.ts'
 import { createMeterMetrics, type MeterMetrics } from './metrics.ts'
 import { proxyRequests } from './proxy.ts'
 import { compileRoutes } from './routes.ts'
+import { tcpFront } from './tcp-relay.ts'
 import { proxyUpgrades, shouldTunnel } from './tunnel.ts'
+
+// The protocols other than HTTP/1.1, each with a proxy of its own; HTTP/1.1 is built below.
+const FRONTS: Record<Exclude<MeterConfig['protocol'], 'http'>, FrontFactory> = {
+  http2: h2Front,
+  grpc: h2Front,
+  tcp: tcpFront,
+}
 
 /** A started meter. */
 export interface RunningMeter {
   /** Where the proxy listens (a port of 0 in the configuration is resolved here). */
   readonly proxyAddress: AddressInfo
   readonly metricsAddress: AddressInfo
-  readonly metrics: MeterMetrics
+  readonly metrics: Pick<MeterMetrics, 'registry'>
   /**
    * Stops gracefully: readiness fails, the proxy stops accepting connections, idle keep-alive
    * connections close, in-flight requests finish (each response closing its connection), and
@@ -39,6 +49,8 @@ export async function startMeter(
   log: Logger,
   limits: Partial<ClientLimits> = {},
 ): Promise<RunningMeter> {
+  if (config.protocol !== 'http')
+    return startFrontMeter(config, log, { ...CLIENT_LIMITS, ...limits }, FRONTS[config.protocol])
   let draining = false
   const parts = build(config, log, { ...CLIENT_LIMITS, ...limits }, () => draining)
   const { proxy, admin, metrics } = parts

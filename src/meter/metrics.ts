@@ -1,31 +1,34 @@
 // The meter's Prometheus metrics, on a registry each meter owns (never prom-client's global one),
-// so that several meters can run in one process, as the tests do. Names follow the Prometheus
-// conventions: a `meter_` prefix, base units (seconds, bytes) in the name, `_total` on counters.
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+// so that several meters can run in one process, as the tests do. One family of request metrics
+// per protocol that has requests, named by the scheme in base-metrics.ts: `meter_http_*` for
+// HTTP/1.1 and HTTP/2 alike, `meter_grpc_*` for gRPC, with the same names after the prefix,
+// the same labels, and a `grpc_status` besides.
+import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import { type BaseMetrics, createBaseMetrics, type UpstreamErrorKind } from './base-metrics.ts'
 
-/** How a request to the app failed: no connection, too long a silence, or a broken connection. */
-export type UpstreamErrorKind = 'connect' | 'timeout' | 'reset'
+export type { UpstreamErrorKind }
+
+/** Which family of request metrics a meter exports. */
+export type RequestFamily = 'http' | 'grpc'
 
 /** Why a client's head never became a request. */
 export type ClientErrorKind = 'head_timeout' | 'too_large' | 'malformed'
 
 /** The meter's instruments for the requests of one method and one route. */
 export interface Series {
-  /** The response was sent completely, whoever produced it (the app, or the meter's 502/504). */
-  completed(status: number, seconds: number): void
+  /** The response was sent completely, whoever produced it (the app, or the meter's 502/504);
+   *  `grpcStatus` is the call's grpc-status label (grpcStatusLabel), for gRPC only. */
+  completed(status: number, seconds: number, grpcStatus?: string): void
   /** The client went away before the response was complete. */
   aborted(): void
   requestBytes(bytes: number): void
   responseBytes(bytes: number): void
 }
 
-export interface MeterMetrics {
+export interface MeterMetrics extends BaseMetrics {
   readonly registry: Registry
   readonly inFlight: Gauge
   series(method: string, route: string): Series
-  upstreamError(kind: UpstreamErrorKind): void
-  /** A connection was closed on arrival: the meter held as many as it takes. */
-  connectionDropped(): void
   /** Node's parser refused a client's head and closed its connection. */
   clientError(kind: ClientErrorKind): void
 }
@@ -38,7 +41,7 @@ const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const
 
 // Prometheus' default buckets start at 5 ms; a sidecar in front of fast apps needs finer ones
 // below that, and a 30 s bucket for the upstream timeout's neighbourhood.
-const DURATION_BUCKETS = [
+export const DURATION_BUCKETS = [
   0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
 ]
 
@@ -47,11 +50,11 @@ export function methodLabel(method: string | undefined): string {
   return method !== undefined && METHODS.has(method) ? method : 'OTHER'
 }
 
-/** Creates the meter's metrics, with Node's process metrics, on a registry of their own. */
-export function createMeterMetrics(): MeterMetrics {
+/** Creates the meter's metrics for `family`, with the process metrics, on a registry of their own. */
+export function createMeterMetrics(family: RequestFamily = 'http'): MeterMetrics {
   const registry = new Registry()
-  collectDefaultMetrics({ register: registry })
-  const instruments = createInstruments(registry)
+  const base = createBaseMetrics(registry)
+  const instruments = createInstruments(registry, family)
   // The label values of a series are fixed, so each instrument is resolved once per method and
   // route instead of on every request. Both labels are bounded, and so is this map.
   const cache = new Map<string, Series>()
@@ -67,8 +70,7 @@ export function createMeterMetrics(): MeterMetrics {
       }
       return found
     },
-    upstreamError: (kind) => instruments.upstreamErrors.labels(kind).inc(),
-    connectionDropped: () => instruments.droppedConnections.inc(),
+    ...base,
     clientError: (kind) => instruments.clientErrors.labels(kind).inc(),
   }
 }
@@ -76,14 +78,19 @@ export function createMeterMetrics(): MeterMetrics {
 type Instruments = ReturnType<typeof createInstruments>
 
 function bindSeries(instruments: Instruments, method: string, route: string): Series {
-  const byClass = STATUS_CLASSES.map((c) => instruments.requests.labels(method, c, route))
+  // gRPC's series have a grpc_status too, resolved per call; HTTP's are all known up front.
+  const byClass =
+    instruments.family === 'http'
+      ? STATUS_CLASSES.map((c) => instruments.requests.labels(method, c, route))
+      : []
   const duration = instruments.duration.labels(method, route)
   const aborted = instruments.aborts.labels(method, route)
   const received = instruments.requestBytes.labels(route)
   const sent = instruments.responseBytes.labels(route)
   return {
-    completed: (status, seconds) => {
-      ;(byClass[Math.floor(status / 100) - 1] ?? byClass[4])?.inc()
+    completed: (status, seconds, grpcStatus) => {
+      if (grpcStatus === undefined) (byClass[Math.floor(status / 100) - 1] ?? byClass[4])?.inc()
+      else instruments.requests.labels(method, classOf(status), grpcStatus, route).inc()
       duration.observe(seconds)
     },
     aborted: () => aborted.inc(),
@@ -92,66 +99,109 @@ function bindSeries(instruments: Instruments, method: string, route: string): Se
   }
 }
 
-function createInstruments(registry: Registry) {
+function classOf(status: number): string {
+  return STATUS_CLASSES[Math.floor(status / 100) - 1] ?? '5xx'
+}
+
+function createInstruments(registry: Registry, family: RequestFamily) {
   const registers = [registry]
-  const upstreamErrors = new Counter({
-    name: 'meter_upstream_errors_total',
-    help: 'Requests to the app that failed: connect (refused or unreachable), timeout (silent for longer than --upstream-timeout) or reset (the connection broke).',
-    labelNames: ['kind'] as const,
-    registers,
-  })
+  const help = HELP[family]
   const clientErrors = new Counter({
-    name: 'meter_http_client_errors_total',
-    help: 'Client connections closed with an answer from the HTTP parser, before any request reached the app: head_timeout (408, the head did not arrive in time), too_large (431, too large a head; 413, too long chunk extensions) or malformed (400, not HTTP/1.1).',
+    name: `meter_${family}_client_errors_total`,
+    help: help.clientErrors,
     labelNames: ['kind'] as const,
     registers,
   })
   // Zero from the start, so that rate() and alerts see the first error.
-  for (const kind of ['connect', 'timeout', 'reset']) upstreamErrors.labels(kind).inc(0)
   for (const kind of ['head_timeout', 'too_large', 'malformed']) clientErrors.labels(kind).inc(0)
+  // gRPC calls have a status of their own beside the HTTP one; it goes before the route, so
+  // that the label order of both families reads alike.
+  const requestLabels =
+    family === 'grpc'
+      ? ['method', 'status_class', 'grpc_status', 'route']
+      : ['method', 'status_class', 'route']
   return {
-    upstreamErrors,
+    family,
     clientErrors,
     requests: new Counter({
-      name: 'meter_http_requests_total',
-      help: 'Requests whose response was sent completely, by method, status class and route (the configured path template, or other). Includes the 502 and 504 answers of the meter itself.',
-      labelNames: ['method', 'status_class', 'route'] as const,
+      name: `meter_${family}_requests_total`,
+      help: help.requests,
+      labelNames: requestLabels,
       registers,
     }),
     duration: new Histogram({
-      name: 'meter_http_request_duration_seconds',
-      help: 'Time from the request head arriving at the meter to the last byte of the response being handed to the client connection, for requests counted in meter_http_requests_total.',
+      name: `meter_${family}_request_duration_seconds`,
+      help: help.duration,
       labelNames: ['method', 'route'] as const,
       buckets: DURATION_BUCKETS,
       registers,
     }),
     aborts: new Counter({
-      name: 'meter_http_client_aborts_total',
-      help: 'Requests whose client closed the connection before the response was complete; the request to the app is cancelled too.',
+      name: `meter_${family}_client_aborts_total`,
+      help: help.aborts,
       labelNames: ['method', 'route'] as const,
       registers,
     }),
     requestBytes: new Counter({
-      name: 'meter_http_request_bytes_total',
-      help: 'Request body bytes received from clients (without chunked framing), by route; upgraded (WebSocket) traffic from clients included.',
+      name: `meter_${family}_request_bytes_total`,
+      help: help.requestBytes,
       labelNames: ['route'] as const,
       registers,
     }),
     responseBytes: new Counter({
-      name: 'meter_http_response_bytes_total',
-      help: 'Response body bytes sent to clients (without chunked framing), by route; upgraded (WebSocket) traffic to clients and the bodies of the answers the meter gives itself (400, 405, 502, 504) included.',
+      name: `meter_${family}_response_bytes_total`,
+      help: help.responseBytes,
       labelNames: ['route'] as const,
       registers,
     }),
-    droppedConnections: new Counter({
-      name: 'meter_connections_dropped_total',
-      help: 'Client connections closed as soon as they were accepted, unanswered, because the meter already held as many as it takes (WebSocket tunnels included).',
-      registers,
-    }),
     inFlight: new Gauge({
-      name: 'meter_http_requests_in_flight',
-      help: 'Requests received whose response is not complete yet.',
+      name: `meter_${family}_requests_in_flight`,
+      help: help.inFlight,
       registers,
     }),
   }
+}
+
+type Help = Record<
+  | 'clientErrors'
+  | 'requests'
+  | 'duration'
+  | 'aborts'
+  | 'requestBytes'
+  | 'responseBytes'
+  | 'inFlight',
+  string
+>
+
+// The HELP text of each instrument, which says what exactly each protocol counts.
+const HELP: Record<RequestFamily, Help> = {
+  http: {
+    clientErrors:
+      'Client connections closed with an answer from the HTTP parser, before any request reached the app: head_timeout (408, the head did not arrive in time), too_large (431, too large a head; 413, too long chunk extensions) or malformed (400, not HTTP/1.1; for HTTP/2, a connection that broke the protocol).',
+    requests:
+      'Requests whose response was sent completely, by method, status class and route (the configured path template, or other). Includes the 502 and 504 answers of the meter itself.',
+    duration:
+      'Time from the request head arriving at the meter to the last byte of the response being handed to the client connection, for requests counted in meter_http_requests_total.',
+    aborts:
+      'Requests whose client closed the connection (for HTTP/2, reset the stream) before the response was complete; the request to the app is cancelled too.',
+    requestBytes:
+      'Request body bytes received from clients (without chunked framing), by route; upgraded (WebSocket) traffic from clients included.',
+    responseBytes:
+      'Response body bytes sent to clients (without chunked framing), by route; upgraded (WebSocket) traffic to clients and the bodies of the answers the meter gives itself (400, 405, 502, 504) included.',
+    inFlight: 'Requests received whose response is not complete yet.',
+  },
+  grpc: {
+    clientErrors:
+      'Client connections closed by the meter because they broke the HTTP/2 protocol (malformed: bytes that are not HTTP/2, a bad preface or frame); head_timeout and too_large are HTTP/1.1 kinds, exported as 0.',
+    requests:
+      'Calls whose response was sent completely (streaming calls once, when they end), by method, HTTP status class, grpc-status (from the trailers, or the headers of a trailers-only response; none when absent) and route (the configured template, else the /package.Service/Method path, or other). Includes the UNAVAILABLE answers of the meter itself.',
+    duration:
+      'Time from the call arriving at the meter to its end (the last message and the trailers handed to the client connection), for calls counted in meter_grpc_requests_total.',
+    aborts:
+      'Calls that the client cancelled (reset the stream) or left before the response was complete; the call to the app is cancelled too.',
+    requestBytes:
+      'Bytes of DATA frames received from clients (length-prefixed messages), by route.',
+    responseBytes: 'Bytes of DATA frames sent to clients (length-prefixed messages), by route.',
+    inFlight: 'Calls received whose response is not complete yet.',
+  },
 }

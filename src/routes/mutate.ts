@@ -108,7 +108,9 @@ function answered(exchange: Exchange, uid: string, answer: Answer, cache: MemoRe
   const ms = Math.round((performance.now() - started) * 1000) / 1000
   if (metrics) record(metrics, answer.outcome, cache, ms)
   const { namespace, outcome } = answer
-  request.log.info({ review: { uid, namespace, ...outcome, cache, ms } }, 'admission review')
+  // A refusal is what an operator looks for (README, "Logs"): it stands out at warn.
+  const level = outcome.result === 'denied' ? 'warn' : 'info'
+  request.log[level]({ review: { uid, namespace, ...outcome, cache, ms } }, 'admission review')
   return reply.type('application/json; charset=utf-8').send(answer.review.withUid(uid))
 }
 

@@ -16,6 +16,11 @@ import { withSignal } from '../kube/request-options.ts'
 // Reading or writing one small object takes milliseconds; this only bounds a hung connection.
 const REQUEST_TIMEOUT_MS = 10_000
 
+/** The webhook's name in the managedFields of what it writes: without one the API server takes
+ *  the User-Agent's product, client-node's `kubernetes-client-javascript`, which says nothing.
+ *  GitOps tools can then be told to leave this manager's fields alone (README, "Install"). */
+export const FIELD_MANAGER = 'sidecar-patterns'
+
 export interface SecretRef {
   namespace: string
   name: string
@@ -79,7 +84,7 @@ export function webhookConfigurationClient(
     patch: (body) =>
       api
         .patchMutatingWebhookConfiguration(
-          { name, body },
+          { name, body, fieldManager: FIELD_MANAGER },
           setHeaderOptions('Content-Type', PatchStrategy.JsonPatch, withSignal(bounded(signal))),
         )
         .catch(when([409, 422], 'changed' as const)),

@@ -83,6 +83,32 @@ ${notApplicable}`
   ])
 })
 
+t.test('a malformed entry does not hide the problems of the others', async (t) => {
+  t.same(
+    errorsOf(`sidecars:
+  - name: typo
+    container: { image: x, imagePullPolicy: Sometimes }
+  - name: fine-but-wrong
+    container: { image: "{{nope}}" }
+  - name: fine-but-wrong
+    container: { image: x }
+policies:
+  - { name: p, namespaceSelector: {}, required: [typo, ghost] }
+`),
+    [
+      'catalog.yaml:3: sidecars.0.container.imagePullPolicy: has the wrong type',
+      'catalog.yaml:5: sidecars.1.container.image: {{nope}} is not a parameter of fine-but-wrong',
+      'catalog.yaml: sidecars.2.name: fine-but-wrong is defined twice',
+      'catalog.yaml: policies.0.required: no sidecar is named ghost',
+    ],
+    'a policy may name the malformed sidecar: only its schema error is reported',
+  )
+  for (const text of ['- a list', 'just text', 'sidecars: 3', 'sidecars: [7]\npolicies: {}']) {
+    const loaded = load(text)
+    t.equal(loaded.ok, false, `${JSON.stringify(text)} is refused, not thrown on`)
+  }
+})
+
 t.test('reports every problem at once, each with its line and path', async (t) => {
   const errors = errorsOf(`mode: classic
 sidecars:
@@ -114,12 +140,20 @@ policies:
     namespaceSelector: { matchExpressions: [{ key: a, operator: Near }] }
     required: [metrics]
 `)
-  const expected = [
-    /catalog\.yaml:13: sidecars\.0\.container\.imge: unknown key/,
-    /catalog\.yaml:28: policies\.1\.namespaceSelector\.matchExpressions\.0\.operator: has the wrong type/,
-  ]
-  for (const pattern of expected) t.ok(has(errors, pattern), String(pattern))
-  t.equal(errors.length, 2, 'schema errors stop the checks that need a well-formed file')
+  // The schema's errors first, then what the well-formed parts show: the parameters of the
+  // malformed sidecar, the policies' names and references. The malformed container and policy
+  // are checked no further (their placeholders, volumes and proxy are not read).
+  t.same(errors, [
+    'catalog.yaml:13: sidecars.0.container.imge: unknown key',
+    'catalog.yaml:28: policies.1.namespaceSelector.matchExpressions.0.operator: has the wrong type',
+    'catalog.yaml:5: sidecars.0.params.level: values go with type enum, and only with it',
+    'catalog.yaml:6: sidecars.0.params.size: pattern goes with type string only',
+    'catalog.yaml:7: sidecars.0.params.port: a required parameter has no default',
+    'catalog.yaml:9: sidecars.0.params.when: default "soon" is not a duration of at least 1s such as 30s or 5m',
+    'catalog.yaml:10: sidecars.0.params.re: pattern "(" is not a regular expression',
+    'catalog.yaml: policies.1.name: p is defined twice',
+    'catalog.yaml: policies.0.required: no sidecar is named ghost',
+  ])
 
   const semantic = errorsOf(`sidecars:
   - name: broken
@@ -234,3 +268,46 @@ t.test('two proxies cannot claim one place in the chain', async (t) => {
 `)
   t.ok(has(errors, /sidecars metrics and waf have the same proxy order 10/))
 })
+
+t.test(
+  'a proxy says what it can stand in front of, and which parameter says the protocol',
+  async (t) => {
+    const proxy = (block: string, params = '') => `sidecars:
+  - name: waf
+    params: { port: { type: port-ref }, listen: { type: port, default: 9000 }${params} }
+    proxy: { appPort: port, listen: listen, order: 30${block} }
+    container: { image: waf, args: ["--to={{upstream}}"] }
+`
+    t.equal(load(proxy('')).ok, true, 'without protocols: HTTP/1.1 only')
+    const loaded = load(proxy(', protocols: [http, grpc, tcp]'))
+    const waf = loaded.ok ? loaded.catalog.sidecars.get('waf') : undefined
+    const configured = waf?.configure(new Map())
+    t.same(configured?.ok && configured.sidecar.proxy?.protocols, ['http', 'grpc', 'tcp'])
+    t.ok(
+      has(errorsOf(proxy(', protocols: [http, h2c]')), /sidecars\.0\.proxy\.protocols\.1/),
+      'only the protocols a chain knows',
+    )
+    t.ok(has(errorsOf(proxy(', protocols: []')), /sidecars\.0\.proxy\.protocols/), 'at least one')
+    t.ok(
+      has(errorsOf(proxy(', protocols: [tcp, tcp]')), /proxy\.protocols: lists tcp more than once/),
+    )
+    const wants =
+      /proxy\.protocol: proto must be an optional enum parameter without a default, whose values are among proxy\.protocols \(http, tcp\)/
+    const ok = ', proto: { type: enum, values: [http, tcp] }'
+    t.equal(load(proxy(', protocols: [http, tcp], protocol: proto', ok)).ok, true)
+    for (const [why, param] of [
+      ['missing', ''],
+      ['not an enum', ', proto: { type: string }'],
+      [
+        'with a default, which would hide the inferred one',
+        ', proto: { type: enum, values: [http, tcp], default: http }',
+      ],
+      ['required', ', proto: { type: enum, values: [http, tcp], required: true }'],
+      [
+        'naming a protocol the proxy does not handle',
+        ', proto: { type: enum, values: [http, grpc] }',
+      ],
+    ] as const)
+      t.ok(has(errorsOf(proxy(', protocols: [http, tcp], protocol: proto', param)), wants), why)
+  },
+)

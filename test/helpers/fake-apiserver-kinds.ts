@@ -41,7 +41,14 @@ export interface Stores {
   namespaces: Collection
   secrets: NamespacedCollection
   webhookConfigurations: Collection
+  /** Pods and the workloads that make them (Deployments among them: `check` reads those too). */
   podKinds: Record<PodKind, NamespacedCollection>
+  /** Read-only kinds that `sidecar-patterns check` reads; tests store them directly. */
+  configMaps: NamespacedCollection
+  services: NamespacedCollection
+  endpointSlices: NamespacedCollection
+  admissionPolicies: Collection
+  admissionPolicyBindings: Collection
 }
 
 /** Empty stores that share one revision. */
@@ -62,6 +69,19 @@ export function createStores(): Stores {
         new NamespacedCollection(revision, kind, plural),
       ]),
     ) as Record<PodKind, NamespacedCollection>,
+    configMaps: new NamespacedCollection(revision, 'ConfigMap', 'configmaps'),
+    services: new NamespacedCollection(revision, 'Service', 'services'),
+    endpointSlices: new NamespacedCollection(revision, 'EndpointSlice', 'endpointslices'),
+    admissionPolicies: new Collection(
+      revision,
+      'ValidatingAdmissionPolicy',
+      'validatingadmissionpolicies',
+    ),
+    admissionPolicyBindings: new Collection(
+      revision,
+      'ValidatingAdmissionPolicyBinding',
+      'validatingadmissionpolicybindings',
+    ),
   }
 }
 
@@ -87,11 +107,12 @@ function podKindRoutes(stores: Stores, watches: Set<OpenWatch>): Route[] {
 /** Every route: get, list and watch of each kind, and the writes each one takes. */
 export function routeTable(stores: Stores, watches: Set<OpenWatch>): Route[] {
   const core = { prefix: '/api/v1', apiVersion: 'v1', watches }
-  const admission = {
-    prefix: '/apis/admissionregistration.k8s.io/v1',
-    apiVersion: 'admissionregistration.k8s.io/v1',
+  const group = (name: string, version: string) => ({
+    prefix: `/apis/${name}/${version}`,
+    apiVersion: `${name}/${version}`,
     watches,
-  }
+  })
+  const admission = group('admissionregistration.k8s.io', 'v1')
   const namespaces = { ...core, collection: stores.namespaces, empty: { spec: {}, status: {} } }
   const secrets = { ...core, collection: stores.secrets }
   const mwcs = { ...admission, collection: stores.webhookConfigurations }
@@ -102,6 +123,11 @@ export function routeTable(stores: Stores, watches: Set<OpenWatch>): Route[] {
     ...collectionRoutes(mwcs),
     ...writeRoutes({ ...mwcs, verbs: ['patch'], rules: webhookConfigurationRules }),
     ...podKindRoutes(stores, watches),
+    ...collectionRoutes({ ...core, collection: stores.configMaps }),
+    ...collectionRoutes({ ...core, collection: stores.services }),
+    ...collectionRoutes({ ...group('discovery.k8s.io', 'v1'), collection: stores.endpointSlices }),
+    ...collectionRoutes({ ...admission, collection: stores.admissionPolicies }),
+    ...collectionRoutes({ ...admission, collection: stores.admissionPolicyBindings }),
   ]
 }
 

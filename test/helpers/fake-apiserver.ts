@@ -3,9 +3,11 @@
 // bearer-token authentication, resourceVersions, watches that replay history, send bookmarks or
 // answer 410 Expired, and knobs for tests (drop watches, compact, bookmark, fail, run another
 // client's writes in the middle of a request). It serves namespaces (get, list, watch), Secrets
-// (get, list, watch, create, update), MutatingWebhookConfigurations (get, list, watch, patch), and
+// (get, list, watch, create, update), MutatingWebhookConfigurations (get, list, watch, patch),
 // Pods, Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs and CronJobs (get, list, watch;
-// patch for the three a rollout restart patches); lists take labelSelector, limit and continue.
+// patch for the three a rollout restart patches), ConfigMaps, Services, EndpointSlices,
+// ValidatingAdmissionPolicies and their bindings (get, list: what `check` reads), and
+// GET /version; lists take labelSelector, limit and continue.
 // On those paths, a verb, query parameter or body format the real server takes and the fake does
 // not is a 501, which the real server never answers; other resources are unknown, as a 404.
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -19,9 +21,10 @@ import type { Test } from 'tap'
 import { loadOrCreate, serviceNames } from '../../src/tls/certificates.ts'
 import type { OpenWatch } from './fake-apiserver-api.ts'
 import { dispatch, type Route, sendStatus } from './fake-apiserver-http.ts'
-import { createStores, type PodKind, routeTable } from './fake-apiserver-kinds.ts'
+import { createStores, type PodKind, routeTable, type Stores } from './fake-apiserver-kinds.ts'
 import { internalError, status } from './fake-apiserver-status.ts'
-import type { StoredObject } from './fake-apiserver-store.ts'
+import type { NamespacedCollection, StoredObject } from './fake-apiserver-store.ts'
+import { DEFAULT_VERSION, type VersionInfo, versionRoute } from './fake-apiserver-version.ts'
 
 export interface RecordedRequest {
   method: string
@@ -92,6 +95,13 @@ export interface FakeApiServer {
   create(plural: PodKind, namespace: string, name: string, body: WorkloadBody): StoredObject
   /** The stored Pod or workload, or undefined. */
   get(plural: PodKind, namespace: string, name: string): StoredObject | undefined
+  /** Stores an object of a kind the fake only reads (a ConfigMap, a Deployment with its status,
+   *  an EndpointSlice...), as the API server holds it once other clients and controllers wrote it. */
+  createObject(kind: ReadOnlyKind, namespace: string, name: string, body: ObjectBody): StoredObject
+  /** The same for a cluster-scoped kind the fake only reads. */
+  createClusterObject(kind: ReadOnlyClusterKind, name: string, body: ObjectBody): StoredObject
+  /** What GET /version answers from now on. */
+  setVersion(version: VersionInfo): void
   /**
    * Runs `action` once, just before the next authorized `method` request for `path` is handled;
    * the request waits for it. Races become deterministic: another replica's create between this
@@ -119,6 +129,10 @@ export interface FakeApiServer {
 
 const NAME_LABEL = 'kubernetes.io/metadata.name'
 
+/** The kinds the fake serves for reading only (get, list). */
+export type ReadOnlyKind = 'configMaps' | 'services' | 'deployments' | 'endpointSlices'
+export type ReadOnlyClusterKind = 'admissionPolicies' | 'admissionPolicyBindings'
+
 /** Starts the fake on an ephemeral loopback port. */
 export async function startFakeApiServer(): Promise<FakeApiServer> {
   const dir = await mkdtemp(join(tmpdir(), 'sidecar-patterns-apiserver-'))
@@ -127,9 +141,10 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
   const stores = createStores()
   const { namespaces, secrets, webhookConfigurations: mwcs } = stores
   const watches = new Set<OpenWatch>()
+  let version = DEFAULT_VERSION
   const door: FrontDoor = {
     token: `fake-${crypto.randomUUID()}`,
-    routes: routeTable(stores, watches),
+    routes: [...routeTable(stores, watches), versionRoute(() => version)],
     log: [],
     failures: 0,
     hooks: [],
@@ -154,6 +169,12 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
     create: (plural, namespace, name, body) =>
       stores.podKinds[plural].in(namespace).create(name, workloadInput(body)),
     get: (plural, namespace, name) => stores.podKinds[plural].in(namespace).get(name),
+    createObject: (kind, namespace, name, body) =>
+      readOnly(stores, kind).in(namespace).create(name, input(body)),
+    createClusterObject: (kind, name, body) => stores[kind].create(name, input(body)),
+    setVersion: (next) => {
+      version = next
+    },
     beforeNext: (method, path, action) => door.hooks.push({ method, path, action }),
     requests: () => [...door.log],
     dropWatches: (options = {}) => closeWatches(watches, options.abruptly ?? false),
@@ -251,6 +272,10 @@ function recorded(req: IncomingMessage): RecordedRequest {
     query: Object.fromEntries(url.searchParams),
     ...(contentType !== undefined && { contentType }),
   }
+}
+
+function readOnly(stores: Stores, kind: ReadOnlyKind): NamespacedCollection {
+  return kind === 'deployments' ? stores.podKinds.deployments : stores[kind]
 }
 
 function input({ labels = {}, annotations = {}, ...body }: ObjectBody) {

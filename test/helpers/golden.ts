@@ -18,6 +18,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url))
 export const GOLDEN_OWNERS: Readonly<Record<string, RegExp>> = {
   'test/admission/golden.test.ts': /\.(response|pod)\.json$/,
   'test/offline/inject.test.ts': /\.injected\.yaml$/,
+  'test/injection/real-world-templates.test.ts': /^real-world-templates\.tsv$/,
 }
 
 // The golden files this test file has compared or written so far.

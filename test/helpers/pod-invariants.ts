@@ -122,14 +122,20 @@ function sharedPorts(containers: Container[]): string[] {
 
 /**
  * What injection may change: containers, initContainers and volumes appended, mounts appended to
- * app containers, and the `patterns/injected` and `patterns/revision` annotations. Anything else
- * changed is a violation.
+ * app containers (and the app port renamed by a takeover, which the `patterns/port-takeover` record
+ * undoes), and the `patterns/injected`, `patterns/revision` and `patterns/port-takeover`
+ * annotations. Anything else changed is a violation.
  */
 export function unexpectedChanges(original: Pod, patched: Pod): string[] {
   const problems: string[] = []
   const { annotations: before = {}, ...metaBefore } = original.metadata ?? {}
   const { annotations: after = {}, ...metaAfter } = patched.metadata ?? {}
-  const { 'patterns/injected': _, 'patterns/revision': _r, ...restAfter } = after
+  const {
+    'patterns/injected': _,
+    'patterns/revision': _r,
+    'patterns/port-takeover': record,
+    ...restAfter
+  } = after
   const { 'patterns/injected': __, 'patterns/revision': __r, ...restBefore } = before
   if (!isDeepStrictEqual(metaBefore, metaAfter))
     problems.push('metadata changed beyond annotations')
@@ -141,9 +147,10 @@ export function unexpectedChanges(original: Pod, patched: Pod): string[] {
   if (!isDeepStrictEqual(i0, i1.slice(0, i0.length)))
     problems.push('existing init containers changed')
   if (!isDeepStrictEqual(v0, v1.slice(0, v0.length))) problems.push('existing volumes changed')
+  const reversed = record === undefined ? c1 : reverseTakeover(c1, JSON.parse(record))
   c0.forEach((container, i) => {
     const { volumeMounts: m0, ...rest0 } = container
-    const { volumeMounts: m1, ...rest1 } = c1[i] ?? { name: '' }
+    const { volumeMounts: m1, ...rest1 } = reversed[i] ?? { name: '' }
     const mountsKept =
       m0 === undefined
         ? m1 === undefined || m1.length > 0
@@ -152,4 +159,34 @@ export function unexpectedChanges(original: Pod, patched: Pod): string[] {
     if (!same) problems.push(`app container "${container.name}" changed beyond added mounts`)
   })
   return problems
+}
+
+interface TakeoverRecord {
+  port: number
+  name: string
+  renamed: string
+  containers: string[]
+  handlers: string[]
+}
+
+// Undoes what patterns/port-takeover records, from the record alone: the app port gets its name
+// back, and each handler listed (`web/lifecycle/preStop/httpGet`) the name instead of the number.
+// That the result is the original Pod's containers shows the record suffices to reverse it.
+function reverseTakeover(containers: readonly Container[], record: TakeoverRecord): Container[] {
+  return containers.map((container) =>
+    record.containers.includes(container.name) ? reversed(container, record) : container,
+  )
+}
+
+function reversed(container: Container, record: TakeoverRecord): Container {
+  const copy = structuredClone(container)
+  for (const port of copy.ports ?? [])
+    if (port.name === record.renamed && port.containerPort === record.port) port.name = record.name
+  const own = record.handlers.filter((h) => h.startsWith(`${container.name}/`))
+  for (const handler of own) {
+    let node: Record<string, unknown> = copy
+    for (const key of handler.split('/').slice(1)) node = node[key] as Record<string, unknown>
+    node.port = record.name
+  }
+  return copy
 }

@@ -3,6 +3,7 @@
 // which port and mount-path conflicts refuse a Pod rather than let it fail at runtime.
 import t from 'tap'
 import { type Decision, decide } from '../../src/injection/decide.ts'
+import { inject } from '../../src/injection/mutate.ts'
 import type { Container, ContainerPort, Pod } from '../../src/injection/pod.ts'
 import type { Problem } from '../../src/injection/problems.ts'
 import type { NamespaceFacts } from '../../src/injection/scope.ts'
@@ -173,12 +174,15 @@ t.test('a proxy left out is said, with where it came from and what to set', asyn
 t.test('warnings ride along with any decision', async (t) => {
   const repeated = decide(pod({ sidecar: 'metrics,metrics' }), builtinCatalog)
   t.equal(repeated.action, 'inject')
+  const takenOver =
+    "metrics takes over port name http, so Services that target it reach metrics (15080); the app's port 8080 is renamed http-app, and a targetPort 8080 still reaches the app"
   t.same(repeated.warnings, [
     'patterns/sidecar: "metrics" is listed more than once',
     'patterns/metrics.port: not set; inferred app port 8080 from the only declared port',
+    takenOver,
   ])
   const explicit = decide(pod({ sidecar: 'metrics', 'metrics.port': 'http' }), builtinCatalog)
-  t.same(explicit.warnings, [], 'no word about a port the Pod gave')
+  t.same(explicit.warnings, [takenOver], 'no word about a port the Pod gave')
   const ignored = decide(pod({ inject: 'false', sidecar: 'x' }), builtinCatalog)
   t.same(ignored.warnings, [
     'patterns/inject is "false": patterns/sidecar is ignored and nothing is injected',
@@ -194,7 +198,8 @@ t.test('parameter problems are all reported at once, across sidecars', async (t)
   t.same(run(pod(annotations)).deny, [
     {
       annotation: 'patterns/metrics.prot',
-      message: 'unknown parameter of metrics (known: port, proxy-port, metrics-port, routes)',
+      message:
+        'unknown parameter of metrics (known: port, proxy-port, metrics-port, routes, protocol)',
     },
     { annotation: 'patterns/metrics.proxy-port', message: '"0" is not a port number (1-65535)' },
     { annotation: 'patterns/git-sync.repo', message: 'is required and missing' },
@@ -378,4 +383,25 @@ t.test('the app port of a plan, and where it came from', async (t) => {
     from: 'inferred from the only declared port',
   })
   t.equal(appPort(pod({ sidecar: 'git-sync', 'git-sync.repo': REPO })), undefined, 'no proxy')
+})
+
+// A proxy left out on the first call (auth cannot front gRPC) is left out again on reinvocation,
+// as it was, rather than refused as joining the chain: found by the property test.
+t.test('a proxy left out on the first call does not join the chain on reinvocation', async (t) => {
+  const grpc: Container = {
+    name: 'api',
+    image: 'api',
+    ports: [{ name: 'grpc', containerPort: 9000 }],
+  }
+  const first = decide(pod({}, [grpc]), policies, namespaces.chained)
+  if (first.action !== 'inject') {
+    t.fail(`first call: ${first.action}`)
+    return
+  }
+  t.same(first.notApplicable, ['auth'], 'the first call leaves auth out')
+  const reinvoked = inject(pod({}, [grpc]), first.plan)
+  t.same(summary(decide(reinvoked, policies, namespaces.chained)), {
+    skip: 'not-applicable',
+    notApplicable: ['auth'],
+  })
 })

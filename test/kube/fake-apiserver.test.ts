@@ -79,7 +79,7 @@ t.test('answers 501 for what the real API server serves and the fake does not', 
   const { client } = await fakeWithClient(t)
   for (const path of [
     '/api/v1/secrets?watch=true',
-    '/api/v1/namespaces?watch=true&labelSelector=team%3Da',
+    '/api/v1/namespaces?watch=1&labelSelector=team%3Da',
     '/api/v1/namespaces?fieldSelector=metadata.name%3Da',
     '/api/v1/namespaces?watch=true&limit=10',
     '/api/v1/namespaces?resourceVersion=1&resourceVersionMatch=Exact',
@@ -179,4 +179,61 @@ t.test('authorizes requests with the verbs of RequestInfo', async (t) => {
       name: 'w',
     },
   )
+})
+
+t.test('lists by equality-based label selector, as kubectl and client-go send them', async (t) => {
+  const { fake, client } = await fakeWithClient(t)
+  const slice = (service: string, extra: Record<string, string> = {}) => ({
+    labels: { 'kubernetes.io/service-name': service, ...extra },
+    addressType: 'IPv4',
+    endpoints: [],
+  })
+  fake.createObject('endpointSlices', 'shop', 'web-abc12', slice('web'))
+  fake.createObject('endpointSlices', 'shop', 'web-def34', slice('web', { canary: 'true' }))
+  fake.createObject('endpointSlices', 'shop', 'api-xyz98', slice('api'))
+  fake.createObject('endpointSlices', 'blog', 'web-00000', slice('web'))
+  const names = async (selector: string) => {
+    const path = `/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices?labelSelector=${encodeURIComponent(selector)}`
+    const answer = await client.json('GET', path)
+    t.equal(answer.status, 200, selector)
+    return (answer.json as { items: { metadata: { name: string } }[] }).items.map(
+      (i) => i.metadata.name,
+    )
+  }
+  t.same(await names('kubernetes.io/service-name=web'), ['web-abc12', 'web-def34'])
+  t.same(await names('kubernetes.io/service-name==web,canary'), ['web-def34'], '== and exists')
+  t.same(await names('kubernetes.io/service-name=web,!canary'), ['web-abc12'], 'does not exist')
+  t.same(
+    await names('canary!=true'),
+    ['api-xyz98', 'web-abc12'],
+    '!= holds where the key is absent',
+  )
+  t.same(await names(''), ['api-xyz98', 'web-abc12', 'web-def34'], 'empty selects all')
+  t.match(await client.json('GET', '/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices'), {
+    json: { kind: 'EndpointSliceList', apiVersion: 'discovery.k8s.io/v1' },
+  })
+})
+
+t.test('serves the read-only kinds typed, and GET /version', async (t) => {
+  const { fake, client } = await fakeWithClient(t)
+  fake.createObject('deployments', 'shop', 'web', { spec: { replicas: 2 } })
+  fake.createObject('configMaps', 'shop', 'settings', { data: { a: 'b' } })
+  fake.createObject('services', 'shop', 'web', { spec: { ports: [{ port: 443 }] } })
+  t.match(await client.json('GET', '/apis/apps/v1/namespaces/shop/deployments/web'), {
+    status: 200,
+    json: { kind: 'Deployment', apiVersion: 'apps/v1', metadata: { name: 'web' } },
+  })
+  t.match(await client.json('GET', '/api/v1/namespaces/shop/configmaps/settings'), {
+    json: { kind: 'ConfigMap', apiVersion: 'v1', data: { a: 'b' } },
+  })
+  t.match(await client.json('GET', '/api/v1/namespaces/shop/services/missing'), {
+    status: 404,
+    json: { reason: 'NotFound', message: 'services "missing" not found' },
+  })
+  t.match(await client.json('GET', '/version'), {
+    status: 200,
+    json: { major: '1', minor: '32', gitVersion: 'v1.32.4', platform: 'linux/amd64' },
+  })
+  fake.setVersion({ major: '1', minor: '28+', gitVersion: 'v1.28.15-eks-1234' })
+  t.match(await client.json('GET', '/version'), { json: { minor: '28+' } }, 'as set')
 })

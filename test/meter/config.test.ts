@@ -15,6 +15,7 @@ t.test('the flags the webhook passes, with the defaults for the rest', async (t)
   const parsed = parseMeterArgs(required)
   if (parsed.ok !== true) throw new Error('must parse')
   t.same(parsed.value, {
+    protocol: 'http',
     listen: { host: '0.0.0.0', port: 15080 },
     upstream: 'http://127.0.0.1:8080',
     metricsPort: 15090,
@@ -102,6 +103,19 @@ t.test('one --route value may list several templates', async (t) => {
   t.same(parsed.ok === true && parsed.value.routes, ['/a/:id', '/b/*', '/c'])
   const bad = parseMeterArgs([...required, '--route', '/a,/a'])
   t.same(bad.ok === false && bad.errors, ['--route: "/a" is given twice'])
+})
+
+t.test('--protocol takes http, http2, grpc or tcp, as the webhook renders it', async (t) => {
+  for (const protocol of ['http', 'http2', 'grpc', 'tcp']) {
+    const parsed = parseMeterArgs([...required, `--protocol=${protocol}`])
+    t.equal(parsed.ok === true && parsed.value.protocol, protocol, protocol)
+  }
+  for (const protocol of ['HTTP', 'h2c', 'udp', '']) {
+    const parsed = parseMeterArgs([...required, `--protocol=${protocol}`])
+    t.same(parsed.ok === false && parsed.errors, [
+      `--protocol: "${protocol}" is not one of http, http2, grpc, tcp`,
+    ])
+  }
 })
 
 t.test('--help wins over everything else', async (t) => {

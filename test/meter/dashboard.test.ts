@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises'
 import t from 'tap'
 import { createMeterMetrics } from '../../src/meter/metrics.ts'
+import { createTcpMetrics } from '../../src/meter/tcp-metrics.ts'
 
 // Labels that Prometheus adds to every series of a scraped Pod, not the meter.
 const TARGET_LABELS = ['namespace', 'pod', 'instance', 'job']
@@ -17,8 +18,10 @@ const dashboard = JSON.parse(
   await readFile(new URL('../../manifests/grafana/meter-dashboard.json', import.meta.url), 'utf8'),
 ) as { panels: Panel[]; templating: { list: { name: string; query: unknown }[] } }
 
+// What the meter exports with each protocol: HTTP/1.1 and HTTP/2 share the http family.
+const registries = [createMeterMetrics('http'), createMeterMetrics('grpc'), createTcpMetrics()]
 const exported = new Map<string, Set<string>>()
-for (const metric of createMeterMetrics().registry.getMetricsAsArray()) {
+for (const metric of registries.flatMap((m) => m.registry.getMetricsAsArray())) {
   const labels = new Set([...((metric as { labelNames?: string[] }).labelNames ?? [])])
   const names =
     String(metric.type) === 'histogram'
@@ -49,6 +52,8 @@ t.test('every label it selects or groups by exists on the metric or the target',
     const metrics = [...expr.matchAll(/\b(meter_[a-z_]+)\b/g)].map(([, name]) => name as string)
     const known = new Set([
       ...TARGET_LABELS,
+      '__name__', // the metric's name, which one query selects two families by
+
       ...metrics.flatMap((name) => [...(exported.get(name) ?? [])]),
     ])
     const used = [
@@ -77,3 +82,32 @@ t.test(
       t.ok(titles.includes(title), title)
   },
 )
+
+t.test('gRPC and TCP have panels of their own', async (t) => {
+  const titles = dashboard.panels.map((p) => p.title)
+  for (const title of [
+    'gRPC call rate by status',
+    'gRPC error ratio (not OK) by route',
+    'gRPC latency p99 by route',
+    'gRPC bytes by route',
+    'gRPC cancelled calls by route',
+    'TCP connections opened by Pod',
+    'TCP connections active by Pod',
+    'TCP connection duration',
+    'TCP bytes by Pod',
+  ])
+    t.ok(titles.includes(title), title)
+})
+
+t.test('the Pod and namespace lists come from a series every protocol exports', async (t) => {
+  const families = registries.map((m) => new Set(m.registry.getMetricsAsArray().map((x) => x.name)))
+  for (const variable of dashboard.templating.list.filter((v) => v.name !== 'route')) {
+    const query = (variable.query as { query?: string }).query
+    if (typeof query !== 'string') continue
+    const [name] = /\bmeter_[a-z_]+/.exec(query) ?? ['']
+    t.ok(
+      families.every((f) => f.has(name)),
+      `$${variable.name} reads ${name}`,
+    )
+  }
+})

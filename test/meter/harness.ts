@@ -51,6 +51,7 @@ export async function startTestMeter(
   limits: Partial<ClientLimits> = {},
 ): Promise<TestMeter> {
   const config: MeterConfig = {
+    protocol: 'http',
     listen: { host: '127.0.0.1', port: 0 },
     upstream: `http://127.0.0.1:${upstreamPort}`,
     metricsPort: 0,

@@ -166,14 +166,19 @@ t.test(
   },
 )
 
-t.test('by default: 20 s for a head, 75 s idle, 1,024 connections, 16 KiB heads', async (t) => {
-  t.same(CLIENT_LIMITS, {
-    headTimeoutMs: 20_000,
-    headCheckIntervalMs: 1_000,
-    keepAliveTimeoutMs: 75_000,
-    maxConnections: 1_024,
-    maxMetricsConnections: 64,
-    maxHeadBytes: 16_384,
-  })
-  t.match(serverOptions(CLIENT_LIMITS), { headersTimeout: 20_000, requestTimeout: 0 })
-})
+t.test(
+  'by default: 20 s for a head, 75 s idle, 1,024 connections, 16 KiB heads, 1 h idle TCP',
+  async (t) => {
+    t.same(CLIENT_LIMITS, {
+      headTimeoutMs: 20_000,
+      headCheckIntervalMs: 1_000,
+      keepAliveTimeoutMs: 75_000,
+      maxConnections: 1_024,
+      maxMetricsConnections: 64,
+      maxHeadBytes: 16_384,
+      maxStreamsPerConnection: 100,
+      tcpIdleTimeoutMs: 3_600_000,
+    })
+    t.match(serverOptions(CLIENT_LIMITS), { headersTimeout: 20_000, requestTimeout: 0 })
+  },
+)

@@ -18,6 +18,7 @@ t.test('injects every Pod template and keeps everything else', async (t) => {
     messages.map((m) => `${m.level}: ${m.where}: ${m.text}`),
     [
       'warning: document 2 (Deployment shop/web): patterns/metrics.port: not set; inferred app port 8080 from the only declared port',
+      "warning: document 2 (Deployment shop/web): metrics takes over port name http, so Services that target it reach metrics (15080); the app's port 8080 is renamed http-app, and a targetPort 8080 still reaches the app",
       'info: document 2 (Deployment shop/web): injected metrics, git-sync',
       'info: document 4 (CronJob batch/report): injected git-sync',
       'info: document 5 (Pod batch/debug): unchanged (not-requested)',

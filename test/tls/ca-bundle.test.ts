@@ -26,6 +26,7 @@ t.test('sets every webhook caBundle once, with a JSON patch', async (t) => {
   t.same(caBundles(fake), [ca, ca])
   const patch = fake.requests().find((r) => r.method === 'PATCH')
   t.equal(patch?.contentType, 'application/json-patch+json')
+  t.same(patch?.query, { fieldManager: 'sidecar-patterns' }, 'under its own name in managedFields')
   const before = fake.requests().length
   t.equal(await patchCaBundle(options), false, 'already set')
   t.same(calls(fake, before), [`GET ${MWC_PATH} 200`], 'read, not written')
