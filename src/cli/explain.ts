@@ -12,6 +12,8 @@ import {
   fileWebhooks,
   MANIFEST,
 } from '../explain/webhook-source.ts'
+import { installedCatalog } from '../install/installed-catalog.ts'
+import { DEFAULT_NAMES } from '../install/names.ts'
 import { loadKubeConfig } from '../kube/config.ts'
 import { type RestClient, restClient } from '../kube/rest.ts'
 import { type Parsed, readFlags } from '../shared/flags.ts'
@@ -35,7 +37,9 @@ cluster of the kubeconfig ($KUBECONFIG or ~/.kube/config unless --kubeconfig say
 
 The webhook configuration comes from the cluster whenever one is used (the configuration named
 by --webhook-configuration), else from the manifests this tool ships (manifests/base); --webhooks
-FILE reads it from a file instead. The catalog is the built-in one unless --config says.
+FILE reads it from a file instead. The catalog is, with a cluster, the one its webhook injects
+from (ConfigMap sidecar-patterns/sidecar-patterns-catalog, and the image the webhook's Deployment
+passes as --image), else the built-in one; --config and --image say otherwise.
 
 Options:
   -f, --filename FILE          manifests to explain; - reads standard input
@@ -46,7 +50,8 @@ Options:
                                ${CONFIGURATION_NAME})
   --webhooks FILE              read the webhook configuration from this YAML file
   --config FILE                catalog file, as for serve (default: the built-in catalog)
-  --image REF                  this project's image, run by the metrics sidecar
+  --image REF                  the image that fills {{self.image}} (default: the webhook's, or
+                               this version's release image offline)
   -o, --output FORMAT          text (default) or json
   -h, --help                   show this help
 
@@ -70,19 +75,16 @@ export async function explainCommand(args: readonly string[], io: Io): Promise<n
 }
 
 async function run(flags: ExplainFlags, io: Io): Promise<number> {
-  const source = flags.config
-    ? { name: flags.config, text: await readFile(flags.config, 'utf8') }
-    : undefined
-  const loaded = loadCatalog(source, selfImage(flags.image, io.version))
-  if (!loaded.ok) {
-    io.err(loaded.errors.map((e) => `error: ${e}`).join('\n'))
-    return 1
-  }
   const signal = AbortSignal.timeout(5 * 60_000)
   const cluster = flags.reference !== undefined || flags.kubeconfig !== undefined
   const options = flags.kubeconfig === undefined ? {} : { kubeconfig: flags.kubeconfig }
   const kubeConfig = cluster ? loadKubeConfig(options) : undefined
   const rest = kubeConfig && restClient(kubeConfig, signal)
+  const loaded = await readCatalog(flags, io, rest)
+  if (!loaded.ok) {
+    io.err(loaded.errors.map((e) => `error: ${e}`).join('\n'))
+    return 1
+  }
   const namespace =
     flags.namespace ?? kubeConfig?.getContextObject(kubeConfig.currentContext)?.namespace
   const targets = await readTargets(flags, io, rest, namespace ?? 'default')
@@ -92,6 +94,20 @@ async function run(flags: ExplainFlags, io: Io): Promise<number> {
   )
   io.out(flags.output === 'json' ? json(explanations) : text(explanations))
   return 0
+}
+
+// --config and --image, else with a cluster the catalog its webhook injects from, else the
+// built-in catalog and this version's image.
+async function readCatalog(flags: ExplainFlags, io: Io, rest: RestClient | undefined) {
+  const source = flags.config
+    ? { name: flags.config, text: await readFile(flags.config, 'utf8') }
+    : undefined
+  if (!rest) return loadCatalog(source, selfImage(flags.image, io.version))
+  const names = { ...DEFAULT_NAMES, webhookConfiguration: flags.webhookConfiguration }
+  return installedCatalog(rest, names, {
+    ...(source && { source }),
+    ...(flags.image !== undefined && { image: flags.image }),
+  })
 }
 
 async function readTargets(

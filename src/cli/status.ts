@@ -3,11 +3,12 @@
 // of the owners that would renew them.
 import { readFile } from 'node:fs/promises'
 import type { Webhook } from '../apiserver/webhooks.ts'
-import { loadCatalog } from '../catalog/load.ts'
 import { clusterNamespace, type NamespaceView } from '../explain/namespace-view.ts'
 import { creatorOf } from '../explain/targets.ts'
 import { CONFIGURATION_NAME, clusterWebhooks } from '../explain/webhook-source.ts'
 import type { Catalog } from '../injection/catalog.ts'
+import { type InstalledCatalog, installedCatalog } from '../install/installed-catalog.ts'
+import { DEFAULT_NAMES } from '../install/names.ts'
 import { loadKubeConfig } from '../kube/config.ts'
 import { type RestClient, restClient } from '../kube/rest.ts'
 import { type Parsed, readFlags } from '../shared/flags.ts'
@@ -16,7 +17,6 @@ import { controllerOf, ownerResolver } from '../status/owners.ts'
 import { buildReport, exitCode, type Report, reportText } from '../status/report.ts'
 import { type PlannedRestart, restartOwners, restartPlan } from '../status/restart.ts'
 import type { Io } from './io.ts'
-import { selfImage } from './self-image.ts'
 import { withFlags } from './usage.ts'
 
 export const STATUS_USAGE = `Usage: sidecar-patterns status [options]
@@ -27,7 +27,9 @@ revision today's catalog renders for the Pod), the Pods that lack sidecars the w
 today (missed injections: created while the webhook was unavailable under failurePolicy Ignore, or
 before a default or policy applied), and counts the Pods that are current. Pods no webhook entry
 is sent, with nothing injected, are out of scope. Reads the cluster of the kubeconfig and its
-MutatingWebhookConfiguration; the catalog is the built-in one unless --config says.
+MutatingWebhookConfiguration; today's catalog is the one the cluster's webhook injects from (the
+ConfigMap sidecar-patterns/sidecar-patterns-catalog and the image its Deployment passes as
+--image), unless --config and --image say otherwise.
 
 Options:
   -n, --namespace NAME         one namespace (default: every namespace)
@@ -35,8 +37,8 @@ Options:
   --kubeconfig FILE            the cluster ($KUBECONFIG or ~/.kube/config otherwise)
   --webhook-configuration NAME the cluster's MutatingWebhookConfiguration (default:
                                ${CONFIGURATION_NAME})
-  --config FILE                catalog file, as for serve (default: the built-in catalog)
-  --image REF                  this project's image, run by the metrics sidecar
+  --config FILE                catalog file, as for serve (default: the cluster's)
+  --image REF                  the image that fills {{self.image}} (default: the webhook's)
   -o, --output FORMAT          text (default) or json
   --restart                    plan a rollout restart of each Deployment, StatefulSet and
                                DaemonSet with an outdated or missing sidecar; prints the plan
@@ -68,25 +70,48 @@ export async function status(args: readonly string[], io: Io): Promise<number> {
 }
 
 async function run(flags: StatusFlags, io: Io): Promise<number> {
-  const catalog = await readCatalog(flags, io)
-  if (!catalog) return 1
   const signal = AbortSignal.timeout(60 * 60_000)
   const options = flags.kubeconfig === undefined ? {} : { kubeconfig: flags.kubeconfig }
   const rest = restClient(loadKubeConfig(options), signal)
+  const installed = await readCatalog(rest, flags)
+  if (!installed.ok) {
+    io.err(installed.errors.map((e) => `error: ${e}`).join('\n'))
+    return 1
+  }
   const source = await clusterWebhooks(rest, flags.webhookConfiguration)
   if (source.webhooks.length === 0)
     io.err(`warning: ${source.from}: no Pod can be found missing a sidecar`)
-  const report = await survey(rest, { catalog, webhooks: source.webhooks }, flags)
+  const report = await survey(
+    rest,
+    { catalog: installed.catalog, webhooks: source.webhooks },
+    flags,
+  )
   const plan = flags.restart ? restartPlan(report) : []
+  const catalog = { from: installed.from, image: installed.image }
   if (flags.output === 'json')
-    io.out(JSON.stringify({ ...report, ...(flags.restart && { restarts: plan }) }, null, 2))
-  else
-    io.out([reportText(report), ...(flags.restart ? [planText(plan, flags.yes)] : [])].join('\n\n'))
+    io.out(
+      JSON.stringify({ catalog, ...report, ...(flags.restart && { restarts: plan }) }, null, 2),
+    )
+  else {
+    const header = `catalog: ${catalog.from}, image ${catalog.image}`
+    const restarts = flags.restart ? [planText(plan, flags.yes)] : []
+    io.out([header, reportText(report), ...restarts].join('\n\n'))
+  }
   if (!flags.restart || !flags.yes) return exitCode(report)
+  return (await restart(rest, plan, flags, io)) ? exitCode(report) : 1
+}
+
+// Carries the plan out; false when a restart failed.
+async function restart(
+  rest: RestClient,
+  plan: readonly PlannedRestart[],
+  flags: StatusFlags,
+  io: Io,
+): Promise<boolean> {
   let failed = false
   await restartOwners(rest, plan, {
     intervalMs: flags.intervalMs,
-    signal,
+    signal: AbortSignal.timeout(24 * 60 * 60_000),
     onDone: ({ namespace, owner }, result) => {
       const name = `${owner.kind.toLowerCase()}/${owner.name} -n ${namespace}`
       if (result.ok) io.err(`${name} restarted`)
@@ -94,17 +119,19 @@ async function run(flags: StatusFlags, io: Io): Promise<number> {
       failed ||= !result.ok
     },
   })
-  return failed ? 1 : exitCode(report)
+  return !failed
 }
 
-async function readCatalog(flags: StatusFlags, io: Io): Promise<Catalog | undefined> {
+// The catalog the cluster's webhook injects from, unless --config and --image say otherwise.
+async function readCatalog(rest: RestClient, flags: StatusFlags): Promise<InstalledCatalog> {
   const source = flags.config
     ? { name: flags.config, text: await readFile(flags.config, 'utf8') }
     : undefined
-  const loaded = loadCatalog(source, selfImage(flags.image, io.version))
-  if (loaded.ok) return loaded.catalog
-  io.err(loaded.errors.map((e) => `error: ${e}`).join('\n'))
-  return undefined
+  const names = { ...DEFAULT_NAMES, webhookConfiguration: flags.webhookConfiguration }
+  return installedCatalog(rest, names, {
+    ...(source && { source }),
+    ...(flags.image !== undefined && { image: flags.image }),
+  })
 }
 
 // A Pod that has run to completion keeps the sidecars it had; only the others are reported.

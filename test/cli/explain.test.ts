@@ -105,7 +105,18 @@ t.test('a live Deployment, its namespace and the cluster’s configuration', asy
     },
   })
   const run = captureIo()
-  const args = ['explain', '-n', 'shop', 'deploy/web', '--kubeconfig', kubeconfig, '-o', 'json']
+  const args = [
+    'explain',
+    '-n',
+    'shop',
+    'deploy/web',
+    '--kubeconfig',
+    kubeconfig,
+    '--image',
+    'example/sp:1',
+    '-o',
+    'json',
+  ]
   t.equal(await main(args, run.io), 0, run.err())
   const [explained] = JSON.parse(run.out()).pods
   t.match(explained, {
@@ -124,11 +135,12 @@ t.test('a live Deployment, its namespace and the cluster’s configuration', asy
   t.same(
     api.requests().map((r) => `${r.method} ${r.path}`),
     [
+      'GET /api/v1/namespaces/sidecar-patterns/configmaps/sidecar-patterns-catalog',
       'GET /apis/apps/v1/namespaces/shop/deployments/web',
       'GET /api/v1/namespaces/shop',
       'GET /apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/sidecar-patterns',
     ],
-    'the paths of the API reference, one GET each',
+    'the paths of the API reference, one GET each (the catalog first: --image is given)',
   )
 
   // An operator's overlay narrowed the enforced entry: explain reads what the cluster has.
@@ -140,7 +152,19 @@ t.test('a live Deployment, its namespace and the cluster’s configuration', asy
   api.replaceMutatingWebhookConfiguration('sidecar-patterns', { webhooks: narrowed })
   const again = captureIo()
   t.equal(
-    await main(['explain', '-n', 'shop', 'deploy/web', '--kubeconfig', kubeconfig], again.io),
+    await main(
+      [
+        'explain',
+        '-n',
+        'shop',
+        'deploy/web',
+        '--kubeconfig',
+        kubeconfig,
+        '--image',
+        'example/sp:1',
+      ],
+      again.io,
+    ),
     0,
   )
   t.match(
@@ -158,7 +182,10 @@ t.test('a live object or configuration that is not there', async (t) => {
   api.createNamespace('shop')
   const missing = captureIo()
   await t.rejects(
-    main(['explain', '-n', 'shop', 'sts/db', '--kubeconfig', kubeconfig], missing.io),
+    main(
+      ['explain', '-n', 'shop', 'sts/db', '--kubeconfig', kubeconfig, '--image', 'example/sp:1'],
+      missing.io,
+    ),
     /StatefulSet shop\/db not found/,
   )
   api.create('pods', 'shop', 'web-1', {
@@ -166,7 +193,13 @@ t.test('a live object or configuration that is not there', async (t) => {
     spec: { containers: [{ name: 'web', image: 'example/web:1' }] },
   })
   const run = captureIo()
-  t.equal(await main(['explain', '-n', 'shop', 'pod/web-1', '--kubeconfig', kubeconfig], run.io), 0)
+  t.equal(
+    await main(
+      ['explain', '-n', 'shop', 'pod/web-1', '--kubeconfig', kubeconfig, '--image', 'example/sp:1'],
+      run.io,
+    ),
+    0,
+  )
   t.match(run.out(), /^Pod shop\/web-1\n/)
   t.match(
     run.out(),
@@ -195,7 +228,13 @@ spec:
       containers: [{ name: web, image: example/web:1, ports: [{ containerPort: 8080 }] }]
 `
   const run = captureIo(input)
-  t.equal(await main(['explain', '-f', '-', '--kubeconfig', kubeconfig, '-o', 'json'], run.io), 0)
+  t.equal(
+    await main(
+      ['explain', '-f', '-', '--kubeconfig', kubeconfig, '--image', 'example/sp:1', '-o', 'json'],
+      run.io,
+    ),
+    0,
+  )
   const [explained] = JSON.parse(run.out()).pods
   t.match(explained, {
     namespace: { name: 'media', source: 'cluster' },
@@ -205,6 +244,7 @@ spec:
   t.same(
     api.requests().map((r) => `${r.method} ${r.path}`),
     [
+      'GET /api/v1/namespaces/sidecar-patterns/configmaps/sidecar-patterns-catalog',
       'GET /api/v1/namespaces/media',
       'GET /apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/sidecar-patterns',
     ],

@@ -168,7 +168,10 @@ t.test('one namespace, by label selector; the text report', async (t) => {
   t.equal(await main([...base, '-n', 'shop', '-l', 'app=web'], run.io), 4)
   t.equal(requested(api)[1], 'GET /api/v1/namespaces/shop/pods?labelSelector=app%3Dweb&limit=500')
   const text = run.out()
-  t.match(text, /^NAMESPACE {2}OWNER {11}CURRENT {2}OUTDATED {2}MISSING\n/)
+  t.match(
+    text,
+    /^catalog: \S+catalog\.yaml, image \S+:0\.0\.0-test\n\nNAMESPACE {2}OWNER {11}CURRENT {2}OUTDATED {2}MISSING\n/,
+  )
   t.match(text, /\nshop {7}Deployment\/web {2}1 {8}1 {9}1\n/)
   t.match(
     text,
@@ -183,7 +186,7 @@ t.test('only outdated Pods: exit 3; none in scope: exit 0', async (t) => {
   t.equal(await main([...base, '-n', 'shop', '-l', 'role=db'], captureIo().io), 3)
   const blog = captureIo()
   t.equal(await main([...base, '-n', 'blog'], blog.io), 0)
-  t.equal(blog.out(), '0 Pods in scope: 0 current, 0 outdated, 0 missing; 1 out of scope\n')
+  t.match(blog.out(), /\n\n0 Pods in scope: 0 current, 0 outdated, 0 missing; 1 out of scope\n$/)
 })
 
 t.test('--restart prints the plan and writes nothing', async (t) => {
@@ -268,4 +271,64 @@ t.test('bad flags exit 2', async (t) => {
   const interval = captureIo()
   t.equal(await main(['status', '--restart', '--restart-interval', '10'], interval.io), 2)
   t.match(interval.err(), /--restart-interval "10": not a duration/)
+})
+
+t.test('today’s catalog is the one the cluster’s webhook injects from', async (t) => {
+  const { api, base } = await cluster(t)
+  api.createObject('configMaps', 'sidecar-patterns', 'sidecar-patterns-catalog', {
+    data: { 'catalog.yaml': await readFile(TEST_CATALOG_PATH, 'utf8') },
+  })
+  api.createObject('deployments', 'sidecar-patterns', 'sidecar-patterns', {
+    spec: {
+      template: {
+        spec: {
+          containers: [
+            {
+              name: 'webhook',
+              image: 'example/other:1',
+              env: [{ name: 'SELF_IMAGE', value: TEST_IMAGE }],
+            },
+          ],
+        },
+      },
+    },
+  })
+  const [command, , kubeconfig] = base
+  const run = captureIo()
+  t.equal(
+    await main([command ?? '', '--kubeconfig', kubeconfig ?? '', '-o', 'json'], run.io),
+    4,
+    run.err(),
+  )
+  const report = JSON.parse(run.out())
+  t.same(report.catalog, {
+    from: 'ConfigMap sidecar-patterns/sidecar-patterns-catalog',
+    image: TEST_IMAGE,
+  })
+  t.same(
+    report.counts,
+    { current: 1, outdated: 3, missing: 1, 'out-of-scope': 1 },
+    'as with --config',
+  )
+  const calls = requested(api)
+  t.ok(calls.includes('GET /apis/apps/v1/namespaces/sidecar-patterns/deployments/sidecar-patterns'))
+  t.ok(
+    calls.includes('GET /api/v1/namespaces/sidecar-patterns/configmaps/sidecar-patterns-catalog'),
+  )
+
+  // Another image for {{self.image}}: every metrics sidecar rendered under the old one is outdated.
+  const other = captureIo()
+  await main(
+    [command ?? '', '--kubeconfig', kubeconfig ?? '', '--image', 'example/sp:2', '-o', 'json'],
+    other.io,
+  )
+  t.same(JSON.parse(other.out()).counts, { current: 0, outdated: 4, missing: 1, 'out-of-scope': 1 })
+})
+
+t.test('without the webhook’s Deployment, and no --image, nothing can be compared', async (t) => {
+  const { base } = await cluster(t)
+  const [command, , kubeconfig] = base
+  const run = captureIo()
+  t.equal(await main([command ?? '', '--kubeconfig', kubeconfig ?? ''], run.io), 1)
+  t.match(run.err(), /deployment sidecar-patterns\/sidecar-patterns: not found; give --image/)
 })
