@@ -32,7 +32,13 @@ export type Outcome =
        *  carry no annotation values: a repository URL refused for its credentials, say). */
       message: string
     }
-  | ({ result: 'injected'; sidecars: string[]; pod: string } & LeftOut)
+  | ({
+      result: 'injected'
+      sidecars: string[]
+      /** The digest of each one's catalog entry (src/catalog/revision.ts), for metrics. */
+      entries: string[]
+      pod: string
+    } & LeftOut)
 
 /** Answers one request, and says what happened for logs and metrics. */
 export function admit(
@@ -78,9 +84,10 @@ export function admit(
     }
     case 'inject': {
       const sidecars = decision.plan.sidecars.map((s) => s.name)
+      const entries = sidecars.map((s) => context.catalog.sidecars.get(s)?.digest ?? '')
       return {
         response: patched(uid, decision.operations, decision.warnings),
-        outcome: { result: 'injected', sidecars, pod: name, ...leftOut },
+        outcome: { result: 'injected', sidecars, entries, pod: name, ...leftOut },
       }
     }
   }

@@ -9,6 +9,7 @@ import type {
   BuildContext,
   ConfiguredSidecar,
   Listen,
+  Mode,
   ParamSpecs,
   Sidecar,
   SidecarParts,
@@ -22,6 +23,7 @@ import {
   type Values,
   wholePlaceholder,
 } from './render.ts'
+import { entryDigest, sidecarRevision } from './revision.ts'
 
 // The Pod Security "restricted" profile; a catalog entry may override single fields.
 const RESTRICTED: SecurityContext = {
@@ -38,16 +40,21 @@ export function compileSidecar(definition: SidecarDefinition, selfImage: string)
   const params: ParamSpecs = Object.fromEntries(
     Object.entries(definition.params ?? {}).map(([name, p]) => [name, toSpec(p)]),
   )
-  const template = compileTemplates(withDefaults(definition, selfImage))
+  const complete = withDefaults(definition, selfImage)
+  const template = compileTemplates(complete)
+  const digest = entryDigest(complete)
   return Object.freeze({
     name: definition.name,
     summary: definition.summary ?? '',
     isProxy: definition.proxy !== undefined,
+    digest,
     params,
     configure(raw: ReadonlyMap<string, string>) {
       const resolution = resolveParams(definition.name, params, raw)
       if (!resolution.ok) return resolution
-      return { ok: true, sidecar: bind(template, resolution.values as Values) } as const
+      const values = resolution.values as Values
+      const sidecar = bind(template, values, (mode) => sidecarRevision(digest, values, mode))
+      return { ok: true, sidecar } as const
     },
   })
 }
@@ -105,10 +112,15 @@ function compileTemplates(definition: SidecarDefinition): Templates {
   }
 }
 
-function bind(templates: Templates, values: Values): ConfiguredSidecar {
+function bind(
+  templates: Templates,
+  values: Values,
+  revision: (mode: Mode) => string,
+): ConfiguredSidecar {
   const { name, proxy } = templates.definition
   return {
     name,
+    revision,
     ...(proxy && {
       proxy: {
         appPort: values[proxy.appPort] as number | string | undefined,

@@ -9,6 +9,8 @@ Commands:
   serve      run the mutating admission webhook over HTTPS
   inject     add sidecars to the Pod templates of YAML manifests, offline, as the webhook would
   uninject   remove from YAML manifests the sidecars that inject or the webhook added
+  explain    say why a Pod, a Pod template or a workload gets each sidecar, or does not
+  status     list running Pods with outdated or missing sidecars, per namespace and owner
   meter      run the metering reverse proxy (the metrics sidecar)
   check      check an installation through the Kubernetes API (preflight and health)
   version    print the version of this client and, given a kubeconfig, of the API server
@@ -28,6 +30,8 @@ const commands: Record<string, Command> = {
   serve: async (args, io) => (await import('./serve.ts')).serve(args, io),
   inject: async (args, io) => (await import('./inject.ts')).inject(args, io),
   uninject: async (args, io) => (await import('./uninject.ts')).uninject(args, io),
+  explain: async (args, io) => (await import('./explain.ts')).explainCommand(args, io),
+  status: async (args, io) => (await import('./status.ts')).status(args, io),
   meter: async (args, io) => (await import('./meter.ts')).meter(args, io),
   check: async (args, io) => (await import('./check.ts')).check(args, io),
   version: async (args, io) => (await import('./version.ts')).version(args, io),

@@ -16,8 +16,8 @@ import { withFlags } from './usage.ts'
 export const UNINJECT_USAGE = `Usage: sidecar-patterns uninject -f PATH... [options]
 
 Removes the sidecars that injection added to the Pod templates of multi-document YAML, and the
-patterns/injected record of them: the exact inverse of inject, so inject then uninject gives the
-original bytes back. Only a sidecar the Pod holds as the catalog renders it counts as injected
+patterns/injected and patterns/revision records of them: the exact inverse of inject, so inject
+then uninject gives the original bytes back. Only a sidecar the Pod holds as the catalog renders it counts as injected
 (the same proof the webhook uses); a container the user wrote is never removed, and a Pod whose
 patterns/injected claims more than it holds is reported and left as it is. Give the catalog
 (--config, --image) that the manifests were injected with.

@@ -12,6 +12,8 @@ export const INJECT = 'patterns/inject'
 export const MODE = 'patterns/mode'
 /** Written by the webhook: the sidecars already injected, which makes reinvocation a no-op. */
 export const INJECTED = 'patterns/injected'
+/** Written by the webhook: `sidecar=digest,...`, what each injected sidecar was rendered from. */
+export const REVISION = 'patterns/revision'
 
 // `patterns/<sidecar>.<param>`: a sidecar name without dots, then a non-empty parameter name.
 const PARAM_KEY = /^patterns\/([^./]+)\.(.+)$/
@@ -78,7 +80,7 @@ export function paramsBySidecar(
 export function isStrayKey(key: string): boolean {
   return (
     key.startsWith(PREFIX) &&
-    ![SIDECAR, INJECT, INJECTED, MODE, PORT_TAKEOVER].includes(key) &&
+    ![SIDECAR, INJECT, INJECTED, MODE, REVISION, PORT_TAKEOVER].includes(key) &&
     !PARAM_KEY.test(key)
   )
 }

@@ -40,7 +40,7 @@ import { DEFAULT_CONTAINER } from './app-port.ts'
 import type { Catalog } from './catalog.ts'
 import { mountConflicts, portConflicts } from './conflicts.ts'
 import { weighClaims } from './evidence.ts'
-import { type Asked, applicableChain } from './not-applicable.ts'
+import { type Applicable, type Asked, applicableChain } from './not-applicable.ts'
 import type { Container, Pod } from './pod.ts'
 import { type Front, planTakeover, type Takeover } from './port-takeover.ts'
 import type { Problem } from './problems.ts'
@@ -67,6 +67,8 @@ export type Decision =
 export interface InjectionPlan {
   sidecars: ConfiguredSidecar[]
   upstreams: ReadonlyMap<string, number>
+  /** The app port the proxies front, and where it came from; undefined without a proxy. */
+  appPort: { port: number; from: string } | undefined
   /** What the app port speaks, for the proxies' protocol parameter. */
   protocol: Protocol | undefined
   /** The app port's name, which the outermost proxy takes over. */
@@ -211,6 +213,7 @@ function plan(
   const injection: InjectionPlan = {
     sidecars,
     upstreams,
+    appPort: appPortOf(chain),
     protocol: chain.protocol?.protocol,
     takeover: taking.takeover,
     mode,
@@ -219,6 +222,11 @@ function plan(
   }
   const warnings = [...chain.warnings, ...taking.warnings]
   return { ok: true, plan: injection, warnings, notApplicable }
+}
+
+// The app port the chain fronts, with where it came from, for explain.
+function appPortOf({ appPort, appPortFrom = '' }: Applicable & { ok: true }) {
+  return appPort === undefined ? undefined : { port: appPort, from: appPortFrom }
 }
 
 // The proxy clients reach first, which takes the app port's name over.

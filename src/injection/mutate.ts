@@ -1,11 +1,12 @@
 // Applies a plan to one copy of the Pod, sidecar after sidecar; the patch is the diff of that
 // copy against the original, so separate passes can never produce overlapping operations. The
 // original is never modified.
-import { INJECTED } from './annotations.ts'
+import { INJECTED, REVISION } from './annotations.ts'
 import type { InjectionPlan } from './decide.ts'
 import { nameAllocator } from './names.ts'
 import { containerNames, type Pod, volumeNames } from './pod.ts'
 import { applyTakeover, PORT_TAKEOVER, type Takeover } from './port-takeover.ts'
+import { formatRevisions, readRevisions } from './revisions.ts'
 import type { SidecarParts } from './sidecar.ts'
 
 /** Returns a copy of the Pod with the planned sidecars, their volumes and the record of them. */
@@ -40,7 +41,7 @@ export function inject(pod: Pod, plan: InjectionPlan): Pod {
       container.volumeMounts = [...(container.volumeMounts ?? []), ...parts.appMounts]
     }
   }
-  recordInjected(copy, [...plan.alreadyInjected, ...plan.sidecars.map((s) => s.name)], takeover)
+  recordInjected(copy, plan, takeover)
   return copy
 }
 
@@ -52,10 +53,22 @@ function add(pod: Pod, parts: SidecarParts): void {
   if (parts.volumes.length) spec.volumes = [...(spec.volumes ?? []), ...parts.volumes]
 }
 
-function recordInjected(pod: Pod, sidecars: readonly string[], takeover?: Takeover): void {
+// patterns/injected lists what an earlier call added and what this one adds; patterns/revision
+// keeps the revisions an earlier call recorded for the former, and adds the latter's.
+function recordInjected(pod: Pod, plan: InjectionPlan, takeover?: Takeover): void {
+  const earlier = readRevisions(pod.metadata?.annotations)
+  const revisions = [
+    ...plan.alreadyInjected.flatMap((name) => {
+      const digest = earlier.get(name)
+      return digest === undefined ? [] : [[name, digest] as const]
+    }),
+    ...plan.sidecars.map((s) => [s.name, s.revision(plan.mode)] as const),
+  ]
+  const injected = [...plan.alreadyInjected, ...plan.sidecars.map((s) => s.name)]
   const annotations = {
     ...pod.metadata?.annotations,
-    [INJECTED]: sidecars.join(','),
+    [INJECTED]: injected.join(','),
+    [REVISION]: formatRevisions(revisions),
     ...(takeover && { [PORT_TAKEOVER]: JSON.stringify(takeover) }),
   }
   pod.metadata = { ...pod.metadata, annotations }

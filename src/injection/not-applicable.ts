@@ -28,6 +28,7 @@ export type Applicable =
       /** The sidecars to inject: all of them, or all but the proxies left out. */
       sidecars: ConfiguredSidecar[]
       appPort: number | undefined
+      appPortFrom: string | undefined
       upstreams: ReadonlyMap<string, number>
       /** What the app port speaks, when a proxy is to front it. */
       protocol: KnownProtocol | undefined
@@ -88,12 +89,19 @@ function unspoken(proxy: ChainedProxy, { protocol, source }: KnownProtocol): str
 /** What is left of the chain when some of its proxies are left out. */
 interface Rest {
   appPort: number | undefined
+  appPortFrom: string | undefined
   upstreams: ReadonlyMap<string, number>
   protocol: KnownProtocol | undefined
   warnings: string[]
 }
 
-const none: Rest = { appPort: undefined, upstreams: new Map(), protocol: undefined, warnings: [] }
+const none: Rest = {
+  appPort: undefined,
+  appPortFrom: undefined,
+  upstreams: new Map(),
+  protocol: undefined,
+  warnings: [],
+}
 
 // No port to front: every proxy is left out, and a Pod that asked for one itself is refused as it
 // always was, with the annotation to set.

@@ -11,6 +11,8 @@ export type Chain =
   | {
       ok: true
       appPort: number | undefined
+      /** Where the app port came from: the annotation that set it, or what it was inferred from. */
+      appPortFrom: string | undefined
       upstreams: ReadonlyMap<string, number>
       /** What the app port speaks; undefined when there is no proxy. */
       protocol: KnownProtocol | undefined
@@ -36,7 +38,14 @@ export function planChain(
   const proxies = chainOf(sidecars)
   const first = proxies[0]
   if (first === undefined)
-    return { ok: true, appPort: undefined, upstreams: new Map(), protocol: undefined, warnings: [] }
+    return {
+      ok: true,
+      appPort: undefined,
+      appPortFrom: undefined,
+      upstreams: new Map(),
+      protocol: undefined,
+      warnings: [],
+    }
   const resolved = proxies.some((p) => p.appPort !== undefined)
     ? resolveAppPort(proxies, app)
     : inferred(first, app, defaultContainer)
@@ -46,6 +55,7 @@ export function planChain(
   return {
     ok: true,
     appPort: resolved.port,
+    appPortFrom: resolved.from,
     upstreams: upstreamsOf(proxies, resolved.port),
     protocol: protocol.known,
     warnings: [...resolved.warnings, ...protocol.warnings],
@@ -111,7 +121,7 @@ export function chainOf(sidecars: readonly ConfiguredSidecar[]): ChainedProxy[] 
 }
 
 type Resolved =
-  | { ok: true; port: number; warnings: string[] }
+  | { ok: true; port: number; from: string; warnings: string[] }
   | { ok: false; problems: Problem[]; uninferred?: string }
 
 // No proxy was given a port: the one the app containers leave no doubt about (app-port.ts).
@@ -124,7 +134,12 @@ function inferred(
   const found = inferAppPort(app, defaultContainer)
   if (found.ok) {
     const warning = `${annotation}: not set; inferred app port ${found.port} from ${found.source}`
-    return { ok: true, port: found.port, warnings: [warning] }
+    return {
+      ok: true,
+      port: found.port,
+      from: `inferred from ${found.source}`,
+      warnings: [warning],
+    }
   }
   const message = `needed: ${found.reason}, so the app port cannot be inferred`
   return { ok: false, problems: [{ annotation, message }], uninferred: found.reason }
@@ -148,7 +163,7 @@ function resolveAppPort(proxies: readonly ChainedProxy[], app: readonly Containe
   }
   return problems.length || head?.port === undefined
     ? { ok: false, problems }
-    : { ok: true, port: head.port, warnings: [] }
+    : { ok: true, port: head.port, from: head.annotation, warnings: [] }
 }
 
 type Lookup = { ok: true; port: number | undefined } | { ok: false; error: string }

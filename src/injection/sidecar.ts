@@ -74,6 +74,8 @@ export interface ConfiguredSidecar {
   listens: Listen[]
   appMountPaths: AppMountPath[]
   build: (context: BuildContext) => SidecarParts
+  /** A short digest of what `build` renders from in `mode`, for patterns/revision. */
+  revision(mode: Mode): string
 }
 
 export type Configuration =
@@ -86,6 +88,8 @@ export interface Sidecar {
   summary: string
   /** Whether it sits in front of the app port, in the proxy chain. */
   isProxy: boolean
+  /** A short digest of the catalog entry, parameter values and mode aside. */
+  digest: string
   params: Readonly<ParamSpecs>
   /** Validates the raw `patterns/<name>.<param>` values (keyed by param) and binds them. */
   configure(raw: ReadonlyMap<string, string>): Configuration

@@ -4,7 +4,7 @@ import { Counter, collectDefaultMetrics, Histogram, type Registry } from 'prom-c
 export interface WebhookMetrics {
   registry: Registry
   reviews: Counter<'result' | 'reason'>
-  sidecarsInjected: Counter<'sidecar'>
+  sidecarsInjected: Counter<'sidecar' | 'entry'>
   sidecarsSkipped: Counter<'sidecar' | 'reason'>
   reviewCache: Counter<'result'>
   reviewDuration: Histogram<'result'>
@@ -25,8 +25,8 @@ export function createWebhookMetrics(registry: Registry): WebhookMetrics {
     }),
     sidecarsInjected: new Counter({
       name: 'sidecar_patterns_sidecars_injected_total',
-      help: 'Sidecars injected, by catalog name.',
-      labelNames: ['sidecar'],
+      help: "Sidecars injected, by catalog name and the digest of the catalog entry they were rendered from (image included, parameter values aside, which the Pod's patterns/revision adds): after a catalog change, injections under an old digest come from a replica that has not reloaded.",
+      labelNames: ['sidecar', 'entry'],
       registers,
     }),
     sidecarsSkipped: new Counter({

@@ -21,6 +21,7 @@ import {
   templatesOf,
   type Where,
 } from './files.ts'
+import { namespacesIn } from './namespaces.ts'
 import { changesOf } from './patch-changes.ts'
 import { reachServices, type SeenTemplate } from './services.ts'
 import { type TemplateSite, valueAt } from './templates.ts'
@@ -40,7 +41,7 @@ export function injectSources(sources: readonly Source[], options: InjectOptions
   const messages = parsed.flatMap((p) => p.messages)
   const files = parsed.flatMap((p) => (p.file ? [p.file] : []))
   const docs = documentsOf(files)
-  const context = { ...options, namespaces: namespacesIn(docs) }
+  const context = { ...options, namespaces: namespacesIn(docs.map((d) => d.object)) }
   const seen: SeenTemplate[] = []
   for (const doc of docs) {
     for (const { site, where } of templatesOf(doc)) {
@@ -56,30 +57,6 @@ export function injectSources(sources: readonly Source[], options: InjectOptions
     }),
   )
   return finish(sources, parsed, messages)
-}
-
-// Namespace objects in the inputs stand in for the cluster's: their labels select policies and
-// their patterns/sidecar annotation is a default, as the webhook would see them.
-function namespacesIn(docs: readonly Located[]): Map<string, NamespaceFacts> {
-  const found = new Map<string, NamespaceFacts>()
-  for (const { object } of docs) {
-    const namespace = object as {
-      kind?: string
-      metadata?: {
-        name?: string
-        labels?: Record<string, string>
-        annotations?: Record<string, string>
-      }
-    } | null
-    const name = namespace?.metadata?.name
-    if (namespace?.kind !== 'Namespace' || !name) continue
-    found.set(name, {
-      name,
-      labels: namespace.metadata?.labels ?? {},
-      annotations: namespace.metadata?.annotations ?? {},
-    })
-  }
-  return found
 }
 
 interface SiteResult {

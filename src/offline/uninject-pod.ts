@@ -2,13 +2,14 @@
 // holds as the catalog renders it today (src/injection/evidence.ts proves each claim of
 // patterns/injected). A container the user wrote is never removed, even one named like ours: a
 // claim the Pod does not bear out removes nothing and stays in patterns/injected, reported.
-import { INJECTED } from '../injection/annotations.ts'
+import { INJECTED, REVISION } from '../injection/annotations.ts'
 import type { Catalog } from '../injection/catalog.ts'
 import { mismatch, type Unproven, weighClaims } from '../injection/evidence.ts'
 import type { Container, Pod } from '../injection/pod.ts'
 import { checkPod } from '../injection/pod-shape.ts'
 import { marksOf, PORT_TAKEOVER, type Takeover } from '../injection/port-takeover.ts'
 import { readRequest } from '../injection/request.ts'
+import { formatRevisions, readRevisions } from '../injection/revisions.ts'
 import type { SidecarParts } from '../injection/sidecar.ts'
 import type { Change } from './yaml-change.ts'
 
@@ -34,7 +35,13 @@ type Reversal = (reversing: Reversing) => Change[]
 // step that also edits the app's own containers (such as the metrics sidecar taking over a named
 // app port: the app's port renamed, its probes rewritten to the number) records what it changed
 // in an annotation; its inverse belongs here, reading that annotation back.
-const REVERSALS: readonly Reversal[] = [removeParts, removeAppMounts, giveNameBack, removeRecord]
+const REVERSALS: readonly Reversal[] = [
+  removeParts,
+  removeAppMounts,
+  giveNameBack,
+  removeRecord,
+  removeRevisions,
+]
 
 /** What to remove from `object`, a Pod, to have it as it was before injection. */
 export function uninjectPod(object: unknown, catalog: Catalog): Uninjection {
@@ -117,4 +124,17 @@ function removeRecord({ injected, proven }: Reversing): Change[] {
   return standing.length
     ? [{ op: 'set', path, value: standing.join(',') }]
     : [{ op: 'delete', path }]
+}
+
+// Inject writes patterns/revision whole, as the revisions of the earlier claims and its own: the
+// entries of the sidecars removed go, the others stay as inject wrote them; none left, the key
+// goes (and the annotations map with it, when injection added it whole: yaml-deletes.ts).
+function removeRevisions({ pod, proven }: Reversing): Change[] {
+  const annotations = pod.metadata?.annotations
+  if (annotations?.[REVISION] === undefined) return []
+  const path = ['metadata', 'annotations', REVISION]
+  const standing = [...readRevisions(annotations)].filter(([name]) => !proven.has(name))
+  if (standing.length === 0) return [{ op: 'delete', path }]
+  const value = formatRevisions(standing)
+  return value === annotations[REVISION] ? [] : [{ op: 'set', path, value }]
 }

@@ -158,7 +158,8 @@ function record(metrics: WebhookMetrics, outcome: Outcome, cached: MemoResult, m
   metrics.reviewCache.inc({ result: cached })
   metrics.reviewDuration.observe({ result: outcome.result }, ms / 1000)
   if (outcome.result === 'injected')
-    for (const sidecar of outcome.sidecars) metrics.sidecarsInjected.inc({ sidecar })
+    for (const [i, sidecar] of outcome.sidecars.entries())
+      metrics.sidecarsInjected.inc({ sidecar, entry: outcome.entries[i] ?? '' })
   // Counted on every review, cached or not: a cached answer replays its outcome whole.
   if ('notApplicable' in outcome)
     for (const sidecar of outcome.notApplicable ?? [])

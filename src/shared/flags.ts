@@ -10,29 +10,37 @@ export type Parsed<T> = { ok: true; value: T } | { ok: false; errors: string[] }
 
 export type FlagValues = Record<string, string | boolean | string[] | undefined>
 
-/** Reads `args` against `options`; a parse error or --help ends here, anything else is validated. */
+/**
+ * Reads `args` against `options`; a parse error or --help ends here, anything else is validated.
+ * A command that takes arguments besides flags (`explain deploy/web`) names how many.
+ */
 export function readFlags<T>(
   args: readonly string[],
   options: ParseArgsOptionsConfig,
-  validate: (values: FlagValues) => Parsed<T>,
+  validate: (values: FlagValues, positionals: readonly string[]) => Parsed<T>,
+  maxPositionals = 0,
 ): Parsed<T> {
-  let parsed: { values: FlagValues; tokens: readonly Token[] }
+  let parsed: { values: FlagValues; positionals: string[]; tokens: readonly Token[] }
   try {
     const result = parseArgs({
       args: [...args],
       strict: true,
-      allowPositionals: false,
+      allowPositionals: maxPositionals > 0,
       tokens: true,
       options: { ...options, help: { type: 'boolean', short: 'h', default: false } },
     })
-    parsed = { values: result.values, tokens: result.tokens }
+    parsed = { values: result.values, positionals: result.positionals, tokens: result.tokens }
   } catch (error) {
     return { ok: false, errors: [(error as Error).message] }
   }
-  if (parsed.values.help) return { ok: 'help' }
-  const repeated = repeatedFlags(parsed.tokens, options)
+  const { values, positionals, tokens } = parsed
+  if (values.help) return { ok: 'help' }
+  const extra = positionals[maxPositionals]
+  if (extra !== undefined)
+    return { ok: false, errors: [`unexpected argument ${JSON.stringify(extra)}`] }
+  const repeated = repeatedFlags(tokens, options)
   if (repeated.length) return { ok: false, errors: repeated }
-  return validate(parsed.values)
+  return validate(values, positionals)
 }
 
 // parseArgs keeps the last of a repeated flag silently: `--config a --config b` would read b and

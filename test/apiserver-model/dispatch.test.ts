@@ -2,11 +2,11 @@
 // reinvocation, failure policies, response checks, patch application and defaulting, each as
 // k8s.io/apiserver's mutating dispatcher does it.
 import t from 'tap'
+import { type Attributes, type Json, podCreate } from '../../src/apiserver/attributes.ts'
+import { loadWebhooks } from '../../src/apiserver/webhooks.ts'
 import { answer, patched } from '../helpers/apiserver/answers.ts'
-import { type Attributes, type Json, podCreate } from '../helpers/apiserver/attributes.ts'
 import type { Transport } from '../helpers/apiserver/call.ts'
 import { runMutatingChain } from '../helpers/apiserver/dispatch.ts'
-import { loadWebhooks } from '../helpers/apiserver/webhooks.ts'
 
 type Handler = (review: Json) => Json | 'refuse' | { status: number }
 

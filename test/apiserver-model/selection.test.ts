@@ -5,11 +5,11 @@ import {
   type Attributes,
   type Json,
   podCreate as podCreateBy,
-} from '../helpers/apiserver/attributes.ts'
-import { selects } from '../helpers/apiserver/label-selector.ts'
-import { compileMatchConditions } from '../helpers/apiserver/match-conditions.ts'
-import { ruleMatches } from '../helpers/apiserver/rules.ts'
-import { loadWebhooks, shouldCall } from '../helpers/apiserver/webhooks.ts'
+} from '../../src/apiserver/attributes.ts'
+import { selects } from '../../src/apiserver/label-selector.ts'
+import { compileMatchConditions } from '../../src/apiserver/match-conditions.ts'
+import { ruleMatches } from '../../src/apiserver/rules.ts'
+import { loadWebhooks, shouldCall } from '../../src/apiserver/webhooks.ts'
 
 const podCreate = (object: Json, overrides: Partial<Attributes> = {}): Attributes => ({
   ...podCreateBy('shop', object, { userInfo: { username: 'alice' } }),

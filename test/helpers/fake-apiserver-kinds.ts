@@ -1,4 +1,4 @@
-// The kinds the fake serves, with the verbs the webhook's code uses, and what the API server
+// The kinds the fake serves, with the verbs the project's code uses, and what the API server
 // checks on their writes as far as that code could get it wrong: Secret data keys and base64
 // values, stringData, the keys a kubernetes.io/tls Secret must have, its immutable type
 // (kubernetes pkg/apis/core/validation ValidateSecret, ValidateSecretUpdate); a webhook
@@ -18,16 +18,34 @@ import {
 } from './fake-apiserver-store.ts'
 import { writeRoutes } from './fake-apiserver-writes.ts'
 
+/** The namespaced kinds that hold or make Pods, by resource name, with their API group. */
+export const POD_KINDS = {
+  pods: { kind: 'Pod', group: 'core' },
+  deployments: { kind: 'Deployment', group: 'apps' },
+  statefulsets: { kind: 'StatefulSet', group: 'apps' },
+  daemonsets: { kind: 'DaemonSet', group: 'apps' },
+  replicasets: { kind: 'ReplicaSet', group: 'apps' },
+  jobs: { kind: 'Job', group: 'batch' },
+  cronjobs: { kind: 'CronJob', group: 'batch' },
+} as const
+
+export type PodKind = keyof typeof POD_KINDS
+
+// What `kubectl rollout restart` patches (k8s.io/kubectl pkg/polymorphichelpers
+// objectrestarter.go): Deployments, StatefulSets and DaemonSets.
+const PATCHED: readonly PodKind[] = ['deployments', 'statefulsets', 'daemonsets']
+
 export interface Stores {
   /** Shared by every collection, as etcd's revision is shared by every key. */
   revision: Revision
   namespaces: Collection
   secrets: NamespacedCollection
   webhookConfigurations: Collection
+  /** Pods and the workloads that make them (Deployments among them: `check` reads those too). */
+  podKinds: Record<PodKind, NamespacedCollection>
   /** Read-only kinds that `sidecar-patterns check` reads; tests store them directly. */
   configMaps: NamespacedCollection
   services: NamespacedCollection
-  deployments: NamespacedCollection
   endpointSlices: NamespacedCollection
   admissionPolicies: Collection
   admissionPolicyBindings: Collection
@@ -45,9 +63,14 @@ export function createStores(): Stores {
       'MutatingWebhookConfiguration',
       'mutatingwebhookconfigurations',
     ),
+    podKinds: Object.fromEntries(
+      Object.entries(POD_KINDS).map(([plural, { kind }]) => [
+        plural,
+        new NamespacedCollection(revision, kind, plural),
+      ]),
+    ) as Record<PodKind, NamespacedCollection>,
     configMaps: new NamespacedCollection(revision, 'ConfigMap', 'configmaps'),
     services: new NamespacedCollection(revision, 'Service', 'services'),
-    deployments: new NamespacedCollection(revision, 'Deployment', 'deployments'),
     endpointSlices: new NamespacedCollection(revision, 'EndpointSlice', 'endpointslices'),
     admissionPolicies: new Collection(
       revision,
@@ -60,6 +83,25 @@ export function createStores(): Stores {
       'validatingadmissionpolicybindings',
     ),
   }
+}
+
+const GROUPS = {
+  core: { prefix: '/api/v1', apiVersion: 'v1' },
+  apps: { prefix: '/apis/apps/v1', apiVersion: 'apps/v1' },
+  batch: { prefix: '/apis/batch/v1', apiVersion: 'batch/v1' },
+} as const
+
+// Pods and their workloads: read (get, list, watch); the workloads a rollout restart patches,
+// patched too. Their strategies allow unconditional updates (pkg/registry/apps/*/strategy.go).
+function podKindRoutes(stores: Stores, watches: Set<OpenWatch>): Route[] {
+  return (Object.keys(POD_KINDS) as PodKind[]).flatMap((plural) => {
+    const api = { ...GROUPS[POD_KINDS[plural].group], watches, collection: stores.podKinds[plural] }
+    const rules: KindRules = { unconditionalUpdate: true }
+    return [
+      ...collectionRoutes(api),
+      ...(PATCHED.includes(plural) ? writeRoutes({ ...api, verbs: ['patch'], rules }) : []),
+    ]
+  })
 }
 
 /** Every route: get, list and watch of each kind, and the writes each one takes. */
@@ -80,9 +122,9 @@ export function routeTable(stores: Stores, watches: Set<OpenWatch>): Route[] {
     ...writeRoutes({ ...secrets, verbs: ['create', 'update'], rules: secretRules }),
     ...collectionRoutes(mwcs),
     ...writeRoutes({ ...mwcs, verbs: ['patch'], rules: webhookConfigurationRules }),
+    ...podKindRoutes(stores, watches),
     ...collectionRoutes({ ...core, collection: stores.configMaps }),
     ...collectionRoutes({ ...core, collection: stores.services }),
-    ...collectionRoutes({ ...group('apps', 'v1'), collection: stores.deployments }),
     ...collectionRoutes({ ...group('discovery.k8s.io', 'v1'), collection: stores.endpointSlices }),
     ...collectionRoutes({ ...admission, collection: stores.admissionPolicies }),
     ...collectionRoutes({ ...admission, collection: stores.admissionPolicyBindings }),

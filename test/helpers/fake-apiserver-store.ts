@@ -11,6 +11,7 @@ export interface ObjectMeta {
   creationTimestamp: string
   labels?: Record<string, string>
   annotations?: Record<string, string>
+  ownerReferences?: unknown[]
 }
 
 /** An object as stored: metadata plus whatever the resource has (spec, status, data...). */
@@ -31,6 +32,7 @@ export interface Change {
 export interface ObjectInput {
   labels?: Record<string, string>
   annotations?: Record<string, string>
+  ownerReferences?: unknown[]
   body?: Record<string, unknown>
 }
 
@@ -113,7 +115,12 @@ export class Collection {
   /** Replaces everything but the system metadata (name, namespace, uid, creationTimestamp), as a
    *  PUT or a patch does: labels, annotations and fields that `input` leaves out are gone. */
   replace(name: string, input: ObjectInput): StoredObject {
-    const { labels: _l, annotations: _a, ...system } = this.#require(name).metadata
+    const {
+      labels: _l,
+      annotations: _a,
+      ownerReferences: _o,
+      ...system
+    } = this.#require(name).metadata
     const rv = this.#revision.next()
     const metadata = { ...system, resourceVersion: String(rv) }
     const complete = { labels: {}, annotations: {}, ...input }
@@ -167,6 +174,18 @@ export class NamespacedCollection {
     this.plural = plural
   }
 
+  /** Every namespace's objects, in etcd's key order: by namespace, then by name. */
+  listAll(): { items: StoredObject[]; resourceVersion: string } {
+    const namespaces = [...this.#namespaces.keys()].sort()
+    const items = namespaces.flatMap((ns) => this.in(ns).list().items)
+    return { items, resourceVersion: String(this.#revision.current) }
+  }
+
+  /** A watch or continue token older than this is expired. */
+  get compactedAt(): number {
+    return this.#revision.compactedAt
+  }
+
   in(namespace: string): Collection {
     let collection = this.#namespaces.get(namespace)
     if (!collection) {
@@ -182,6 +201,7 @@ function withInput(object: StoredObject, input: ObjectInput): StoredObject {
   const next: StoredObject = { ...object, ...input.body, metadata: { ...object.metadata } }
   if (input.labels !== undefined) setOrOmit(next.metadata, 'labels', input.labels)
   if (input.annotations !== undefined) setOrOmit(next.metadata, 'annotations', input.annotations)
+  if (input.ownerReferences?.length) next.metadata.ownerReferences = [...input.ownerReferences]
   return next
 }
 

@@ -36,6 +36,7 @@ import {
   isObject,
   JSON_PATCH,
   MERGE_PATCH,
+  STRATEGIC_MERGE_PATCH,
   UNIMPLEMENTED_PATCH_TYPES,
 } from './fake-apiserver-patch.ts'
 import {
@@ -166,7 +167,8 @@ async function patch(api: WriteApi, request: RouteRequest, response: ServerRespo
   if ((UNIMPLEMENTED_PATCH_TYPES as readonly string[]).includes(type)) {
     return sendStatus(response, unimplemented(`${type} patches`))
   }
-  if (type !== JSON_PATCH && type !== MERGE_PATCH) return sendStatus(response, generic(415))
+  if (![JSON_PATCH, MERGE_PATCH, STRATEGIC_MERGE_PATCH].includes(type))
+    return sendStatus(response, generic(415))
   const parsed = await readJson(request.raw)
   // validateAndTranscodePatch.
   if (!parsed.ok) return sendStatus(response, badRequest('invalid JSON patch'))
@@ -236,8 +238,18 @@ function store(
   put: (input: ObjectInput) => StoredObject,
 ): Reply {
   const { kind: _kind, apiVersion: _apiVersion, metadata = {}, ...rest } = object
-  const meta = metadata as { labels?: Record<string, string>; annotations?: Record<string, string> }
-  const stored = put({ labels: meta.labels ?? {}, annotations: meta.annotations ?? {}, body: rest })
+  const meta = metadata as {
+    labels?: Record<string, string>
+    annotations?: Record<string, string>
+    ownerReferences?: unknown[]
+  }
+  const { labels = {}, annotations = {}, ownerReferences } = meta
+  const stored = put({
+    labels,
+    annotations,
+    body: rest,
+    ...(ownerReferences && { ownerReferences }),
+  })
   return { code, body: typed(api, stored) }
 }
 

@@ -3,10 +3,11 @@
 // bearer-token authentication, resourceVersions, watches that replay history, send bookmarks or
 // answer 410 Expired, and knobs for tests (drop watches, compact, bookmark, fail, run another
 // client's writes in the middle of a request). It serves namespaces (get, list, watch), Secrets
-// (get, list, watch, create, update) and MutatingWebhookConfigurations (get, list, watch, patch);
-// ConfigMaps, Services, Deployments, EndpointSlices, ValidatingAdmissionPolicies and their
-// bindings (get, list: what `check` reads), lists with equality-based label selectors, and
-// GET /version (what `version` and `check` read).
+// (get, list, watch, create, update), MutatingWebhookConfigurations (get, list, watch, patch),
+// Pods, Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs and CronJobs (get, list, watch;
+// patch for the three a rollout restart patches), ConfigMaps, Services, EndpointSlices,
+// ValidatingAdmissionPolicies and their bindings (get, list: what `check` reads), and
+// GET /version (what `version` and `check` read); lists take labelSelector, limit and continue.
 // On those paths, a verb, query parameter or body format the real server takes and the fake does
 // not is a 501, which the real server never answers; other resources are unknown, as a 404.
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -20,7 +21,7 @@ import type { Test } from 'tap'
 import { loadOrCreate, serviceNames } from '../../src/tls/certificates.ts'
 import type { OpenWatch } from './fake-apiserver-api.ts'
 import { dispatch, type Route, sendStatus } from './fake-apiserver-http.ts'
-import { createStores, routeTable, type Stores } from './fake-apiserver-kinds.ts'
+import { createStores, type PodKind, routeTable, type Stores } from './fake-apiserver-kinds.ts'
 import { internalError, status } from './fake-apiserver-status.ts'
 import type { NamespacedCollection, StoredObject } from './fake-apiserver-store.ts'
 import { DEFAULT_VERSION, type VersionInfo, versionRoute } from './fake-apiserver-version.ts'
@@ -40,6 +41,26 @@ export interface ObjectBody {
   labels?: Record<string, string>
   annotations?: Record<string, string>
   [field: string]: unknown
+}
+
+/** A Pod or workload as a test writes it: metadata fields beyond the name, and the rest. */
+export interface WorkloadBody {
+  metadata?: {
+    labels?: Record<string, string>
+    annotations?: Record<string, string>
+    ownerReferences?: OwnerReference[]
+  }
+  [field: string]: unknown
+}
+
+/** metav1.OwnerReference. */
+export interface OwnerReference {
+  apiVersion: string
+  kind: string
+  name: string
+  uid: string
+  controller?: boolean
+  blockOwnerDeletion?: boolean
 }
 
 export interface NamespaceMeta {
@@ -69,6 +90,11 @@ export interface FakeApiServer {
   mutatingWebhookConfiguration(name: string): StoredObject | undefined
   /** Replaces it as another client would (`kubectl apply` resetting the caBundle, say). */
   replaceMutatingWebhookConfiguration(name: string, body: ObjectBody): StoredObject
+  /** Stores a Pod or a workload (spec, status, ownerReferences in `metadata`...) as its
+   *  controller or `kubectl apply` would have created it, without validation. */
+  create(plural: PodKind, namespace: string, name: string, body: WorkloadBody): StoredObject
+  /** The stored Pod or workload, or undefined. */
+  get(plural: PodKind, namespace: string, name: string): StoredObject | undefined
   /** Stores an object of a kind the fake only reads (a ConfigMap, a Deployment with its status,
    *  an EndpointSlice...), as the API server holds it once other clients and controllers wrote it. */
   createObject(kind: ReadOnlyKind, namespace: string, name: string, body: ObjectBody): StoredObject
@@ -140,6 +166,9 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
     createMutatingWebhookConfiguration: (name, body) => mwcs.create(name, input(body)),
     mutatingWebhookConfiguration: (name) => mwcs.get(name),
     replaceMutatingWebhookConfiguration: (name, body) => mwcs.replace(name, input(body)),
+    create: (plural, namespace, name, body) =>
+      stores.podKinds[plural].in(namespace).create(name, workloadInput(body)),
+    get: (plural, namespace, name) => stores.podKinds[plural].in(namespace).get(name),
     createObject: (kind, namespace, name, body) =>
       readOnly(stores, kind).in(namespace).create(name, input(body)),
     createClusterObject: (kind, name, body) => stores[kind].create(name, input(body)),
@@ -246,11 +275,17 @@ function recorded(req: IncomingMessage): RecordedRequest {
 }
 
 function readOnly(stores: Stores, kind: ReadOnlyKind): NamespacedCollection {
-  return stores[kind]
+  return kind === 'deployments' ? stores.podKinds.deployments : stores[kind]
 }
 
 function input({ labels = {}, annotations = {}, ...body }: ObjectBody) {
   return { labels, annotations, body }
+}
+
+// Owner references are metadata the store does not make itself: kept through the body.
+function workloadInput({ metadata = {}, ...body }: WorkloadBody) {
+  const { labels = {}, annotations = {}, ownerReferences } = metadata
+  return { labels, annotations, body, ...(ownerReferences && { ownerReferences }) }
 }
 
 // What the API server stores for a new namespace: the immutable name label (Kubernetes 1.21+),

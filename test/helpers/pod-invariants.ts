@@ -122,18 +122,25 @@ function sharedPorts(containers: Container[]): string[] {
 
 /**
  * What injection may change: containers, initContainers and volumes appended, mounts appended to
- * app containers, and the `patterns/injected` annotation. Anything else changed is a violation.
+ * app containers (and the app port renamed by a takeover, which the `patterns/port-takeover` record
+ * undoes), and the `patterns/injected`, `patterns/revision` and `patterns/port-takeover`
+ * annotations. Anything else changed is a violation.
  */
 export function unexpectedChanges(original: Pod, patched: Pod): string[] {
   const problems: string[] = []
   const { annotations: before = {}, ...metaBefore } = original.metadata ?? {}
   const { annotations: after = {}, ...metaAfter } = patched.metadata ?? {}
-  const { 'patterns/injected': _, 'patterns/port-takeover': record, ...restAfter } = after
-  const { 'patterns/injected': __, ...restBefore } = before
+  const {
+    'patterns/injected': _,
+    'patterns/revision': _r,
+    'patterns/port-takeover': record,
+    ...restAfter
+  } = after
+  const { 'patterns/injected': __, 'patterns/revision': __r, ...restBefore } = before
   if (!isDeepStrictEqual(metaBefore, metaAfter))
     problems.push('metadata changed beyond annotations')
   if (!isDeepStrictEqual(restBefore, restAfter))
-    problems.push('annotations changed beyond patterns/injected')
+    problems.push('annotations changed beyond patterns/injected and patterns/revision')
   const { containers: c0, initContainers: i0 = [], volumes: v0 = [], ...spec0 } = original.spec
   const { containers: c1, initContainers: i1 = [], volumes: v1 = [], ...spec1 } = patched.spec
   if (!isDeepStrictEqual(spec0, spec1)) problems.push('spec changed beyond containers and volumes')

@@ -368,6 +368,23 @@ t.test('a proxy cannot join the chain of a proxy injected by an earlier call', a
   )
 })
 
+// The plan says which app port the proxies front and where it came from, for explain.
+t.test('the app port of a plan, and where it came from', async (t) => {
+  const appPort = (p: Pod) => {
+    const decision = decide(p, builtinCatalog)
+    return decision.action === 'inject' ? decision.plan.appPort : 'no injection'
+  }
+  t.same(appPort(pod({ sidecar: 'metrics', 'metrics.port': 'http' })), {
+    port: 8080,
+    from: 'patterns/metrics.port',
+  })
+  t.same(appPort(pod({ sidecar: 'metrics' })), {
+    port: 8080,
+    from: 'inferred from the only declared port',
+  })
+  t.equal(appPort(pod({ sidecar: 'git-sync', 'git-sync.repo': REPO })), undefined, 'no proxy')
+})
+
 // A proxy left out on the first call (auth cannot front gRPC) is left out again on reinvocation,
 // as it was, rather than refused as joining the chain: found by the property test.
 t.test('a proxy left out on the first call does not join the chain on reinvocation', async (t) => {

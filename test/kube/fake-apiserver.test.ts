@@ -78,11 +78,10 @@ t.test('answers what its router refuses as go-restful and the API server do', as
 t.test('answers 501 for what the real API server serves and the fake does not', async (t) => {
   const { client } = await fakeWithClient(t)
   for (const path of [
-    '/api/v1/secrets',
-    '/api/v1/namespaces?labelSelector=team%20in%20(a)',
+    '/api/v1/secrets?watch=true',
     '/api/v1/namespaces?watch=1&labelSelector=team%3Da',
     '/api/v1/namespaces?fieldSelector=metadata.name%3Da',
-    '/api/v1/namespaces?limit=10',
+    '/api/v1/namespaces?watch=true&limit=10',
     '/api/v1/namespaces?resourceVersion=1&resourceVersionMatch=Exact',
   ]) {
     t.match(

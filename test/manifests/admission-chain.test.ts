@@ -2,9 +2,9 @@
 // rendered manifests/ and calling our real webhook over HTTPS: which entry sees each Pod, what
 // the failure policies do, reinvocation after another webhook, and the stored Pod validated.
 import t from 'tap'
+import type { Json } from '../../src/apiserver/attributes.ts'
 import { DEFAULTS_LABEL, ENFORCED_LABEL } from '../../src/injection/reach.ts'
 import { costLabeller, patched } from '../helpers/apiserver/answers.ts'
-import type { Json } from '../helpers/apiserver/attributes.ts'
 import { modelCluster } from '../helpers/apiserver/cluster.ts'
 import { catalogFrom } from '../helpers/config.ts'
 import { fakeApiServerFor } from '../helpers/fake-apiserver.ts'

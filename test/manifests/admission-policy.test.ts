@@ -9,9 +9,9 @@ import {
 } from '@kubernetes/client-node'
 import fastJsonPatch from 'fast-json-patch'
 import t from 'tap'
+import type { Attributes, Json } from '../../src/apiserver/attributes.ts'
 import { caBundleOperations } from '../../src/tls/ca-bundle.ts'
 import { compilePolicy, type PolicyDecision } from '../helpers/apiserver/admission-policy.ts'
-import type { Attributes, Json } from '../helpers/apiserver/attributes.ts'
 import { renderManifests } from '../helpers/apiserver/cluster.ts'
 
 const objects = await renderManifests('manifests')

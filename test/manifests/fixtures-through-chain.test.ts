@@ -3,8 +3,8 @@
 // manifests: it is admitted exactly when its golden answer allows it, with the containers of its
 // golden Pod, and so passes defaulting, reinvocation and validation as the API server runs them.
 import t from 'tap'
+import type { Json } from '../../src/apiserver/attributes.ts'
 import { costLabeller } from '../helpers/apiserver/answers.ts'
-import type { Json } from '../helpers/apiserver/attributes.ts'
 import { modelCluster } from '../helpers/apiserver/cluster.ts'
 import { testCatalog } from '../helpers/config.ts'
 import { fixtureFiles, fixtureJson, fixtureNamespaces } from '../helpers/fixtures.ts'

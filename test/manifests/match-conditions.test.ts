@@ -5,9 +5,9 @@
 import fc from 'fast-check'
 import t from 'tap'
 import { parse } from 'yaml'
-import type { Attributes, Json } from '../helpers/apiserver/attributes.ts'
+import type { Attributes, Json } from '../../src/apiserver/attributes.ts'
+import { loadWebhooks, shouldCall, type Webhook } from '../../src/apiserver/webhooks.ts'
 import { renderedWebhookConfigurations } from '../helpers/apiserver/cluster.ts'
-import { loadWebhooks, shouldCall, type Webhook } from '../helpers/apiserver/webhooks.ts'
 import { fixtureFiles, fixtureJson } from '../helpers/fixtures.ts'
 import { podReviews } from '../helpers/pod-arbitraries.ts'
 

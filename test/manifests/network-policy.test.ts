@@ -4,10 +4,10 @@
 // API server reaches it through the Service, and the metrics port from Prometheus only; and serve,
 // with the Deployment's arguments, listens for both on the Pod's address, where they come.
 import t from 'tap'
+import type { Json } from '../../src/apiserver/attributes.ts'
+import { selects } from '../../src/apiserver/label-selector.ts'
 import { parseServeArgs } from '../../src/config/serve.ts'
-import type { Json } from '../helpers/apiserver/attributes.ts'
 import { renderManifests } from '../helpers/apiserver/cluster.ts'
-import { selects } from '../helpers/apiserver/label-selector.ts'
 
 /** The container port a NetworkPolicy port names, by number or name, or undefined. */
 function containerPort(container: Json, port: number | string): Json | undefined {

@@ -4,8 +4,8 @@
 // oracle is the EndpointSlice controller's FindPort (test/helpers/apiserver/find-port.ts), asked
 // about the Pod as stored.
 import t from 'tap'
+import type { Json } from '../../src/apiserver/attributes.ts'
 import { costLabeller } from '../helpers/apiserver/answers.ts'
-import type { Json } from '../helpers/apiserver/attributes.ts'
 import { modelCluster } from '../helpers/apiserver/cluster.ts'
 import { findPort } from '../helpers/apiserver/find-port.ts'
 

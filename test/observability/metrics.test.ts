@@ -4,6 +4,7 @@ import t from 'tap'
 import { request } from 'undici'
 import { createWebhookMetrics } from '../../src/observability/metrics.ts'
 import { startMetricsServer } from '../../src/observability/metrics-server.ts'
+import { testCatalog } from '../helpers/config.ts'
 import { startWebhook } from '../helpers/https.ts'
 import { capturingLog } from '../helpers/log.ts'
 import { podReview, staticNamespaces } from '../helpers/reviews.ts'
@@ -51,8 +52,18 @@ t.test('reviews by result and reason, sidecars by name, latency, process metrics
     ),
     1,
   )
-  t.equal(value('sidecar_patterns_sidecars_injected_total{sidecar="metrics"}'), 2)
-  t.equal(value('sidecar_patterns_sidecars_injected_total{sidecar="auth"}'), 1)
+  // By name and the digest of the catalog entry rendered: one series per entry injected.
+  const entry = (name: string) => testCatalog.sidecars.get(name)?.digest
+  t.equal(
+    value(
+      `sidecar_patterns_sidecars_injected_total{sidecar="metrics",entry="${entry('metrics')}"}`,
+    ),
+    2,
+  )
+  t.equal(
+    value(`sidecar_patterns_sidecars_injected_total{sidecar="auth",entry="${entry('auth')}"}`),
+    1,
+  )
   t.equal(value('sidecar_patterns_admission_review_duration_seconds_count{result="injected"}'), 2)
   const seconds = value('sidecar_patterns_admission_review_duration_seconds_sum{result="injected"}')
   t.ok(seconds > 0 && seconds < 5, `review latency is measured (${seconds} s for two)`)

@@ -62,6 +62,11 @@ t.test('a proven sidecar is removed and an unproven claim stays recorded', async
   const { output, lines } = uninject(partly)
   const report = parseAllDocuments(output)[3]?.toJS().spec.jobTemplate.spec.template
   t.same(report.metadata.annotations['patterns/injected'], 'metrics', 'the claim left standing')
+  t.same(
+    report.metadata.annotations['patterns/revision'],
+    undefined,
+    "git-sync's revision goes, and the annotation with it: the claim left standing has none",
+  )
   t.same(report.spec.initContainers, undefined, 'git-sync removed')
   t.same(report.spec.containers[0].volumeMounts, undefined, 'with its mount in the app container')
   t.match(lines, [
@@ -86,6 +91,11 @@ t.test('sidecars rendered by another catalog are not ours: give that catalog', a
   t.notMatch(output, /- name: patterns-git-sync\n\s+image:/, 'git-sync, rendered alike, is removed')
   t.match(output, '- name: http-app\n', "the app's port keeps the name metrics took over")
   t.match(output, 'patterns/port-takeover: ', 'and the record of it')
+  t.match(
+    output,
+    '        patterns/revision: metrics=4f605d6b0d\n',
+    "metrics keeps its revision; git-sync's goes",
+  )
 })
 
 // The app port is named, so the meter takes the name over: the port is renamed and the probes and

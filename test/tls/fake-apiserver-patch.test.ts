@@ -170,9 +170,17 @@ t.test('refuses patches as the route and jsonPatcher do', async (t) => {
 t.test('answers 501 for patches the real server takes and the fake does not', async (t) => {
   const { patch } = await setup(t)
   const merge = { metadata: { labels: { a: 'b' } } }
-  for (const type of ['application/strategic-merge-patch+json', 'application/apply-patch+yaml']) {
-    t.match(await patch(merge, type), { status: 501, json: { reason: 'NotImplemented' } }, type)
-  }
+  t.match(
+    await patch(merge, 'application/apply-patch+yaml'),
+    { status: 501, json: { reason: 'NotImplemented' } },
+    'server-side apply',
+  )
+  const withList = { webhooks: [{ name: 'x' }] }
+  t.match(
+    await patch(withList, 'application/strategic-merge-patch+json'),
+    { status: 501, json: { reason: 'NotImplemented' } },
+    'a strategic merge patch with a list, which would merge by patchMergeKey',
+  )
   t.match(
     await patch(merge, MERGE_PATCH, SECRET_PATH),
     { status: 501 },

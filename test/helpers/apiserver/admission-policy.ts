@@ -16,9 +16,9 @@
 // oldObject), params null (no paramKind), namespaceObject null (our resources here are
 // cluster-scoped) and variables; the authorizer is not modelled (reading it is an error here).
 import { isCelError, parse, plan } from '@bufbuild/cel'
-import { type Attributes, admissionRequest, type Json } from './attributes.ts'
-import { CEL_ENV, toCel } from './match-conditions.ts'
-import { type Rule, ruleMatches } from './rules.ts'
+import { type Attributes, admissionRequest, type Json } from '../../../src/apiserver/attributes.ts'
+import { CEL_ENV, toCel } from '../../../src/apiserver/match-conditions.ts'
+import { type Rule, ruleMatches } from '../../../src/apiserver/rules.ts'
 
 export type PolicyDecision =
   | { decision: 'not-matched'; why: string }

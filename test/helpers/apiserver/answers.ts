@@ -1,5 +1,5 @@
 // Answers of other parties' webhooks, for tests that put them in the chain beside ours.
-import type { Json } from './attributes.ts'
+import type { Json } from '../../../src/apiserver/attributes.ts'
 
 /** An AdmissionReview answer to `review`: allowed, unless `response` says otherwise. */
 export function answer(review: Json, response: Json = {}): Json {

@@ -2,8 +2,8 @@
 // pkg/admission/plugin/webhook/mutating/dispatcher.go callAttrMutatingHook, request/
 // admissionreview.go CreateV1AdmissionReview and VerifyAdmissionResponse, errors/statuserror.go).
 import { randomUUID } from 'node:crypto'
-import { type Attributes, admissionRequest, type Json } from './attributes.ts'
-import type { Status, Webhook } from './webhooks.ts'
+import { type Attributes, admissionRequest, type Json } from '../../../src/apiserver/attributes.ts'
+import type { Status, Webhook } from '../../../src/apiserver/webhooks.ts'
 
 /** Sends a review to a webhook; resolves to the HTTP status and body, rejects on a network error. */
 export type Transport = (webhook: Webhook, review: Json, signal: AbortSignal) => Promise<Reply>

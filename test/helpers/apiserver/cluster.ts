@@ -7,14 +7,14 @@ import { pino } from 'pino'
 import type { Test } from 'tap'
 import { Agent, request } from 'undici'
 import { parseAllDocuments } from 'yaml'
+import type { Json } from '../../../src/apiserver/attributes.ts'
+import type { Webhook } from '../../../src/apiserver/webhooks.ts'
 import type { Catalog } from '../../../src/injection/catalog.ts'
 import { watchNamespaces } from '../../../src/kube/namespaces.ts'
 import type { FakeApiServer } from '../fake-apiserver.ts'
 import { startWebhook } from '../https.ts'
-import type { Json } from './attributes.ts'
 import type { Reply, Transport } from './call.ts'
 import { type ApiServerModel, apiServerModel } from './create-pod.ts'
-import type { Webhook } from './webhooks.ts'
 
 const root = new URL('../../../', import.meta.url).pathname
 const rendered = new Map<string, Promise<Json[]>>()

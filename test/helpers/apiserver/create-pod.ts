@@ -9,13 +9,14 @@
 //    SimpleNameGenerator: the prefix cut to 58 characters, then 5 random characters), and the
 //    Pod is validated: the rules injection can break, in test/helpers/pod-invariants.ts;
 // 6. unless it is a dry run, the Pod is stored.
+
+import { type Json, podCreate, type UserInfo } from '../../../src/apiserver/attributes.ts'
+import type { Labels } from '../../../src/apiserver/label-selector.ts'
+import { loadWebhooks, type Status, type Webhook } from '../../../src/apiserver/webhooks.ts'
 import { podViolations } from '../pod-invariants.ts'
-import { type Json, podCreate, type UserInfo } from './attributes.ts'
 import type { Transport } from './call.ts'
 import { type Call, runMutatingChain } from './dispatch.ts'
-import type { Labels } from './label-selector.ts'
 import { defaultPod } from './pod-defaults.ts'
-import { loadWebhooks, type Status, type Webhook } from './webhooks.ts'
 
 export interface NamespaceObject {
   name: string

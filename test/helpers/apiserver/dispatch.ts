@@ -12,11 +12,11 @@
 // defaulted again afterwards, as callAttrMutatingHook does.
 import { isDeepStrictEqual } from 'node:util'
 import { applyPatch } from 'rfc6902'
-import type { Attributes, Json } from './attributes.ts'
+import type { Attributes, Json } from '../../../src/apiserver/attributes.ts'
+import type { Labels } from '../../../src/apiserver/label-selector.ts'
+import { type Status, shouldCall, type Webhook } from '../../../src/apiserver/webhooks.ts'
 import { type CallResult, callWebhook, type Transport } from './call.ts'
-import type { Labels } from './label-selector.ts'
 import { defaultPod } from './pod-defaults.ts'
-import { type Status, shouldCall, type Webhook } from './webhooks.ts'
 
 /** One webhook call the chain made, for tests to read. */
 export interface Call {

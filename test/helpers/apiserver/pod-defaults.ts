@@ -3,7 +3,7 @@
 // that a webhook called again sees them. A subset of kubernetes pkg/apis/core/v1/defaults.go,
 // chosen for what injection touches: SetDefaults_PodSpec, SetDefaults_Container, _ContainerPort,
 // _Probe, _HTTPGetAction, _Volume, _SecretVolumeSource, _ConfigMapVolumeSource.
-import type { Json } from './attributes.ts'
+import type { Json } from '../../../src/apiserver/attributes.ts'
 
 /** Fills the defaults into `pod`, in place. */
 export function defaultPod(pod: Json): void {

@@ -8,8 +8,9 @@
 //   when absent, so oldObject is null on CREATE), request as CreateAdmissionRequest builds it
 //   (plugin/cel/condition.go: no uid, object or oldObject), and namespaceObject always null.
 //   The authorizer is not modelled: an expression that reads it fails here, loudly.
-// How results combine (matcher.go Match): conditions run in order; the first that is false skips
-// the webhook; otherwise any error is handed to the failure policy; otherwise it is called.
+// How results combine (matcher.go Match): every condition is evaluated; in order, the first that
+// is false skips the webhook; otherwise any error is handed to the failure policy; otherwise it
+// is called.
 import { celEnv, isCelError, parse, plan } from '@bufbuild/cel'
 import { strings } from '@bufbuild/cel/ext'
 import { type Attributes, admissionRequest, type Json } from './attributes.ts'
@@ -29,10 +30,13 @@ export type MatchResult =
   | { matches: false; failedCondition: string }
   | { matches: false; errors: string[] }
 
-/** Compiles `conditions` once; the result evaluates them for one request. */
-export function compileMatchConditions(
+/** What one condition evaluated to: true, false, or the error that stopped it. */
+export type ConditionResult = { name: string } & ({ value: boolean } | { error: string })
+
+/** Compiles `conditions` once; the result evaluates each of them for one request, in order. */
+export function compileConditions(
   conditions: readonly MatchCondition[],
-): (attr: Attributes) => MatchResult {
+): (attr: Attributes) => ConditionResult[] {
   const programs = conditions.map((c) => ({
     name: c.name,
     run: plan(CEL_ENV, parse(c.expression)),
@@ -44,19 +48,30 @@ export function compileMatchConditions(
       request: toCel({ uid: '', ...admissionRequest(attr) }),
       namespaceObject: null,
     }
-    return combine(programs, bindings)
+    return programs.map(({ name, run }) => evaluate(name, run(bindings as never)))
   }
 }
 
-type Program = { name: string; run: ReturnType<typeof plan> }
+/** Compiles `conditions` once; the result says whether they let one request through. */
+export function compileMatchConditions(
+  conditions: readonly MatchCondition[],
+): (attr: Attributes) => MatchResult {
+  const evaluateAll = compileConditions(conditions)
+  return (attr) => combine(evaluateAll(attr))
+}
 
-function combine(programs: readonly Program[], bindings: Record<string, unknown>): MatchResult {
+function evaluate(name: string, value: unknown): ConditionResult {
+  if (isCelError(value)) return { name, error: value.message }
+  if (typeof value !== 'boolean') return { name, error: 'evaluated to a non-boolean' }
+  return { name, value }
+}
+
+/** How the API server combines the results (matcher.go Match). */
+export function combine(results: readonly ConditionResult[]): MatchResult {
   const errors: string[] = []
-  for (const { name, run } of programs) {
-    const value = run(bindings as never)
-    if (isCelError(value)) errors.push(`${name}: ${value.message}`)
-    else if (value === false) return { matches: false, failedCondition: name }
-    else if (value !== true) errors.push(`${name}: evaluated to a non-boolean`)
+  for (const result of results) {
+    if ('error' in result) errors.push(`${result.name}: ${result.error}`)
+    else if (!result.value) return { matches: false, failedCondition: result.name }
   }
   return errors.length ? { matches: false, errors } : { matches: true }
 }

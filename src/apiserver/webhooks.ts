@@ -4,7 +4,9 @@
 import type { Attributes, Json } from './attributes.ts'
 import { type LabelSelector, type Labels, selects } from './label-selector.ts'
 import {
-  compileMatchConditions,
+  type ConditionResult,
+  combine,
+  compileConditions,
   type MatchCondition,
   type MatchResult,
 } from './match-conditions.ts'
@@ -27,6 +29,8 @@ export interface Webhook {
   timeoutSeconds: number
   reinvocationPolicy: 'Never' | 'IfNeeded'
   matchConditions: MatchCondition[]
+  /** Each condition's result for a request, in order. */
+  conditions: (attr: Attributes) => ConditionResult[]
   match: (attr: Attributes) => MatchResult
 }
 
@@ -44,6 +48,7 @@ export function loadWebhooks(configurations: readonly Json[]): Webhook[] {
     (configuration.webhooks ?? []).map((w: Json, index: number): Webhook => {
       if (w.sideEffects === undefined) throw new Error(`${w.name}: sideEffects is required in v1`)
       const matchConditions: MatchCondition[] = w.matchConditions ?? []
+      const conditions = compileConditions(matchConditions)
       return {
         uid: `${configuration.metadata.name}/${w.name}/${index}`,
         configuration: configuration.metadata.name,
@@ -57,7 +62,8 @@ export function loadWebhooks(configurations: readonly Json[]): Webhook[] {
         timeoutSeconds: w.timeoutSeconds ?? 10,
         reinvocationPolicy: w.reinvocationPolicy ?? 'Never',
         matchConditions,
-        match: compileMatchConditions(matchConditions),
+        conditions,
+        match: (attr) => combine(conditions(attr)),
       }
     }),
   )
@@ -102,10 +108,13 @@ export function shouldCall(
   return { call: false, why: 'rejected', status: { code: 403, reason: 'Forbidden', message } }
 }
 
-// predicates/namespace/matcher.go MatchNamespaceSelector: cluster-scoped objects (other than
-// namespaces) always match; an empty selector matches without a lookup; a namespace that does not
-// exist is a 404 (returned only once the rules match, as ShouldCallHook orders it).
-function namespaceMatch(
+/**
+ * Whether the namespaceSelector selects the request's namespace, or the 404 of one that does not
+ * exist: predicates/namespace/matcher.go MatchNamespaceSelector. Cluster-scoped objects (other
+ * than namespaces) always match; an empty selector matches without a lookup; a missing namespace
+ * is a 404 (returned only once the rules match, as ShouldCallHook orders it).
+ */
+export function namespaceMatch(
   webhook: Webhook,
   attr: Attributes,
   namespaceLabels: (name: string) => Labels | null,
@@ -121,8 +130,8 @@ function namespaceMatch(
   return selects(selector, labels)
 }
 
-// predicates/object/matcher.go MatchObjectSelector: the object's labels or the old object's.
-function objectMatch(selector: LabelSelector, attr: Attributes): boolean {
+/** Whether the objectSelector selects the object's labels or the old object's (predicates/object/matcher.go MatchObjectSelector). */
+export function objectMatch(selector: LabelSelector, attr: Attributes): boolean {
   if (!selector.matchLabels && !selector.matchExpressions?.length) return true
   const labelsOf = (o: Json) => (o ? (o.metadata?.labels ?? {}) : undefined)
   return (
