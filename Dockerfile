@@ -19,6 +19,8 @@ COPY --from=dependencies /app/node_modules ./node_modules
 COPY package.json ./
 COPY bin ./bin
 COPY src ./src
+# What `explain` reads offline: the webhook configuration the manifests install.
+COPY manifests/base/mutatingwebhookconfiguration.yaml ./manifests/base/
 USER 65532:65532
 EXPOSE 8443 9090
 ENTRYPOINT ["/nodejs/bin/node", "bin/sidecar-patterns.js"]

@@ -24,6 +24,11 @@ t.test('multi-stage: dependencies are installed apart, the final stage only copi
   // compiled dist/ exists only in the npm package (and is not in the checkout CI builds from).
   t.match(final, /^COPY src \.\/src$/m, 'the TypeScript sources, which Node 24 runs directly')
   t.notMatch(final, /\bdist\b/, 'no compiled copy beside them')
+  t.match(
+    final,
+    /^COPY manifests\/base\/mutatingwebhookconfiguration\.yaml /m,
+    'the webhook configuration, which explain reads offline',
+  )
 })
 
 t.test('runs as a non-root user: the webhook by default, the meter by argument', async (t) => {

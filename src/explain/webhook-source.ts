@@ -27,8 +27,15 @@ export async function fileWebhooks(path: string): Promise<WebhookSource> {
     .map((doc) => doc.toJS() as { kind?: unknown })
     .filter((o) => o?.kind === 'MutatingWebhookConfiguration')
   if (configurations.length === 0) throw new Error(`${path}: no MutatingWebhookConfiguration`)
+  return { from: shownPath(path), webhooks: loadWebhooks(configurations) }
+}
+
+// The shipped manifests by their place in this project, the same from a checkout and from an
+// installed package; a file given, relative to where the command runs when it is below it.
+function shownPath(path: string): string {
+  if (path === MANIFEST) return 'manifests/base/mutatingwebhookconfiguration.yaml'
   const shown = relative(process.cwd(), path)
-  return { from: shown.startsWith('..') ? path : shown, webhooks: loadWebhooks(configurations) }
+  return shown.startsWith('..') ? path : shown
 }
 
 /** The configuration `name` as the cluster has it; none when it is not installed. */

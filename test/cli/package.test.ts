@@ -19,6 +19,7 @@ const SHOP = join(ROOT, 'test/fixtures/manifests/shop.yaml')
 const COMMANDS: readonly (readonly string[])[] = [
   ['--version'],
   ['inject', '-f', SHOP],
+  ['explain', '-f', SHOP],
   ['help', 'inject'],
 ]
 
