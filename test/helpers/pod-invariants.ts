@@ -136,7 +136,12 @@ export function unexpectedChanges(original: Pod, patched: Pod): string[] {
     'patterns/port-takeover': record,
     ...restAfter
   } = after
-  const { 'patterns/injected': __, 'patterns/revision': __r, ...restBefore } = before
+  const {
+    'patterns/injected': __,
+    'patterns/revision': __r,
+    'patterns/port-takeover': recordBefore,
+    ...restBefore
+  } = before
   if (!isDeepStrictEqual(metaBefore, metaAfter))
     problems.push('metadata changed beyond annotations')
   if (!isDeepStrictEqual(restBefore, restAfter))
@@ -147,7 +152,11 @@ export function unexpectedChanges(original: Pod, patched: Pod): string[] {
   if (!isDeepStrictEqual(i0, i1.slice(0, i0.length)))
     problems.push('existing init containers changed')
   if (!isDeepStrictEqual(v0, v1.slice(0, v0.length))) problems.push('existing volumes changed')
-  const reversed = record === undefined ? c1 : reverseTakeover(c1, JSON.parse(record))
+  // A takeover of an earlier call (reinvocation) is already in the original, and stays as it was.
+  if (recordBefore !== undefined && recordBefore !== record)
+    problems.push('patterns/port-takeover of an earlier call changed')
+  const taken = record !== undefined && recordBefore === undefined
+  const reversed = taken ? reverseTakeover(c1, JSON.parse(record)) : c1
   c0.forEach((container, i) => {
     const { volumeMounts: m0, ...rest0 } = container
     const { volumeMounts: m1, ...rest1 } = reversed[i] ?? { name: '' }

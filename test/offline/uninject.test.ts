@@ -91,9 +91,11 @@ t.test('sidecars rendered by another catalog are not ours: give that catalog', a
   t.notMatch(output, /- name: patterns-git-sync\n\s+image:/, 'git-sync, rendered alike, is removed')
   t.match(output, '- name: http-app\n', "the app's port keeps the name metrics took over")
   t.match(output, 'patterns/port-takeover: ', 'and the record of it')
+  const metricsRevision = /patterns\/revision: (metrics=[0-9a-f]+),git-sync=/.exec(injected)?.[1]
+  t.ok(metricsRevision, 'inject recorded both revisions')
   t.match(
     output,
-    '        patterns/revision: metrics=4f605d6b0d\n',
+    `        patterns/revision: ${metricsRevision}\n`,
     "metrics keeps its revision; git-sync's goes",
   )
 })
