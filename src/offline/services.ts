@@ -87,6 +87,8 @@ interface Front {
   sidecar: string
   port: number
   portName: string | undefined
+  /** The name the catalog gives the proxy's port (meter-http), where a takeover replaced it. */
+  replacedName: string | undefined
   appPort: number
 }
 
@@ -100,7 +102,9 @@ function frontOf({ plan, pod }: SeenTemplate): Front | undefined {
   const portName = allContainers(pod)
     .flatMap((c) => c.ports ?? [])
     .find((p) => p.containerPort === port)?.name
-  return { sidecar: first.name, port, portName, appPort }
+  const own = first.listen.name
+  const replacedName = own !== undefined && own !== portName ? own : undefined
+  return { sidecar: first.name, port, portName, replacedName, appPort }
 }
 
 // A Service selects Pods whose labels hold every pair of its selector; no selector, none.
@@ -133,11 +137,12 @@ function checkPorts(
   }
   return ports.flatMap((port, i): Message[] => {
     const target = port.targetPort ?? port.port
-    if (reaches(template.pod, target, port.protocol) !== front.appPort) return []
+    const missed = bypass(template.pod, port, front)
+    if (!missed) return []
     const shown = String(target)
     const to = typeof target === 'string' && front.portName ? front.portName : front.port
     if (!options.retarget) {
-      const text = `the ${front.sidecar} proxy sees no traffic from Service ${name}: its targetPort ${shown} is the app's port (${template.where.object}); point it at ${to}, or run inject with --retarget-services`
+      const text = `${missedText(missed, name, shown, { template, front })}; point it at ${to}, or run inject with --retarget-services`
       return [{ level: 'warning', where, text }]
     }
     // Re-pointed, the Service would send nothing to the Pods it selects that have no proxy there.
@@ -153,6 +158,30 @@ function checkPorts(
     const text = `targetPort ${shown} re-pointed to ${to}, the ${front.sidecar} proxy in front of ${template.where.object}`
     return [{ level: 'info', where, text }]
   })
+}
+
+// Why the Service named `name` misses the proxy, for a warning.
+function missedText(
+  missed: 'app' | 'replaced',
+  name: string,
+  target: string,
+  { template, front }: Pick<Fronting, 'template' | 'front'>,
+): string {
+  const pod = template.where.object
+  return missed === 'replaced'
+    ? `Service ${name} reaches no Pod of ${pod}: its targetPort ${target} names no port once the ${front.sidecar} proxy took over the app port's name ${front.portName}`
+    : `the ${front.sidecar} proxy sees no traffic from Service ${name}: its targetPort ${target} is the app's port (${pod})`
+}
+
+// How a Service port misses the proxy: it reaches the app port directly ('app'), or it names the
+// proxy's own port name (meter-http, as the README long advised), which names no port once the
+// proxy took the app port's name over ('replaced'); undefined when it does not miss it.
+function bypass(pod: Pod, port: ServicePort, front: Front): 'app' | 'replaced' | undefined {
+  const target = port.targetPort ?? port.port
+  const reached = reaches(pod, target, port.protocol)
+  if (reached === front.appPort) return 'app'
+  const taken = front.portName !== undefined && front.replacedName !== undefined
+  return reached === undefined && taken && target === front.replacedName ? 'replaced' : undefined
 }
 
 /** The port a Service port's target reaches in `pod`, as the EndpointSlice controller finds it. */

@@ -63,6 +63,11 @@ const SERVICES = [
   ),
   // No selector: its endpoints are managed by hand.
   service('manual', '  ports:\n  - port: 80\n    targetPort: 8080\n'),
+  // The meter's own port name, which a takeover replaces with the app port's: reaches nothing.
+  service(
+    'by-meter-name',
+    '  selector: {app: web}\n  ports:\n  - port: 80\n    targetPort: meter-http\n',
+  ),
 ]
 
 function run(retargetServices: boolean) {
@@ -90,7 +95,9 @@ t.test(
     t.same(lines, [
       `warning: services.yaml: document 1 (Service shop/by-number): the metrics proxy sees no traffic from Service shop/by-number: its targetPort 8080 ${hint} 15080, or run inject with --retarget-services`,
       `warning: services.yaml: document 3 (Service shop/implicit): the metrics proxy sees no traffic from Service shop/implicit: its targetPort 8080 ${hint} 15080, or run inject with --retarget-services`,
+      "warning: services.yaml: document 9 (Service shop/by-meter-name): Service shop/by-meter-name reaches no Pod of Deployment shop/web: its targetPort meter-http names no port once the metrics proxy took over the app port's name http; point it at http, or run inject with --retarget-services",
     ])
+    t.equal(reaches(web, 'meter-http', undefined), undefined, 'meter-http names no port')
     t.equal(
       reaches(web, 'http', undefined),
       15080,
@@ -108,11 +115,13 @@ t.test(
     t.same(lines, [
       'info: services.yaml: document 1 (Service shop/by-number): targetPort 8080 re-pointed to 15080, the metrics proxy in front of Deployment shop/web',
       'info: services.yaml: document 3 (Service shop/implicit): targetPort 8080 re-pointed to 15080, the metrics proxy in front of Deployment shop/web',
+      'info: services.yaml: document 9 (Service shop/by-meter-name): targetPort meter-http re-pointed to http, the metrics proxy in front of Deployment shop/web',
     ])
     const expected = (original ?? '')
       .replace('    targetPort: 8080 # the app\n', '    targetPort: 15080 # the app\n')
       .replace('  - port: 8080\n', '  - port: 8080\n    targetPort: 15080\n')
-    t.equal(services, expected, 'only the two targetPorts changed, comments kept')
+      .replace('    targetPort: meter-http\n', '    targetPort: http\n')
+    t.equal(services, expected, 'only the three targetPorts changed, comments kept')
     const again = injectSources([{ name: 'services.yaml', text: services }], {
       catalog: testCatalog,
       namespace: 'default',
