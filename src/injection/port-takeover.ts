@@ -160,8 +160,11 @@ export function marksOf(app: readonly Container[], takeover: Takeover): Marks[] 
 /** Whether the Pod holds the rename the record states: each container it names has the port renamed. */
 export function isBorneOut(app: readonly Container[], takeover: Takeover): boolean {
   const { renamed, port, name } = takeover
+  // By name once (the first of a name, as a search would find it): a record is the Pod author's
+  // text, and may list many names.
+  const byName = new Map([...app].reverse().map((c) => [c.name, c]))
   return takeover.containers.every((named) => {
-    const container = app.find((c) => c.name === named)
+    const container = byName.get(named)
     return (
       container !== undefined &&
       (container.ports ?? []).some((p) => p.name === renamed && p.containerPort === port) &&
