@@ -10,8 +10,8 @@
 // written (and for which ShouldCallHook answers 500: generic/webhook.go).
 
 export interface LabelSelector {
-  matchLabels?: Record<string, string>
-  matchExpressions?: { key: string; operator: string; values?: string[] }[]
+  matchLabels?: Readonly<Record<string, string>>
+  matchExpressions?: readonly { key: string; operator: string; values?: readonly string[] }[]
 }
 
 export type Labels = Readonly<Record<string, string>> | undefined
@@ -26,29 +26,33 @@ export function selects(selector: LabelSelector | undefined, labels: Labels): bo
   return (
     exact &&
     (selector?.matchExpressions ?? []).every(({ key, operator, values = [] }) => {
+      const problem = expressionProblem(operator, values)
+      if (problem) throw new Error(`invalid label selector: ${problem}`)
       const listed = has(key) && values.includes(set[key] ?? '')
-      switch (operator) {
-        case 'In':
-          return valued(operator, values) && listed
-        case 'NotIn':
-          return valued(operator, values) && !listed
-        case 'Exists':
-          return unvalued(operator, values) && has(key)
-        case 'DoesNotExist':
-          return unvalued(operator, values) && !has(key)
-        default:
-          throw new Error(`invalid label selector: unknown operator ${operator}`)
-      }
+      if (operator === 'In') return listed
+      if (operator === 'NotIn') return !listed
+      return operator === 'Exists' ? has(key) : !has(key)
     })
   )
 }
 
-function valued(operator: string, values: readonly string[]): true {
-  if (values.length === 0) throw new Error(`invalid label selector: ${operator} needs values`)
-  return true
+/** What makes a selector one the API server refuses, by expression index; none when valid. */
+export function selectorProblems(selector: LabelSelector | undefined): [number, string][] {
+  return (selector?.matchExpressions ?? []).flatMap(({ operator, values = [] }, i) => {
+    const problem = expressionProblem(operator, values)
+    return problem ? [[i, problem] as [number, string]] : []
+  })
 }
 
-function unvalued(operator: string, values: readonly string[]): true {
-  if (values.length > 0) throw new Error(`invalid label selector: ${operator} takes no values`)
-  return true
+function expressionProblem(operator: string, values: readonly string[]): string | undefined {
+  switch (operator) {
+    case 'In':
+    case 'NotIn':
+      return values.length === 0 ? `${operator} needs values` : undefined
+    case 'Exists':
+    case 'DoesNotExist':
+      return values.length > 0 ? `${operator} takes no values` : undefined
+    default:
+      return `unknown operator ${operator}`
+  }
 }

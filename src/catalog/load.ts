@@ -1,10 +1,12 @@
 // Loads a catalog: the built-in sidecars, overridden or extended by an administrator's file.
 // Everything wrong is reported at once, each problem with its file, line and path; a catalog
 // with any problem is refused whole.
+
 import { hash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { Compile } from 'typebox/compile'
 import { LineCounter, parseDocument } from 'yaml'
+import { selectorProblems } from '../apiserver/label-selector.ts'
 import { type Catalog, MAX_SIDECARS } from '../injection/catalog.ts'
 import type { CatalogError } from './checks.ts'
 import { CatalogFile, type SidecarDefinition } from './format.ts'
@@ -149,6 +151,13 @@ function catalogErrors(
       value.required
         .filter((r) => !known.has(r))
         .map((r) => `policies.${index}.required: no sidecar is named ${r}`),
+    ),
+    // The API server's own rule: a selector it would refuse is no policy's.
+    ...file.policies.flatMap(({ index, value }) =>
+      selectorProblems(value.namespaceSelector).map(
+        ([i, problem]) =>
+          `policies.${index}.namespaceSelector.matchExpressions.${i}: ${problem}, as the API server requires`,
+      ),
     ),
     ...proxyOrderClashes(sidecars),
   ]

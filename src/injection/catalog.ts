@@ -44,29 +44,3 @@ export interface Catalog {
   sidecars: ReadonlyMap<string, Sidecar>
   policies: readonly Policy[]
 }
-
-type Expression = NonNullable<LabelSelector['matchExpressions']>[number]
-
-/** Whether labels satisfy a selector, as the API server evaluates it; an empty selector matches all. */
-export function matches(
-  selector: LabelSelector,
-  labels: Readonly<Record<string, string>>,
-): boolean {
-  const exact = Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v)
-  return exact && (selector.matchExpressions ?? []).every((e) => satisfies(e, labels))
-}
-
-function satisfies(e: Expression, labels: Readonly<Record<string, string>>): boolean {
-  const has = Object.hasOwn(labels, e.key)
-  const listed = has && (e.values ?? []).includes(labels[e.key] ?? '')
-  switch (e.operator) {
-    case 'In':
-      return listed
-    case 'NotIn':
-      return !listed
-    case 'Exists':
-      return has
-    default:
-      return !has
-  }
-}

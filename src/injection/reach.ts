@@ -3,8 +3,10 @@
 // mutatingwebhookconfiguration.yaml): a default in the patterns/sidecar annotation needs the
 // defaults label, and a policy needs the enforced label, or the Pods that do not ask for a
 // sidecar themselves never reach the webhook and silently go without.
+
+import { selects } from '../apiserver/label-selector.ts'
 import { parseList, SIDECAR } from './annotations.ts'
-import { type Catalog, matches, type Policy } from './catalog.ts'
+import type { Catalog, Policy } from './catalog.ts'
 import type { NamespaceFacts } from './scope.ts'
 
 /** The label that sends every Pod of a namespace to the webhook's `enforced` entry. */
@@ -24,7 +26,7 @@ export function unreachable(namespace: NamespaceFacts, catalog: Catalog): Unreac
   // As readScope reads it: a list too long to read is no default.
   const list = parseList(namespace.annotations[SIDECAR])
   const names = list.ok ? list.names : []
-  const selecting = catalog.policies.filter((p) => matches(p.namespaceSelector, namespace.labels))
+  const selecting = catalog.policies.filter((p) => selects(p.namespaceSelector, namespace.labels))
   return unreachableGiven(namespace, names, selecting)
 }
 

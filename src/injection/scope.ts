@@ -1,7 +1,9 @@
 // What a Pod's namespace adds to its own request: defaults from the namespace's annotation, and
 // sidecars that policies selecting the namespace's labels require.
+
+import { selects } from '../apiserver/label-selector.ts'
 import { parseList, SIDECAR } from './annotations.ts'
-import { type Catalog, matches, type NotApplicable } from './catalog.ts'
+import type { Catalog, NotApplicable } from './catalog.ts'
 import { unreachableGiven } from './reach.ts'
 import { quote } from './validators.ts'
 
@@ -43,7 +45,7 @@ export function readScope(namespace: NamespaceFacts | undefined, catalog: Catalo
   const list = parseList(namespace.annotations[SIDECAR])
   const names = list.ok ? list.names : []
   const unknown = names.filter((n) => !catalog.sidecars.has(n))
-  const selecting = catalog.policies.filter((p) => matches(p.namespaceSelector, namespace.labels))
+  const selecting = catalog.policies.filter((p) => selects(p.namespaceSelector, namespace.labels))
   const warnings = [
     ...(list.ok ? [] : [`namespace ${namespace.name}: ${SIDECAR} ${list.error}; ignored`]),
     ...unknown.map(

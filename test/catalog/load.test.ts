@@ -83,6 +83,26 @@ ${notApplicable}`
   ])
 })
 
+// The API server refuses such selectors (k8s.io/apimachinery metav1.LabelSelectorAsSelector), and
+// the policies are evaluated by its rule (src/apiserver/label-selector.ts): so does the catalog.
+t.test('a policy selector the API server would refuse is refused', async (t) => {
+  t.same(
+    errorsOf(`policies:
+  - name: metering
+    namespaceSelector:
+      matchExpressions:
+        - { key: env, operator: In }
+        - { key: tier, operator: Exists, values: [web] }
+        - { key: team, operator: NotIn, values: [ops] }
+    required: [metrics]
+`),
+    [
+      'catalog.yaml: policies.0.namespaceSelector.matchExpressions.0: In needs values, as the API server requires',
+      'catalog.yaml: policies.0.namespaceSelector.matchExpressions.1: Exists takes no values, as the API server requires',
+    ],
+  )
+})
+
 t.test('a malformed entry does not hide the problems of the others', async (t) => {
   t.same(
     errorsOf(`sidecars:
