@@ -7,7 +7,7 @@
 import type { X509Certificate } from 'node:crypto'
 import type { V1MutatingWebhookConfiguration, V1Secret } from '@kubernetes/client-node'
 import { isIssuedBy, parseBundle } from '../tls/inspect.ts'
-import { DEFAULT_POLICY } from '../tls/renewal.ts'
+import { DEFAULT_POLICY, renewsFrom } from '../tls/renewal.ts'
 import { SECRET_KEYS } from '../tls/tls-secret.ts'
 import type { InstallFacts, Read } from './facts.ts'
 import { type InstallNames, serviceHost } from './names.ts'
@@ -137,9 +137,7 @@ function validity(serving: X509Certificate, names: InstallNames, now: Date): Che
   const host = serviceHost(names)
   const from = serving.validFromDate
   const to = serving.validToDate
-  const renewAt = new Date(
-    to.getTime() - (to.getTime() - from.getTime()) * DEFAULT_POLICY.renewFraction,
-  )
+  const renewAt = renewsFrom(serving, DEFAULT_POLICY)
   const day = (date: Date) => date.toISOString().slice(0, 10)
   if (to <= now) return failed(check, `the serving certificate expired on ${day(to)}`, WRITERS)
   if (from > now)

@@ -39,6 +39,12 @@ export type Renewal =
   /** An earlier CA in the bundle has expired: drop it. */
   | 'prune'
 
+/** When `certificate` is due for renewal: once only `renewFraction` of its life is left. */
+export function renewsFrom(certificate: X509Certificate, policy: RenewalPolicy): Date {
+  const { validFromDate: from, validToDate: to } = certificate
+  return new Date(to.getTime() - (to.getTime() - from.getTime()) * policy.renewFraction)
+}
+
 /** The step that `parsed` needs at `now` to stay valid for `names`. */
 export function planRenewal(
   parsed: ParsedSet,
@@ -47,11 +53,7 @@ export function planRenewal(
   policy: RenewalPolicy,
 ): Renewal {
   const [ca] = parsed.bundle
-  const due = (certificate: X509Certificate) => {
-    const { validFromDate: from, validToDate: to } = certificate
-    const left = to.getTime() - now.getTime()
-    return left < (to.getTime() - from.getTime()) * policy.renewFraction
-  }
+  const due = (certificate: X509Certificate) => renewsFrom(certificate, policy) < now
   if (ca.validToDate <= now) return 'replace'
   // A Service renamed by a flag needs a certificate for its new name before anything else.
   if (parsed.serving.validToDate <= now || !coversNames(parsed.serving, names)) return 'serving'
