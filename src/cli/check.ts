@@ -8,6 +8,7 @@ import { failed } from '../install/result.ts'
 import { loadKubeConfig } from '../kube/config.ts'
 import { DNS_LABEL, DNS_SUBDOMAIN } from '../kube/names.ts'
 import { type FlagValues, type Parsed, readFlags } from '../shared/flags.ts'
+import { parseOutput } from '../shared/output.ts'
 import type { Io } from './io.ts'
 import { selfImage } from './self-image.ts'
 import { withFlags } from './usage.ts'
@@ -113,9 +114,9 @@ const OPTIONS = {
 function parseFlags(args: readonly string[]): Parsed<CheckFlags> {
   return readFlags(args, OPTIONS, (values): Parsed<CheckFlags> => {
     const { names, errors } = readNames(values)
-    const { output, kubeconfig } = values
-    if (output !== 'text' && output !== 'json')
-      errors.push(`--output: "${String(output)}" is not text or json`)
+    const { kubeconfig } = values
+    const output = parseOutput(values.output)
+    if ('error' in output) errors.push(output.error)
     if (kubeconfig === '') errors.push('--kubeconfig: empty')
     if (errors.length > 0) return { ok: false, errors }
     return {
@@ -123,7 +124,7 @@ function parseFlags(args: readonly string[]): Parsed<CheckFlags> {
       value: {
         names,
         kubeconfig: typeof kubeconfig === 'string' ? kubeconfig : undefined,
-        output: output === 'json' ? 'json' : 'text',
+        output: 'output' in output ? output.output : 'text',
       },
     }
   })

@@ -1,5 +1,6 @@
 // `sidecar-patterns explain`: why a Pod would (or would not) get each sidecar, offline from
 // manifests or live from a cluster.
+
 import { readFile } from 'node:fs/promises'
 import { loadCatalog } from '../catalog/load.ts'
 import { type Explanation, explain, type WebhookSource } from '../explain/explain.ts'
@@ -17,6 +18,7 @@ import { DEFAULT_NAMES } from '../install/names.ts'
 import { loadKubeConfig } from '../kube/config.ts'
 import { type RestClient, restClient } from '../kube/rest.ts'
 import { type Parsed, readFlags } from '../shared/flags.ts'
+import { parseOutput } from '../shared/output.ts'
 import type { Io } from './io.ts'
 import { selfImage } from './self-image.ts'
 import { withFlags } from './usage.ts'
@@ -182,9 +184,8 @@ function parseFlags(args: readonly string[]): Parsed<ExplainFlags> {
       const errors: string[] = []
       if ((given.filename === undefined) === (reference === undefined))
         errors.push('give either -f FILE or KIND/NAME')
-      const output = given.output ?? 'text'
-      if (output !== 'text' && output !== 'json')
-        errors.push(`--output ${JSON.stringify(output)}: must be text or json`)
+      const output = parseOutput(given.output)
+      if ('error' in output) errors.push(output.error)
       if (reference !== undefined && typeof parseReference(reference) === 'string')
         errors.push(parseReference(reference) as string)
       if (errors.length) return { ok: false, errors }
@@ -202,7 +203,7 @@ function parseFlags(args: readonly string[]): Parsed<ExplainFlags> {
         ok: true,
         value: {
           webhookConfiguration: given['webhook-configuration'] ?? CONFIGURATION_NAME,
-          output: output as 'text' | 'json',
+          output: 'output' in output ? output.output : 'text',
           ...Object.fromEntries(set),
         },
       }

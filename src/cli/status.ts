@@ -14,6 +14,7 @@ import { loadKubeConfig } from '../kube/config.ts'
 import { type RestClient, restClient } from '../kube/rest.ts'
 import { durationError, parseDuration } from '../shared/duration.ts'
 import { type Parsed, readFlags } from '../shared/flags.ts'
+import { parseOutput } from '../shared/output.ts'
 import { classify } from '../status/classify.ts'
 import { controllerOf, ownerResolver } from '../status/owners.ts'
 import { buildReport, exitCode, type Report, reportText } from '../status/report.ts'
@@ -221,12 +222,10 @@ const OPTIONS = {
 type Given = Partial<Record<string, string>> & { restart?: boolean; yes?: boolean }
 
 function flagErrors(given: Given): string[] {
-  const output = given.output ?? 'text'
+  const output = parseOutput(given.output)
   const interval = given['restart-interval']
   return [
-    ...(output === 'text' || output === 'json'
-      ? []
-      : [`--output ${JSON.stringify(output)}: must be text or json`]),
+    ...('error' in output ? [output.error] : []),
     // 0s is allowed: no pause between restarts.
     ...(interval === undefined || parseDuration(interval) !== undefined
       ? []

@@ -77,7 +77,7 @@ t.test('bad flags exit 2 and say why', async (t) => {
   t.match(kind.err(), /"service\/web" is not KIND\/NAME/)
   const output = captureIo()
   t.equal(await main(['explain', '-f', SHOP, '-o', 'yaml'], output.io), 2)
-  t.match(output.err(), /--output "yaml": must be text or json/)
+  t.match(output.err(), /--output: "yaml" is not text or json/)
 })
 
 async function kubeconfigFor(t: Test) {

@@ -271,6 +271,9 @@ t.test('bad flags exit 2', async (t) => {
   const interval = captureIo()
   t.equal(await main(['status', '--restart', '--restart-interval', '10'], interval.io), 2)
   t.match(interval.err(), /--restart-interval: "10" is not a duration/)
+  const output = captureIo()
+  t.equal(await main(['status', '-o', 'yaml'], output.io), 2)
+  t.match(output.err(), /--output: "yaml" is not text or json/)
 })
 
 t.test('today’s catalog is the one the cluster’s webhook injects from', async (t) => {
