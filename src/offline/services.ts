@@ -3,10 +3,9 @@
 // each is named on standard error, since nothing else would say why the meter sees no traffic.
 //
 // Which port a Service's targetPort reaches is the EndpointSlice controller's rule
-// (kubernetes staging/src/k8s.io/endpointslice/utils.go, findPort): a number is itself; a name
-// is the first port of that name and protocol in the regular containers, then in the init
-// containers with restartPolicy Always. It is evaluated on the injected Pod, so a name the
-// injection handed over to a proxy already reaches the proxy and needs nothing.
+// (src/apiserver/find-port.ts, the tests' oracle too). It is evaluated on the injected Pod, so a
+// name the injection handed over to a proxy already reaches the proxy and needs nothing.
+import { findPort, servingContainers } from '../apiserver/find-port.ts'
 import type { InjectionPlan } from '../injection/decide.ts'
 import type { Container, Pod } from '../injection/pod.ts'
 import { chainOf } from '../injection/proxy-chain.ts'
@@ -186,20 +185,13 @@ function bypass(pod: Pod, port: ServicePort, front: Front): 'app' | 'replaced' |
 
 /** The port a Service port's target reaches in `pod`, as the EndpointSlice controller finds it. */
 export function reaches(pod: Pod, target: unknown, protocol: unknown): number | undefined {
-  if (typeof target === 'number') return target
-  if (typeof target !== 'string') return undefined
-  const wanted = typeof protocol === 'string' ? protocol : 'TCP'
-  const sidecars = (pod.spec.initContainers ?? []).filter((c) => c.restartPolicy === 'Always')
-  const ports = [...pod.spec.containers, ...sidecars].flatMap((c) => c.ports ?? [])
-  return ports.find((p) => p.name === target && (p.protocol ?? 'TCP') === wanted)?.containerPort
+  if (typeof target !== 'number' && typeof target !== 'string') return undefined
+  return findPort(pod, { targetPort: target, ...(typeof protocol === 'string' && { protocol }) })
 }
 
 // Whether a regular container or a native sidecar of the Pod declares the port.
 function listensOn(pod: Pod, port: number): boolean {
-  const sidecars = (pod.spec.initContainers ?? []).filter((c) => c.restartPolicy === 'Always')
-  return [...pod.spec.containers, ...sidecars].some((c) =>
-    (c.ports ?? []).some((p) => p.containerPort === port),
-  )
+  return servingContainers(pod).some((c) => (c.ports ?? []).some((p) => p.containerPort === port))
 }
 
 function allContainers(pod: Pod): Container[] {

@@ -1,9 +1,9 @@
-// The model of the EndpointSlice controller's FindPort (test/helpers/apiserver/find-port.ts),
+// The model of the EndpointSlice controller's FindPort (src/apiserver/find-port.ts),
 // against the cases its source reads: a number as it is, a name in regular containers first, then
 // in native sidecars only, with the protocol matched.
 import t from 'tap'
+import { findPort } from '../../src/apiserver/find-port.ts'
 import type { Pod } from '../../src/injection/pod.ts'
-import { findPort } from '../helpers/apiserver/find-port.ts'
 
 const pod: Pod = {
   spec: {

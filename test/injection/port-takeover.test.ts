@@ -1,15 +1,15 @@
 // A Service that targets the app port by name reaches the meter once it is injected, without an
 // edit to the Service: the outermost proxy takes the name over (src/injection/port-takeover.ts).
-// The oracle is the EndpointSlice controller's own rule (test/helpers/apiserver/find-port.ts),
+// The oracle is the EndpointSlice controller's own rule (src/apiserver/find-port.ts),
 // asked about the Pod as the API server stores it: the patch applied by an independent RFC 6902
 // library, then the API server's defaults; and that Pod, seen again, is left as it is.
 import { applyPatch } from 'rfc6902'
 import t from 'tap'
+import { findPort } from '../../src/apiserver/find-port.ts'
 import { decide } from '../../src/injection/decide.ts'
 import { injectPod } from '../../src/injection/inject-pod.ts'
 import type { Container, Pod } from '../../src/injection/pod.ts'
 import { PORT_TAKEOVER } from '../../src/injection/port-takeover.ts'
-import { findPort } from '../helpers/apiserver/find-port.ts'
 import { defaultPod } from '../helpers/apiserver/pod-defaults.ts'
 import { builtinCatalog } from '../helpers/config.ts'
 import { podViolations, unexpectedChanges } from '../helpers/pod-invariants.ts'

@@ -1,13 +1,13 @@
 // A Service created before the Deployment, whose targetPort is the app port's name, reaches the
 // meter once the Pod is created through the model of the API server (test/helpers/apiserver) with
 // our real webhook over HTTPS and a later webhook that makes the API server call us again. The
-// oracle is the EndpointSlice controller's FindPort (test/helpers/apiserver/find-port.ts), asked
+// oracle is the EndpointSlice controller's FindPort (src/apiserver/find-port.ts), asked
 // about the Pod as stored.
 import t from 'tap'
 import type { Json } from '../../src/apiserver/attributes.ts'
+import { findPort } from '../../src/apiserver/find-port.ts'
 import { costLabeller } from '../helpers/apiserver/answers.ts'
 import { modelCluster } from '../helpers/apiserver/cluster.ts'
-import { findPort } from '../helpers/apiserver/find-port.ts'
 
 // What the Service says, as the shop's manifests hold it, before any Pod exists.
 const service = { name: 'web', targetPort: 'http', protocol: 'TCP' } as const
