@@ -106,21 +106,17 @@ interface ProbePort {
 // named probe port is resolved through the container's own ports, as the kubelet does; a name it
 // does not declare, or a number out of range, says nothing.
 function probePorts(container: Container): ProbePort[] {
-  let names: Map<string, number> | undefined
-  const found: ProbePort[] = []
-  for (const [kind, field] of PROBES) {
-    const port = httpGetPort(container[field])
-    if (typeof port === 'string') {
-      names ??= new Map(
-        tcpPorts(container).flatMap((p): [string, number][] =>
-          p.name ? [[p.name, p.containerPort]] : [],
-        ),
-      )
-      const number = names.get(port)
-      if (number !== undefined) found.push({ port: number, kind, container: container.name })
-    } else if (port !== undefined) found.push({ port, kind, container: container.name })
-  }
-  return found
+  return PROBES.flatMap(([kind, field]) => {
+    const port = httpGetPortOf(container, container[field])
+    return port === undefined ? [] : [{ port, kind, container: container.name }]
+  })
+}
+
+/** The port number a probe's httpGet reaches in `container`: a number, or one of its port names. */
+export function httpGetPortOf(container: Container, probe: unknown): number | undefined {
+  const port = httpGetPort(probe)
+  if (typeof port !== 'string') return port
+  return tcpPorts(container).find((p) => p.name === port)?.containerPort
 }
 
 function httpGetPort(probe: unknown): number | string | undefined {

@@ -12,6 +12,7 @@
 //   5. else HTTP/1.1, as before this was known.
 // Each step reads a bounded name (a valid port name has at most 15 characters) or one number, so
 // the cost is one pass over the app containers' ports and probes.
+import { httpGetPortOf } from './app-port.ts'
 import type { Container } from './pod.ts'
 
 /**
@@ -133,7 +134,8 @@ export function inferProtocol(app: readonly Container[], port: number): KnownPro
 
 const PROBES = ['readinessProbe', 'livenessProbe', 'startupProbe'] as const
 
-// A probe's port is resolved as the kubelet does: a number, or a name of its own container's.
+// A probe's port is resolved as the kubelet does (app-port.ts): a number, or a name of its own
+// container's.
 function probed(app: readonly Container[], port: number): KnownProtocol | undefined {
   for (const container of app)
     for (const kind of PROBES) {
@@ -150,17 +152,10 @@ function probeProtocol(
 ): Omit<KnownProtocol, 'assumed'> | undefined {
   if (asObject(probe?.grpc)?.port === port)
     return { protocol: 'grpc', source: `port ${port}, probed over gRPC` }
-  const httpGet = asObject(probe?.httpGet)
-  if (httpGet === undefined || resolve(container, httpGet.port) !== port) return undefined
-  return httpGet.scheme === 'HTTPS'
+  if (httpGetPortOf(container, probe) !== port) return undefined
+  return asObject(probe?.httpGet)?.scheme === 'HTTPS'
     ? { protocol: 'tcp', source: `port ${port}, probed over HTTPS` }
     : { protocol: 'http', source: `port ${port}, probed over HTTP` }
-}
-
-function resolve(container: Container, port: unknown): number | undefined {
-  if (typeof port === 'number') return port
-  if (typeof port !== 'string') return undefined
-  return container.ports?.find((p) => p.name === port)?.containerPort
 }
 
 function asObject(value: unknown): Record<string, unknown> | undefined {
