@@ -1,5 +1,5 @@
-// The lifecycle of a meter for a protocol other than HTTP/1.1 (meter.ts has that one): its
-// front, the server clients connect to, started with the metrics port, and the same drain:
+// The lifecycle of a meter, whatever its protocol: its front, the server clients connect to,
+// started with the metrics port, and one drain:
 // readiness fails, the front stops accepting and asks its clients to finish, what is still open
 // when the drain timeout ends is cut, and the metrics port closes last.
 import { once } from 'node:events'
