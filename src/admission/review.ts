@@ -69,10 +69,13 @@ export interface EncodedReview {
 
 /** Encodes the answer once; each review's uid is spliced in as a JSON string. */
 export function encodeReview(response: AdmissionResponse): EncodedReview {
-  const { uid: _, ...rest } = response
+  const { uid: _, patch, ...rest } = response
   // `allowed` is always there, so `rest` is never `{}` and its fields follow the uid after a comma.
   const head = `{"apiVersion":"${API_VERSION}","kind":"${KIND}","response":{"uid":`
-  const tail = `,${JSON.stringify(rest).slice(1)}}`
+  // The patch, most of the answer, is base64, which needs no escaping: it goes last, as it is,
+  // instead of through JSON.stringify's scan of every character.
+  const fields = JSON.stringify(rest).slice(1, -1)
+  const tail = patch === undefined ? `,${fields}}}` : `,${fields},"patch":"${patch}"}}`
   return {
     withUid: (uid) => head + JSON.stringify(uid) + tail,
     length: head.length + tail.length,

@@ -8,7 +8,7 @@ import {
   MAX_WARNING_LENGTH,
   MAX_WARNINGS,
 } from '../../src/admission/answer-bounds.ts'
-import { allowed, denied, patched } from '../../src/admission/review.ts'
+import { allowed, denied, encodeReview, patched } from '../../src/admission/review.ts'
 
 const uid = 'u'
 const status = (message: string) => ({ code: 422, reason: 'Invalid', message })
@@ -62,4 +62,22 @@ t.test("a refusal's message is cut to MAX_MESSAGE_LENGTH characters", async (t) 
   t.ok(sent.startsWith('patterns/metrics.x0: unknown parameter; patterns/metrics.x1'))
   t.match(sent, /\.\.\. \(\d+ more characters\)$/, 'and says it was cut')
   t.same(denied(uid, status('short')).status, status('short'), 'a short one is kept whole')
+})
+
+t.test('an encoded answer is the AdmissionReview of the response, for any uid', async (t) => {
+  const tricky = ['plain', 'quote " and \\ backslash', 'line\nbreak', 'ünïcode 😀', '</script>']
+  const responses = [
+    ...answers(tricky),
+    ...answers([]),
+    patched(uid, [{ op: 'add', path: '/metadata/annotations/a~1b', value: tricky }]),
+  ]
+  for (const response of responses)
+    for (const other of ['0f8e1c7a-2b4d-4e6f-8a9b-1c2d3e4f5a6b', 'a"b\\c']) {
+      const text = encodeReview(response).withUid(other)
+      t.same(JSON.parse(text), {
+        apiVersion: 'admission.k8s.io/v1',
+        kind: 'AdmissionReview',
+        response: { ...response, uid: other },
+      })
+    }
 })
