@@ -30,6 +30,12 @@ export interface ProxyContext {
 
 /** The `request` listener of the proxy's server. */
 export function proxyRequests(context: ProxyContext) {
+  // Node's server emits every request of a pipelined batch at once, and each would go to the app
+  // on a connection of its own from the pool, in whatever order the app then takes them. RFC 9112
+  // (section 9.3.2) lets a server work on pipelined requests in parallel only when all of them
+  // are safe, so each connection's requests are sent on one after the other, each once the one
+  // before it has been answered, as nginx does; the answers go out in that order anyway.
+  const previous = new WeakMap<object, Promise<unknown>>()
   return (req: IncomingMessage, res: ServerResponse): void => {
     const method = req.method ?? 'GET'
     const path = req.url ?? '/'
@@ -38,10 +44,18 @@ export function proxyRequests(context: ProxyContext) {
     const head = upstreamHead(req.rawHeaders, req.socket.remoteAddress)
     const exchange = new Exchange(req, res, series, context)
     const body = head.hasBody ? exchange.countedBody() : null
-    context.upstream.dispatch(
-      { method: method as Dispatcher.HttpMethod, path, headers: head.headers, body },
-      exchange,
-    )
+    const send = () => {
+      // A client that left while its request waited has been counted (settle) and is not sent.
+      if (exchange.clientGone) return
+      context.upstream.dispatch(
+        { method: method as Dispatcher.HttpMethod, path, headers: head.headers, body },
+        exchange,
+      )
+    }
+    const before = previous.get(req.socket)
+    previous.set(req.socket, new Promise((answered) => res.once('close', answered)))
+    if (before) void before.then(send)
+    else send()
   }
 }
 

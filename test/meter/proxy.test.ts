@@ -200,6 +200,35 @@ t.test('a client that leaves cancels the request to the app', async (t) => {
   t.equal(sampleValue(samples, 'meter_http_requests_total'), 0, 'no response was completed')
 })
 
+t.test('pipelined requests go to the app one after the other, in the order sent', async (t) => {
+  // RFC 9112 section 9.3.2: only safe requests may be worked on in parallel. The POST's body is
+  // chunked (if empty), so it is streamed to the app, and the GET after it would overtake it if
+  // both were sent at once.
+  const events: string[] = []
+  const app = await startApp(t, async (req, res) => {
+    events.push(`${req.method} ${req.url} arrived`)
+    for await (const _ of req);
+    res.on('finish', () => events.push(`${req.method} ${req.url} answered`))
+    res.end('ok')
+  })
+  const meter = await startTestMeter(t, portOf(app))
+  const socket = await rawConnection(t, meter.proxyAddress.port)
+  const answers = watchClose(socket, 'the meter to close after the last answer')
+  socket.write(
+    'POST /first HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n' +
+      '0\r\n\r\n' +
+      'GET /second HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n',
+  )
+  const text = await answers.closed()
+  t.equal(text.match(/HTTP\/1\.1 200/g)?.length, 2, 'both answered')
+  t.same(events, [
+    'POST /first arrived',
+    'POST /first answered',
+    'GET /second arrived',
+    'GET /second answered',
+  ])
+})
+
 t.test('a request in absolute form is counted under the route of its path', async (t) => {
   let seenUrl: string | undefined
   const app = await startApp(t, (req, res) => {
