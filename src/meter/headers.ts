@@ -1,6 +1,7 @@
 // Header fields as they cross the meter, per RFC 9110 section 7.6.1: hop-by-hop fields describe
 // one connection, so they are dropped on each side and Node writes its own (Connection,
 // Keep-Alive, Transfer-Encoding); end-to-end fields pass unchanged, in order, with their case.
+import { STATUS_CODES } from 'node:http'
 
 // The fields RFC 9110 (7.6.1) and RFC 9112 name as hop-by-hop, plus Proxy-Connection, which
 // old clients still send. Each side of the meter frames its own messages, so Transfer-Encoding
@@ -86,6 +87,34 @@ export function switchedResponseHeaders(rawHeaders: readonly string[]): string[]
   const fields = endToEnd(scan)
   if (scan.upgrade !== undefined) fields.push('connection', 'upgrade', 'upgrade', scan.upgrade)
   return fields
+}
+
+/**
+ * The app's response fields (a flat raw list, names in their case) for the client, without
+ * hop-by-hop fields and those the Connection field names.
+ */
+export function clientResponseFields(rawHeaders: readonly string[]): string[] {
+  const scan: ResponseScan = { kept: [] }
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i] ?? ''
+    scanResponseField(scan, name, name.toLowerCase(), rawHeaders[i + 1] ?? '')
+  }
+  return endToEnd(scan)
+}
+
+/** A response's status line; without a reason phrase, the standard one. */
+export function statusLine(status: number, reason?: string): string {
+  return `HTTP/1.1 ${status} ${reason || STATUS_CODES[status] || ''}\r\n`
+}
+
+/**
+ * Field lines and the empty line that ends a head, from a flat name, value list whose names and
+ * values a parser has already checked (no CR, LF or NUL can break the head).
+ */
+export function fieldLines(flat: readonly string[]): string {
+  let lines = ''
+  for (let i = 0; i < flat.length; i += 2) lines += `${flat[i]}: ${flat[i + 1]}\r\n`
+  return `${lines}\r\n`
 }
 
 interface RequestScan {
