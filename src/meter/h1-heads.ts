@@ -1,0 +1,303 @@
+// HTTP/1.1 message heads for the meter's fast path (fast-path.ts), read strictly: a request head
+// is either one the fast path frames exactly as every conforming parser would, or it is refused,
+// and the connection goes to node:http, whose parser (llhttp, strict) answers it as it always did.
+//
+// Why so narrow: request smuggling lives in the space between two parsers that frame the same
+// bytes differently (RFC 9112 section 11.2). The fast path forwards what it frames to the app,
+// whose parser is unknown, so it takes only heads on which no two parsers can disagree: CRLF line
+// ends only (no bare CR or LF, no NUL), a request line of token, origin-form target made of
+// RFC 3986 characters, and exactly HTTP/1.1; field names that are tokens, the colon right after
+// them (no whitespace, no obs-fold), values of visible ASCII, spaces and tabs; one Host; at most
+// one Content-Length, of digits without a sign or leading zero; Transfer-Encoding exactly
+// `chunked`, and never with Content-Length; no Upgrade, Expect, or Connection option other than
+// close and keep-alive (an option names a field to drop, and a dropped framing field would change
+// the boundary the app sees). Everything else is rare in real traffic and costs nothing to hand
+// over. Response heads from the app get the same reading; one the fast path cannot frame fails
+// the request (502) instead of being guessed at.
+
+/** How a message's body is delimited (RFC 9112 section 6.3); `close` only for responses. */
+export type Framing = 'none' | 'length' | 'chunked' | 'close'
+
+/** Why a request head is left to node:http. */
+export type HandoverReason =
+  | 'line-ending'
+  | 'request-line'
+  | 'field'
+  | 'framing'
+  | 'host'
+  | 'upgrade'
+  | 'expect'
+  | 'connection'
+  | 'too-large'
+
+export interface RequestHead {
+  readonly method: string
+  readonly target: string
+  /** The field lines as a flat name, value list, names in their case, values without OWS. */
+  readonly fields: string[]
+  readonly framing: 'none' | 'length' | 'chunked'
+  /** The Content-Length; 0 unless `framing` is `length`. */
+  readonly length: number
+  /** The client asked to close the connection after this request (Connection: close). */
+  readonly close: boolean
+}
+
+export interface ResponseHead {
+  readonly status: number
+  readonly reason: string
+  /** The field lines as a flat name, value list, Content-Length among them. */
+  readonly fields: string[]
+  readonly framing: Framing
+  /** The Content-Length; -1 when there is none. */
+  readonly length: number
+  /** The app keeps its connection open after this response. */
+  readonly keepAlive: boolean
+  /** What the app's Keep-Alive field says about its idle timeout, in ms; -1 when nothing. */
+  readonly idleHintMs: number
+  readonly hasDate: boolean
+}
+
+/** The most field lines a head may have on the fast path (node:http keeps 2,000 and drops the rest). */
+export const MAX_FIELDS = 256
+
+const CR = 13
+const LF = 10
+/** What headEnd() says of a head with a bare CR or LF, or a NUL. */
+export const BROKEN = -2
+
+/**
+ * Where the head at the start of `bytes` ends (the offset after its empty line), looking from
+ * `from` on: -1 while it is incomplete, BROKEN as soon as a bare CR, a bare LF or a NUL shows.
+ * Resuming at the previous length minus one keeps the scan linear when a head comes in pieces.
+ */
+export function headEnd(bytes: Uint8Array, from: number): number {
+  for (let i = from; i < bytes.length; i++) {
+    const c = bytes[i]
+    if (c !== LF && c !== CR && c !== 0) continue
+    const verdict = lineBreak(bytes, i)
+    if (verdict !== -1) return verdict
+  }
+  return -1
+}
+
+// The head's end after the byte at `i` (a CR, LF or NUL), BROKEN, or -1 to read on.
+function lineBreak(bytes: Uint8Array, i: number): number {
+  const c = bytes[i]
+  if (c === 0) return BROKEN
+  if (c === CR) return i + 1 < bytes.length && bytes[i + 1] !== LF ? BROKEN : -1
+  if (i === 0 || bytes[i - 1] !== CR) return BROKEN
+  return i >= 3 && bytes[i - 2] === LF ? i + 1 : -1
+}
+
+const table = (chars: string, from = 0, to = -1) => {
+  const result = new Uint8Array(256)
+  for (let i = 0; i < chars.length; i++) result[chars.charCodeAt(i)] = 1
+  for (let c = from; c <= to; c++) result[c] = 1
+  return result
+}
+const ALNUM = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
+// tchar (RFC 9110 section 5.6.2).
+const TOKEN = table(`!#$%&'*+-.^_\`|~${ALNUM}`)
+// What an origin-form target may hold after its first slash: pchar, `/` and `?` (RFC 3986).
+const TARGET = table(`-._~!$&'()*+,;=:@/?%${ALNUM}`)
+// A field value's bytes: visible ASCII, space and tab; with obs-text, bytes 0x80-0xFF too.
+const VALUE = table(' \t', 0x21, 0x7e)
+const VALUE_OBS = table(' \t', 0x21, 0x7e)
+VALUE_OBS.fill(1, 0x80)
+
+/** The request head in `bytes[0, size)` (size from headEnd), or why node:http should have it. */
+export function parseRequestHead(bytes: Buffer, size: number): RequestHead | HandoverReason {
+  const line = requestLine(bytes)
+  if (!line) return 'request-line'
+  const fields = readFields(bytes, line.end, size, VALUE)
+  if (typeof fields === 'string') return fields
+  const scan: RequestScan = { hosts: 0, length: -1, chunked: false, close: false }
+  for (let f = 0; f < fields.length; f += 2) {
+    const refused = scanRequestField(scan, fields[f] as string, fields[f + 1] as string)
+    if (refused) return refused
+  }
+  if (scan.chunked && scan.length !== -1) return 'framing'
+  if (scan.hosts !== 1) return 'host'
+  const framing = scan.chunked ? 'chunked' : scan.length > 0 ? 'length' : 'none'
+  const { method, target } = line
+  return { method, target, fields, framing, length: Math.max(scan.length, 0), close: scan.close }
+}
+
+// `token SP origin-form SP HTTP/1.1 CRLF`, and where the field lines start.
+function requestLine(bytes: Buffer) {
+  let i = 0
+  while (TOKEN[bytes[i] ?? 0]) i++
+  if (i === 0 || bytes[i] !== 32) return undefined
+  const method = bytes.toString('latin1', 0, i)
+  const targetStart = ++i
+  if (bytes[i] !== 47 /* / */) return undefined
+  while (TARGET[bytes[i] ?? 0]) i++
+  if (bytes[i] !== 32) return undefined
+  const target = bytes.toString('latin1', targetStart, i)
+  if (bytes.toString('latin1', i + 1, i + 11) !== 'HTTP/1.1\r\n') return undefined
+  return { method, target, end: i + 11 }
+}
+
+interface RequestScan {
+  hosts: number
+  length: number
+  chunked: boolean
+  close: boolean
+}
+
+// The fields that decide how a request is framed or whether it is for the fast path at all.
+function scanRequestField(scan: RequestScan, name: string, value: string) {
+  switch (name.length === 4 || name.length > 5 ? name.toLowerCase() : '') {
+    case 'host':
+      scan.hosts++
+      return undefined
+    case 'content-length':
+      if (scan.length !== -1 || !/^(?:0|[1-9][0-9]{0,14})$/.test(value)) return 'framing'
+      scan.length = Number(value)
+      return undefined
+    case 'transfer-encoding':
+      if (scan.chunked || value !== 'chunked') return 'framing'
+      scan.chunked = true
+      return undefined
+    case 'upgrade':
+      return 'upgrade'
+    case 'expect':
+      return 'expect'
+    case 'connection':
+      return connectionOptions(scan, value)
+  }
+  return undefined
+}
+
+// Only close and keep-alive: any other option names a field to drop before the app sees it.
+function connectionOptions(scan: RequestScan, value: string): HandoverReason | undefined {
+  for (const option of value.split(',')) {
+    const token = option.trim().toLowerCase()
+    if (token === 'close') scan.close = true
+    else if (token !== 'keep-alive') return 'connection'
+  }
+  return undefined
+}
+
+/**
+ * The field lines from `start` to the empty line that ends at `size`, as a flat name, value list;
+ * a reason when one is not strictly name ":" OWS value OWS with the bytes `values` admits.
+ */
+export function readFields(
+  bytes: Buffer,
+  start: number,
+  size: number,
+  values: Uint8Array = VALUE_OBS,
+): string[] | HandoverReason {
+  const fields: string[] = []
+  for (let i = start; i < size - 2; ) {
+    i = readField(bytes, i, values, fields)
+    if (i < 0) return 'field'
+    if (fields.length > 2 * MAX_FIELDS) return 'too-large'
+  }
+  return fields
+}
+
+// One field line from `start`: pushed onto `fields`, and where the next begins; -1 if broken.
+function readField(bytes: Buffer, start: number, values: Uint8Array, fields: string[]): number {
+  let i = start
+  while (TOKEN[bytes[i] ?? 0]) i++
+  if (i === start || bytes[i] !== 58 /* : */) return -1
+  const name = bytes.toString('latin1', start, i++)
+  while (bytes[i] === 32 || bytes[i] === 9) i++
+  const valueStart = i
+  while (values[bytes[i] ?? 0]) i++
+  if (bytes[i] !== CR) return -1
+  let valueEnd = i
+  while (valueEnd > valueStart && (bytes[valueEnd - 1] === 32 || bytes[valueEnd - 1] === 9))
+    valueEnd--
+  fields.push(name, bytes.toString('latin1', valueStart, valueEnd))
+  return i + 2
+}
+
+/**
+ * The response head in `bytes[0, size)`, for a request with `method`, or undefined when the
+ * fast path cannot frame it the one way it can be framed.
+ */
+export function parseResponseHead(
+  bytes: Buffer,
+  size: number,
+  method: string,
+): ResponseHead | undefined {
+  const line = statusLine(bytes, size)
+  if (!line) return undefined
+  const fields = readFields(bytes, line.end, size)
+  if (typeof fields === 'string') return undefined
+  const scan: ResponseScan = {
+    length: -1,
+    chunked: false,
+    keepAlive: line.http11,
+    idleHintMs: -1,
+    hasDate: false,
+  }
+  for (let f = 0; f < fields.length; f += 2)
+    if (!scanResponseField(scan, fields[f] as string, fields[f + 1] as string)) return undefined
+  if (scan.chunked && scan.length !== -1) return undefined
+  const { status, reason } = line
+  const framing = responseFraming(scan, status, method)
+  if (framing === 'close') scan.keepAlive = false
+  return { status, reason, fields, framing, ...scan }
+}
+
+// `HTTP/1.x SP 3DIGIT [SP reason] CRLF`, and where the field lines start.
+function statusLine(bytes: Buffer, size: number) {
+  const match = /^HTTP\/1\.([01]) ([1-9][0-9][0-9])(?: |\r)/.exec(
+    bytes.toString('latin1', 0, Math.min(size, 13)),
+  )
+  if (!match) return undefined
+  let i = bytes[12] === 32 ? 13 : 12
+  const reasonStart = i
+  while (VALUE_OBS[bytes[i] ?? 0]) i++
+  if (bytes[i] !== CR) return undefined
+  const reason = bytes.toString('latin1', reasonStart, i)
+  return { status: Number(match[2]), reason, http11: match[1] === '1', end: i + 2 }
+}
+
+// RFC 9112 section 6.3, for the responses the fast path takes.
+function responseFraming(scan: ResponseScan, status: number, method: string): Framing {
+  if (method === 'HEAD' || status < 200 || status === 204 || status === 304) return 'none'
+  if (scan.chunked) return 'chunked'
+  return scan.length >= 0 ? 'length' : 'close'
+}
+
+interface ResponseScan {
+  length: number
+  chunked: boolean
+  keepAlive: boolean
+  idleHintMs: number
+  hasDate: boolean
+}
+
+// The fields of a response that the fast path reads; false when one cannot be framed on.
+function scanResponseField(scan: ResponseScan, name: string, value: string): boolean {
+  switch (name.length === 4 || name.length > 9 ? name.toLowerCase() : '') {
+    case 'date':
+      scan.hasDate = true
+      return true
+    case 'content-length':
+      if (scan.length !== -1 || !/^[0-9]{1,15}$/.test(value)) return false
+      scan.length = Number(value)
+      return true
+    case 'transfer-encoding':
+      if (scan.chunked || value.toLowerCase() !== 'chunked') return false
+      scan.chunked = true
+      return true
+    case 'connection':
+      if (/(?:^|,)[ \t]*close[ \t]*(?:,|$)/i.test(value)) scan.keepAlive = false
+      return true
+    case 'keep-alive':
+      scan.idleHintMs = keepAliveHint(value)
+  }
+  return true
+}
+
+// `Keep-Alive: timeout=5, max=1000` (RFC 2068 section 19.7.1.1): the app's idle timeout.
+function keepAliveHint(value: string): number {
+  const match = /(?:^|[ ,])timeout=([0-9]{1,6})(?:$|[ ,])/i.exec(value)
+  return match ? Number(match[1]) * 1000 : -1
+}
