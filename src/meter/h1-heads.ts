@@ -12,8 +12,10 @@
 // `chunked`, and never with Content-Length; no Upgrade, Expect, or Connection option other than
 // close and keep-alive (an option names a field to drop, and a dropped framing field would change
 // the boundary the app sees). Everything else is rare in real traffic and costs nothing to hand
-// over. Response heads from the app get the same reading; one the fast path cannot frame fails
+// over. The methods are those node:http knows: it answers any other 400, and so it still does.
+// Response heads from the app get the same reading; one the fast path cannot frame fails
 // the request (502) instead of being guessed at.
+import { METHODS as HTTP_METHODS } from 'node:http'
 
 /** How a message's body is delimited (RFC 9112 section 6.3); `close` only for responses. */
 export type Framing = 'none' | 'length' | 'chunked' | 'close'
@@ -123,12 +125,16 @@ export function parseRequestHead(bytes: Buffer, size: number): RequestHead | Han
   return { method, target, fields, framing, length: Math.max(scan.length, 0), close: scan.close }
 }
 
-// `token SP origin-form SP HTTP/1.1 CRLF`, and where the field lines start.
+// The methods node:http's parser knows (it answers any other token 400), but CONNECT.
+const METHODS = new Set(HTTP_METHODS.filter((method) => method !== 'CONNECT'))
+
+// `method SP origin-form SP HTTP/1.1 CRLF`, and where the field lines start.
 function requestLine(bytes: Buffer) {
   let i = 0
   while (TOKEN[bytes[i] ?? 0]) i++
   if (i === 0 || bytes[i] !== 32) return undefined
   const method = bytes.toString('latin1', 0, i)
+  if (!METHODS.has(method)) return undefined
   const targetStart = ++i
   if (bytes[i] !== 47 /* / */) return undefined
   while (TARGET[bytes[i] ?? 0]) i++
