@@ -2,11 +2,8 @@
 // leaves to node:http (with the smuggling cases of the literature among them), how it reads the
 // app's response heads, and, against node:http's own parser as the oracle, that any request it
 // takes is framed exactly as node:http frames it.
-import { once } from 'node:events'
-import { createServer } from 'node:http'
-import { connect } from 'node:net'
 import fc from 'fast-check'
-import t, { type Test } from 'tap'
+import t from 'tap'
 import {
   BROKEN,
   headEnd,
@@ -14,6 +11,7 @@ import {
   parseResponseHead,
   type RequestHead,
 } from '../../src/meter/h1-heads.ts'
+import { nodeOracle } from './node-oracle.ts'
 
 /** The request head of `text` (which must hold a complete head), or the reason it is refused. */
 function request(text: string): RequestHead | string {
@@ -186,48 +184,6 @@ t.test('response heads: framing by status, method and fields', async (t) => {
   ])
     t.equal(response(broken), undefined, JSON.stringify(broken))
 })
-
-// What node:http's parser (llhttp, strict) makes of some bytes: the first request it frames, or
-// nothing when it refuses them.
-interface Framed {
-  method: string
-  url: string
-  rawHeaders: string[]
-  /** Undefined unless the body was complete. */
-  body: string | undefined
-}
-
-async function nodeOracle(t: Test) {
-  let seen: Framed[] = []
-  const server = createServer((req, res) => {
-    const framed = { method: req.method ?? '', url: req.url ?? '', rawHeaders: req.rawHeaders }
-    const entry: Framed = { ...framed, body: undefined }
-    seen.push(entry)
-    let body = ''
-    req.setEncoding('latin1')
-    req.on('data', (chunk: string) => {
-      body += chunk
-    })
-    req.on('end', () => {
-      entry.body = body
-      res.end()
-    })
-    req.on('error', () => {})
-  })
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  t.teardown(() => server.close())
-  const port = (server.address() as { port: number }).port
-  return async (bytes: Buffer): Promise<Framed | undefined> => {
-    seen = []
-    const socket = connect(port, '127.0.0.1')
-    socket.on('error', () => {})
-    socket.on('data', () => {})
-    socket.end(bytes)
-    await once(socket, 'close')
-    return seen[0]
-  }
-}
 
 // Requests to mutate: one of each framing.
 const REQUESTS = [
