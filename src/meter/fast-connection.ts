@@ -38,8 +38,6 @@ const BODY = 1
 const WAITING = 2
 const CLOSING = 3
 
-const uncork = (app: AppConnection) => app.uncork()
-
 /** A client connection served by the fast path. */
 export class ClientConnection {
   readonly socket: Socket
@@ -132,10 +130,13 @@ export class ClientConnection {
     }
     this.#pending = undefined
     this.#scanned = 0
-    this.#start(head)
-    if (end === bytes.length) return
+    // The head and the body bytes that came with it leave in one write.
+    const more = end < bytes.length
+    const app = this.#start(head, more)
+    if (!more) return
     if (head.framing !== 'none') this.#readBody(bytes, end)
     else this.#hold(bytes.subarray(end))
+    app.uncork()
   }
 
   // The head that ends at `end` in `bytes`, undefined while it is incomplete, or why it is not
@@ -149,8 +150,9 @@ export class ClientConnection {
     return undefined
   }
 
-  /** Sends the request's head to the app; its body follows as it comes. */
-  #start(head: RequestHead): void {
+  /** Sends the request's head to the app (held back until uncork() if `corked`); its body
+   *  follows as it comes. */
+  #start(head: RequestHead, corked: boolean): AppConnection {
     this.#served++
     const { app: address, metrics, route } = this.#context
     let app = this.#app
@@ -164,9 +166,7 @@ export class ClientConnection {
     const exchange = new Exchange(this, head, app, { series, context: this.#context })
     this.#exchange = exchange
     app.begin(exchange, head.method)
-    // The head and the body bytes that came with it leave in one write, at the end of this tick.
-    app.cork()
-    process.nextTick(uncork, app)
+    if (corked) app.cork()
     app.write(upstreamRequest(head, this.#address))
     if (head.framing === 'none') this.#requestSent()
     else {
@@ -178,6 +178,7 @@ export class ClientConnection {
           this.#context.limits.maxHeadBytes,
         )
     }
+    return app
   }
 
   #readBody(bytes: Buffer, start: number): void {
@@ -258,9 +259,12 @@ export class ClientConnection {
       return
     }
     this.#state = HEAD
-    if (this.#pausedForBacklog) {
+    // The request is all with the app (its connection may be gone, and its 'drain' with it), and
+    // what was held back now has room: the client may send again.
+    if (this.#pausedForBacklog || this.#pausedForApp) {
       this.#pausedForBacklog = false
-      if (!this.#pausedForApp) this.socket.resume()
+      this.#pausedForApp = false
+      this.socket.resume()
     }
     this.#readHeads()
   }

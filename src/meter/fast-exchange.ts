@@ -28,8 +28,6 @@ export interface ExchangeOwner {
   exchangeDone(exchange: Exchange): void
 }
 
-const uncork = (socket: Socket) => socket.uncork()
-
 /** One request and its answer, as the app's response sink. */
 export class Exchange implements ResponseSink {
   readonly request: RequestHead
@@ -47,6 +45,7 @@ export class Exchange implements ResponseSink {
   #status = 0
   #settled = false
   #appPaused = false
+  #corked = false
 
   constructor(
     owner: ExchangeOwner,
@@ -115,6 +114,7 @@ export class Exchange implements ResponseSink {
 
   responseEnd(trailers: readonly string[]): void {
     if (this.#chunked) this.#owner.socket.write(`0\r\n${fieldLines(trailers)}`, 'latin1')
+    this.#uncork()
     this.#settle(this.#status)
   }
 
@@ -135,6 +135,7 @@ export class Exchange implements ResponseSink {
     this.#writeHead(statusLine(failure.status), fields, close, false)
     this.series.responseBytes(body.length)
     this.#owner.socket.write(body)
+    this.#uncork()
     this.#settle(failure.status)
   }
 
@@ -154,8 +155,8 @@ export class Exchange implements ResponseSink {
     return this.close
   }
 
-  // Node writes the head with the first piece of the body: corked until the end of this tick,
-  // the head, the body that came in the same read from the app and its end leave in one write.
+  // Node writes the head with the first piece of the body: corked until the end of the app's
+  // read, the head, the body that came in the same read and its end leave in one write.
   #writeHead(line: string, fields: string[], close: boolean, hasDate: boolean): void {
     if (!hasDate) fields.push('Date', this.#context.date())
     if (close) fields.push('Connection', 'close')
@@ -163,8 +164,18 @@ export class Exchange implements ResponseSink {
     const socket = this.#owner.socket
     socket.cork()
     socket.write(line + fieldLines(fields), 'latin1')
-    process.nextTick(uncork, socket)
     this.#headSent = true
+    this.#corked = true
+  }
+
+  readDone(): void {
+    this.#uncork()
+  }
+
+  #uncork(): void {
+    if (!this.#corked) return
+    this.#corked = false
+    this.#owner.socket.uncork()
   }
 
   #settle(status: number): void {

@@ -13,6 +13,8 @@ export interface ResponseSink {
   /** The final response head (interim 1xx answers are dropped: the final one follows). */
   responseHead(head: ResponseHead): void
   responseData(data: Buffer): void
+  /** What one read from the app held has been handed on, and the response goes on. */
+  readDone(): void
   /** The response is complete; `trailers` (flat) are those of a chunked body. */
   responseEnd(trailers: readonly string[]): void
   /** No complete response will come: the request failed (failures.ts classifies `error`). */
@@ -133,9 +135,13 @@ export class AppConnection {
   }
 
   #onData(chunk: Buffer): void {
-    if (this.#phase === IDLE)
+    const sink = this.#sink
+    if (this.#phase === IDLE || !sink) {
       this.destroy() // the app spoke out of turn
-    else this.#read(chunk, 0)
+      return
+    }
+    this.#read(chunk, 0)
+    if (this.#sink === sink) sink.readDone()
   }
 
   #read(bytes: Buffer, start: number): void {

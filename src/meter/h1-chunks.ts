@@ -133,7 +133,7 @@ export class ChunkedDecoder {
       this.#trailer = Buffer.from(section)
       return NEED_MORE
     }
-    const fields = end > 2 ? readFields(section, 0, end) : []
+    const fields = end > 2 ? readFields(section.toString('latin1', 0, end), 0, end) : []
     if (typeof fields === 'string') return this.#fail(MALFORMED)
     this.trailers = fields
     this.#state = DONE

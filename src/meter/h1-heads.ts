@@ -109,9 +109,12 @@ VALUE_OBS.fill(1, 0x80)
 
 /** The request head in `bytes[0, size)` (size from headEnd), or why node:http should have it. */
 export function parseRequestHead(bytes: Buffer, size: number): RequestHead | HandoverReason {
-  const line = requestLine(bytes)
+  // One string for the whole head, read with charCodeAt and cut with slice: a native call per
+  // field instead would cost more than the rest of the parse.
+  const text = bytes.toString('latin1', 0, size)
+  const line = requestLine(text)
   if (!line) return 'request-line'
-  const fields = readFields(bytes, line.end, size, VALUE)
+  const fields = readFields(text, line.end, size, VALUE)
   if (typeof fields === 'string') return fields
   const scan: RequestScan = { hosts: 0, length: -1, chunked: false, close: false }
   for (let f = 0; f < fields.length; f += 2) {
@@ -129,18 +132,18 @@ export function parseRequestHead(bytes: Buffer, size: number): RequestHead | Han
 const METHODS = new Set(HTTP_METHODS.filter((method) => method !== 'CONNECT'))
 
 // `method SP origin-form SP HTTP/1.1 CRLF`, and where the field lines start.
-function requestLine(bytes: Buffer) {
+function requestLine(text: string) {
   let i = 0
-  while (TOKEN[bytes[i] ?? 0]) i++
-  if (i === 0 || bytes[i] !== 32) return undefined
-  const method = bytes.toString('latin1', 0, i)
+  while (TOKEN[text.charCodeAt(i)]) i++
+  if (i === 0 || text.charCodeAt(i) !== 32) return undefined
+  const method = text.slice(0, i)
   if (!METHODS.has(method)) return undefined
   const targetStart = ++i
-  if (bytes[i] !== 47 /* / */) return undefined
-  while (TARGET[bytes[i] ?? 0]) i++
-  if (bytes[i] !== 32) return undefined
-  const target = bytes.toString('latin1', targetStart, i)
-  if (bytes.toString('latin1', i + 1, i + 11) !== 'HTTP/1.1\r\n') return undefined
+  if (text.charCodeAt(i) !== 47 /* / */) return undefined
+  while (TARGET[text.charCodeAt(i)]) i++
+  if (text.charCodeAt(i) !== 32) return undefined
+  const target = text.slice(targetStart, i)
+  if (!text.startsWith('HTTP/1.1\r\n', i + 1)) return undefined
   return { method, target, end: i + 11 }
 }
 
@@ -186,18 +189,19 @@ function connectionOptions(scan: RequestScan, value: string): HandoverReason | u
 }
 
 /**
- * The field lines from `start` to the empty line that ends at `size`, as a flat name, value list;
- * a reason when one is not strictly name ":" OWS value OWS with the bytes `values` admits.
+ * The field lines of `text` (a head as latin1) from `start` to the empty line that ends at
+ * `size`, as a flat name, value list; a reason when one is not strictly name ":" OWS value OWS
+ * with the bytes `values` admits.
  */
 export function readFields(
-  bytes: Buffer,
+  text: string,
   start: number,
   size: number,
   values: Uint8Array = VALUE_OBS,
 ): string[] | HandoverReason {
   const fields: string[] = []
   for (let i = start; i < size - 2; ) {
-    i = readField(bytes, i, values, fields)
+    i = readField(text, i, values, fields)
     if (i < 0) return 'field'
     if (fields.length > 2 * MAX_FIELDS) return 'too-large'
   }
@@ -205,21 +209,22 @@ export function readFields(
 }
 
 // One field line from `start`: pushed onto `fields`, and where the next begins; -1 if broken.
-function readField(bytes: Buffer, start: number, values: Uint8Array, fields: string[]): number {
+function readField(text: string, start: number, values: Uint8Array, fields: string[]): number {
   let i = start
-  while (TOKEN[bytes[i] ?? 0]) i++
-  if (i === start || bytes[i] !== 58 /* : */) return -1
-  const name = bytes.toString('latin1', start, i++)
-  while (bytes[i] === 32 || bytes[i] === 9) i++
+  while (TOKEN[text.charCodeAt(i)]) i++
+  if (i === start || text.charCodeAt(i) !== 58 /* : */) return -1
+  const name = text.slice(start, i++)
+  while (isOws(text.charCodeAt(i))) i++
   const valueStart = i
-  while (values[bytes[i] ?? 0]) i++
-  if (bytes[i] !== CR) return -1
+  while (values[text.charCodeAt(i)]) i++
+  if (text.charCodeAt(i) !== CR) return -1
   let valueEnd = i
-  while (valueEnd > valueStart && (bytes[valueEnd - 1] === 32 || bytes[valueEnd - 1] === 9))
-    valueEnd--
-  fields.push(name, bytes.toString('latin1', valueStart, valueEnd))
+  while (valueEnd > valueStart && isOws(text.charCodeAt(valueEnd - 1))) valueEnd--
+  fields.push(name, text.slice(valueStart, valueEnd))
   return i + 2
 }
+
+const isOws = (c: number) => c === 32 || c === 9
 
 /**
  * The response head in `bytes[0, size)`, for a request with `method`, or undefined when the
@@ -230,9 +235,10 @@ export function parseResponseHead(
   size: number,
   method: string,
 ): ResponseHead | undefined {
-  const line = statusLine(bytes, size)
+  const text = bytes.toString('latin1', 0, size)
+  const line = statusLine(text)
   if (!line) return undefined
-  const fields = readFields(bytes, line.end, size)
+  const fields = readFields(text, line.end, size)
   if (typeof fields === 'string') return undefined
   const scan: ResponseScan = {
     length: -1,
@@ -251,16 +257,14 @@ export function parseResponseHead(
 }
 
 // `HTTP/1.x SP 3DIGIT [SP reason] CRLF`, and where the field lines start.
-function statusLine(bytes: Buffer, size: number) {
-  const match = /^HTTP\/1\.([01]) ([1-9][0-9][0-9])(?: |\r)/.exec(
-    bytes.toString('latin1', 0, Math.min(size, 13)),
-  )
+function statusLine(text: string) {
+  const match = /^HTTP\/1\.([01]) ([1-9][0-9][0-9])(?: |\r)/.exec(text)
   if (!match) return undefined
-  let i = bytes[12] === 32 ? 13 : 12
+  let i = text.charCodeAt(12) === 32 ? 13 : 12
   const reasonStart = i
-  while (VALUE_OBS[bytes[i] ?? 0]) i++
-  if (bytes[i] !== CR) return undefined
-  const reason = bytes.toString('latin1', reasonStart, i)
+  while (VALUE_OBS[text.charCodeAt(i)]) i++
+  if (text.charCodeAt(i) !== CR) return undefined
+  const reason = text.slice(reasonStart, i)
   return { status: Number(match[2]), reason, http11: match[1] === '1', end: i + 2 }
 }
 
