@@ -147,6 +147,30 @@ function requestLine(text: string) {
   return { method, target, end: i + 11 }
 }
 
+// The lengths of the names scanRequestField and scanResponseField look for: only those names
+// are lower-cased to be compared.
+const REQUEST_NAME_LENGTHS = lengthsOf(
+  'host',
+  'content-length',
+  'transfer-encoding',
+  'upgrade',
+  'expect',
+  'connection',
+)
+const RESPONSE_NAME_LENGTHS = lengthsOf(
+  'date',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+)
+
+function lengthsOf(...names: string[]): Uint8Array {
+  const lengths = new Uint8Array(32)
+  for (const name of names) lengths[name.length] = 1
+  return lengths
+}
+
 interface RequestScan {
   hosts: number
   length: number
@@ -156,7 +180,7 @@ interface RequestScan {
 
 // The fields that decide how a request is framed or whether it is for the fast path at all.
 function scanRequestField(scan: RequestScan, name: string, value: string) {
-  switch (name.length === 4 || name.length > 5 ? name.toLowerCase() : '') {
+  switch (REQUEST_NAME_LENGTHS[name.length] ? name.toLowerCase() : '') {
     case 'host':
       scan.hosts++
       return undefined
@@ -258,14 +282,24 @@ export function parseResponseHead(
 
 // `HTTP/1.x SP 3DIGIT [SP reason] CRLF`, and where the field lines start.
 function statusLine(text: string) {
-  const match = /^HTTP\/1\.([01]) ([1-9][0-9][0-9])(?: |\r)/.exec(text)
-  if (!match) return undefined
+  if (!text.startsWith('HTTP/1.')) return undefined
+  const minor = text.charCodeAt(7)
+  const status = digit(text, 9) * 100 + digit(text, 10) * 10 + digit(text, 11)
+  if ((minor !== 48 && minor !== 49) || text.charCodeAt(8) !== 32 || !(status >= 100))
+    return undefined
   let i = text.charCodeAt(12) === 32 ? 13 : 12
+  if (i === 12 && text.charCodeAt(12) !== CR) return undefined
   const reasonStart = i
   while (VALUE_OBS[text.charCodeAt(i)]) i++
   if (text.charCodeAt(i) !== CR) return undefined
   const reason = text.slice(reasonStart, i)
-  return { status: Number(match[2]), reason, http11: match[1] === '1', end: i + 2 }
+  return { status, reason, http11: minor === 49, end: i + 2 }
+}
+
+// The decimal digit at `i`, or NaN.
+function digit(text: string, i: number): number {
+  const value = text.charCodeAt(i) - 48
+  return value >= 0 && value <= 9 ? value : Number.NaN
 }
 
 // RFC 9112 section 6.3, for the responses the fast path takes.
@@ -285,7 +319,7 @@ interface ResponseScan {
 
 // The fields of a response that the fast path reads; false when one cannot be framed on.
 function scanResponseField(scan: ResponseScan, name: string, value: string): boolean {
-  switch (name.length === 4 || name.length > 9 ? name.toLowerCase() : '') {
+  switch (RESPONSE_NAME_LENGTHS[name.length] ? name.toLowerCase() : '') {
     case 'date':
       scan.hasDate = true
       return true
@@ -298,7 +332,8 @@ function scanResponseField(scan: ResponseScan, name: string, value: string): boo
       scan.chunked = true
       return true
     case 'connection':
-      if (/(?:^|,)[ \t]*close[ \t]*(?:,|$)/i.test(value)) scan.keepAlive = false
+      if (value !== 'keep-alive' && /(?:^|,)[ \t]*close[ \t]*(?:,|$)/i.test(value))
+        scan.keepAlive = false
       return true
     case 'keep-alive':
       scan.idleHintMs = keepAliveHint(value)

@@ -154,9 +154,20 @@ t.test('response heads: framing by status, method and fields', async (t) => {
   t.match(response('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n'), { framing: 'chunked' })
   t.match(response('HTTP/1.1 200 OK\r\n\r\n'), { framing: 'close', keepAlive: false })
   t.match(response('HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\n'), { keepAlive: false })
-  t.match(response('HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 1\r\n\r\n'), {
-    keepAlive: false,
-  })
+  for (const [connection, keepAlive] of [
+    ['close', false],
+    ['Close', false],
+    ['x-a, close', false],
+    ['close, x', false],
+    ['keep-alive', true],
+    ['Keep-Alive', true],
+    ['x-closed', true],
+  ] as const)
+    t.match(
+      response(`HTTP/1.1 200 OK\r\nConnection: ${connection}\r\nContent-Length: 1\r\n\r\n`),
+      { keepAlive },
+      `Connection: ${connection}`,
+    )
   t.match(response('HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n', 'HEAD'), {
     framing: 'none',
     length: 9,
@@ -181,6 +192,10 @@ t.test('response heads: framing by status, method and fields', async (t) => {
     'HTTP/1.1 20 OK\r\n\r\n',
     'HTTP/2 200 OK\r\n\r\n',
     'HTTP/1.1 200 O\x01K\r\n\r\n',
+    'HTTP/1.1 099 Low\r\n\r\n',
+    'HTTP/1.1 2x0 OK\r\n\r\n',
+    'HTTP/1.2 200 OK\r\n\r\n',
+    'HTTP/1.1 200OK\r\n\r\n',
   ])
     t.equal(response(broken), undefined, JSON.stringify(broken))
 })
