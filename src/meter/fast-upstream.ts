@@ -6,7 +6,8 @@
 import { connect, type Socket } from 'node:net'
 import { CONNECT_TIMEOUT } from './failures.ts'
 import { ChunkedDecoder, NEED_MORE } from './h1-chunks.ts'
-import { headEnd, parseResponseHead, type ResponseHead } from './h1-heads.ts'
+import { headEnd } from './h1-heads.ts'
+import { parseResponseHead, type ResponseHead } from './h1-response-head.ts'
 
 /** Where the app's answer to the current request goes. */
 export interface ResponseSink {

@@ -13,12 +13,8 @@
 // close and keep-alive (an option names a field to drop, and a dropped framing field would change
 // the boundary the app sees). Everything else is rare in real traffic and costs nothing to hand
 // over. The methods are those node:http knows: it answers any other 400, and so it still does.
-// Response heads from the app get the same reading; one the fast path cannot frame fails
-// the request (502) instead of being guessed at.
+// Response heads are read in h1-response-head.ts, with the same field rules.
 import { METHODS as HTTP_METHODS } from 'node:http'
-
-/** How a message's body is delimited (RFC 9112 section 6.3); `close` only for responses. */
-export type Framing = 'none' | 'length' | 'chunked' | 'close'
 
 /** Why a request head is left to node:http. */
 export type HandoverReason =
@@ -44,25 +40,10 @@ export interface RequestHead {
   readonly close: boolean
 }
 
-export interface ResponseHead {
-  readonly status: number
-  readonly reason: string
-  /** The field lines as a flat name, value list, Content-Length among them. */
-  readonly fields: string[]
-  readonly framing: Framing
-  /** The Content-Length; -1 when there is none. */
-  readonly length: number
-  /** The app keeps its connection open after this response. */
-  readonly keepAlive: boolean
-  /** What the app's Keep-Alive field says about its idle timeout, in ms; -1 when nothing. */
-  readonly idleHintMs: number
-  readonly hasDate: boolean
-}
-
 /** The most field lines a head may have on the fast path (node:http keeps 2,000 and drops the rest). */
 export const MAX_FIELDS = 256
 
-const CR = 13
+export const CR = 13
 const LF = 10
 /** What headEnd() says of a head with a bare CR or LF, or a NUL. */
 export const BROKEN = -2
@@ -104,7 +85,7 @@ const TOKEN = table(`!#$%&'*+-.^_\`|~${ALNUM}`)
 const TARGET = table(`-._~!$&'()*+,;=:@/?%${ALNUM}`)
 // A field value's bytes: visible ASCII, space and tab; with obs-text, bytes 0x80-0xFF too.
 const VALUE = table(' \t', 0x21, 0x7e)
-const VALUE_OBS = table(' \t', 0x21, 0x7e)
+export const VALUE_OBS = table(' \t', 0x21, 0x7e)
 VALUE_OBS.fill(1, 0x80)
 
 /** The request head in `bytes[0, size)` (size from headEnd), or why node:http should have it. */
@@ -147,8 +128,8 @@ function requestLine(text: string) {
   return { method, target, end: i + 11 }
 }
 
-// The lengths of the names scanRequestField and scanResponseField look for: only those names
-// are lower-cased to be compared.
+// The lengths of the names scanRequestField looks for: only those names are lower-cased to be
+// compared.
 const REQUEST_NAME_LENGTHS = lengthsOf(
   'host',
   'content-length',
@@ -157,15 +138,9 @@ const REQUEST_NAME_LENGTHS = lengthsOf(
   'expect',
   'connection',
 )
-const RESPONSE_NAME_LENGTHS = lengthsOf(
-  'date',
-  'content-length',
-  'transfer-encoding',
-  'connection',
-  'keep-alive',
-)
 
-function lengthsOf(...names: string[]): Uint8Array {
+/** Which name lengths `names` have, to look a name's length up in. */
+export function lengthsOf(...names: string[]): Uint8Array {
   const lengths = new Uint8Array(32)
   for (const name of names) lengths[name.length] = 1
   return lengths
@@ -249,100 +224,3 @@ function readField(text: string, start: number, values: Uint8Array, fields: stri
 }
 
 const isOws = (c: number) => c === 32 || c === 9
-
-/**
- * The response head in `bytes[0, size)`, for a request with `method`, or undefined when the
- * fast path cannot frame it the one way it can be framed.
- */
-export function parseResponseHead(
-  bytes: Buffer,
-  size: number,
-  method: string,
-): ResponseHead | undefined {
-  const text = bytes.toString('latin1', 0, size)
-  const line = statusLine(text)
-  if (!line) return undefined
-  const fields = readFields(text, line.end, size)
-  if (typeof fields === 'string') return undefined
-  const scan: ResponseScan = {
-    length: -1,
-    chunked: false,
-    keepAlive: line.http11,
-    idleHintMs: -1,
-    hasDate: false,
-  }
-  for (let f = 0; f < fields.length; f += 2)
-    if (!scanResponseField(scan, fields[f] as string, fields[f + 1] as string)) return undefined
-  if (scan.chunked && scan.length !== -1) return undefined
-  const { status, reason } = line
-  const framing = responseFraming(scan, status, method)
-  if (framing === 'close') scan.keepAlive = false
-  return { status, reason, fields, framing, ...scan }
-}
-
-// `HTTP/1.x SP 3DIGIT [SP reason] CRLF`, and where the field lines start.
-function statusLine(text: string) {
-  if (!text.startsWith('HTTP/1.')) return undefined
-  const minor = text.charCodeAt(7)
-  const status = digit(text, 9) * 100 + digit(text, 10) * 10 + digit(text, 11)
-  if ((minor !== 48 && minor !== 49) || text.charCodeAt(8) !== 32 || !(status >= 100))
-    return undefined
-  let i = text.charCodeAt(12) === 32 ? 13 : 12
-  if (i === 12 && text.charCodeAt(12) !== CR) return undefined
-  const reasonStart = i
-  while (VALUE_OBS[text.charCodeAt(i)]) i++
-  if (text.charCodeAt(i) !== CR) return undefined
-  const reason = text.slice(reasonStart, i)
-  return { status, reason, http11: minor === 49, end: i + 2 }
-}
-
-// The decimal digit at `i`, or NaN.
-function digit(text: string, i: number): number {
-  const value = text.charCodeAt(i) - 48
-  return value >= 0 && value <= 9 ? value : Number.NaN
-}
-
-// RFC 9112 section 6.3, for the responses the fast path takes.
-function responseFraming(scan: ResponseScan, status: number, method: string): Framing {
-  if (method === 'HEAD' || status < 200 || status === 204 || status === 304) return 'none'
-  if (scan.chunked) return 'chunked'
-  return scan.length >= 0 ? 'length' : 'close'
-}
-
-interface ResponseScan {
-  length: number
-  chunked: boolean
-  keepAlive: boolean
-  idleHintMs: number
-  hasDate: boolean
-}
-
-// The fields of a response that the fast path reads; false when one cannot be framed on.
-function scanResponseField(scan: ResponseScan, name: string, value: string): boolean {
-  switch (RESPONSE_NAME_LENGTHS[name.length] ? name.toLowerCase() : '') {
-    case 'date':
-      scan.hasDate = true
-      return true
-    case 'content-length':
-      if (scan.length !== -1 || !/^[0-9]{1,15}$/.test(value)) return false
-      scan.length = Number(value)
-      return true
-    case 'transfer-encoding':
-      if (scan.chunked || value.toLowerCase() !== 'chunked') return false
-      scan.chunked = true
-      return true
-    case 'connection':
-      if (value !== 'keep-alive' && /(?:^|,)[ \t]*close[ \t]*(?:,|$)/i.test(value))
-        scan.keepAlive = false
-      return true
-    case 'keep-alive':
-      scan.idleHintMs = keepAliveHint(value)
-  }
-  return true
-}
-
-// `Keep-Alive: timeout=5, max=1000` (RFC 2068 section 19.7.1.1): the app's idle timeout.
-function keepAliveHint(value: string): number {
-  const match = /(?:^|[ ,])timeout=([0-9]{1,6})(?:$|[ ,])/i.exec(value)
-  return match ? Number(match[1]) * 1000 : -1
-}
