@@ -179,6 +179,7 @@ function scanRequestField(scan: RequestScan, name: string, value: string) {
 
 // Only close and keep-alive: any other option names a field to drop before the app sees it.
 function connectionOptions(scan: RequestScan, value: string): HandoverReason | undefined {
+  if (value === 'keep-alive') return undefined
   for (const option of value.split(',')) {
     const token = option.trim().toLowerCase()
     if (token === 'close') scan.close = true

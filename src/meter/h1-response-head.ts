@@ -58,7 +58,8 @@ export function parseResponseHead(
   const { status, reason } = line
   const framing = responseFraming(scan, status, method)
   if (framing === 'close') scan.keepAlive = false
-  return { status, reason, fields, framing, ...scan }
+  const { length, keepAlive, idleHintMs, hasDate } = scan
+  return { status, reason, fields, framing, length, keepAlive, idleHintMs, hasDate }
 }
 
 // `HTTP/1.x SP 3DIGIT [SP reason] CRLF`, and where the field lines start.

@@ -160,9 +160,13 @@ function endToEnd(scan: ResponseScan): string[] {
   return scan.named ? withoutNamed(scan.kept, scan.named) : scan.kept
 }
 
+// What nearly every Connection field says, as sent: nothing to remove beyond the hop-by-hop fields.
+const USUAL_OPTIONS = new Set(['keep-alive', 'Keep-Alive', 'close', 'Close'])
+
 // The Connection field's options name further hop-by-hop fields (RFC 9110 section 7.6.1); the
 // usual `keep-alive`, `close` and `upgrade` are dropped anyway, so most messages skip this.
 function connectionOptions(value: string, named: Set<string> | undefined) {
+  if (USUAL_OPTIONS.has(value)) return named
   let found = named
   for (const option of value.split(',')) {
     const name = option.trim().toLowerCase()
