@@ -236,10 +236,20 @@ t.test('smuggling attempts never reach the app with another boundary', async (t)
   )
   t.equal(cut, 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
   t.same(seen, [], 'the app saw no request end, and no /smuggled')
+  // Chunk extensions beyond Node's cap of 16 KiB: 413, as node:http answers them.
+  const long = await exchange(
+    t,
+    port,
+    'POST /api/ext HTTP/1.1\r\nHost: meter\r\nTransfer-Encoding: chunked\r\n\r\n' +
+      `3;${'x'.repeat(17 * 1024)}\r\nabc\r\n0\r\n\r\n`,
+  )
+  t.equal(long, 'HTTP/1.1 413 Payload Too Large\r\nConnection: close\r\n\r\n')
+  t.same(seen, [], 'the app saw no request end')
   const samples = await scrape(meter)
+  t.equal(sampleValue(samples, 'meter_http_client_errors_total', { kind: 'too_large' }), 1)
   const malformed = sampleValue(samples, 'meter_http_client_errors_total', { kind: 'malformed' })
   t.equal(malformed, attempts.length + 1, 'each counted as malformed, by either path')
-  t.equal(sampleValue(samples, 'meter_http_client_aborts_total', { route: '/api/:name' }), 1)
+  t.equal(sampleValue(samples, 'meter_http_client_aborts_total', { route: '/api/:name' }), 2)
   t.equal(sampleValue(samples, 'meter_http_requests_in_flight'), 0)
 })
 
