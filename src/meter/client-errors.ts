@@ -20,18 +20,28 @@ const MALFORMED = { kind: 'malformed', answer: answer('400 Bad Request') } as co
 
 /** The `clientError` listener of the proxy's server. */
 export function answerClientErrors(metrics: Pick<MeterMetrics, 'clientError'>) {
-  return (error: NodeJS.ErrnoException, socket: Duplex): void => {
-    const code = error.code ?? ''
-    // Anything else is the connection failing (a reset): there is no one to answer.
-    const refusal = REFUSALS[code] ?? (code.startsWith('HPE_') ? MALFORMED : undefined)
-    if (refusal) {
-      metrics.clientError(refusal.kind)
-      // An answer already under way to an earlier request on the connection must not be
-      // corrupted by a second one.
-      if (socket.writable && !answerStarted(socket)) socket.write(refusal.answer)
-    }
-    socket.destroy()
+  return (error: NodeJS.ErrnoException, socket: Duplex): void =>
+    refuseClient(metrics, socket, error.code ?? '', answerStarted(socket))
+}
+
+/**
+ * Counts and answers what the parser refused (`code`, as Node's errors name it), then closes the
+ * connection; `answering` says an answer to an earlier request is already under way, which a
+ * second one must not corrupt.
+ */
+export function refuseClient(
+  metrics: Pick<MeterMetrics, 'clientError'>,
+  socket: Duplex,
+  code: string,
+  answering: boolean,
+): void {
+  // Anything else is the connection failing (a reset): there is no one to answer.
+  const refusal = REFUSALS[code] ?? (code.startsWith('HPE_') ? MALFORMED : undefined)
+  if (refusal) {
+    metrics.clientError(refusal.kind)
+    if (socket.writable && !answering) socket.write(refusal.answer)
   }
+  socket.destroy()
 }
 
 // The connection's current response, as Node keeps it on the socket.

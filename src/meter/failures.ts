@@ -22,6 +22,8 @@ const CONNECT_CODES = new Set([
   'ENOTFOUND',
   'EAI_AGAIN',
 ])
+/** The fast path's code for a connection to the app that was not accepted in time. */
+export const CONNECT_TIMEOUT = 'ECONNECT_TIMEOUT'
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT'])
 
 /** Classifies an error from the request to the app. Anything unrecognised counts as a reset. */
@@ -30,7 +32,7 @@ export function classifyFailure(error: unknown): UpstreamFailure {
   // undici refuses a request it cannot write, such as the asterisk-form target of `OPTIONS *`.
   if (code === 'UND_ERR_INVALID_ARG' || code === 'UND_ERR_NOT_SUPPORTED')
     return failure(undefined, 400, 'the meter cannot forward this request')
-  if (code === 'UND_ERR_CONNECT_TIMEOUT')
+  if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === CONNECT_TIMEOUT)
     return failure('connect', 504, 'the app did not accept a connection in time')
   if (CONNECT_CODES.has(code))
     return failure('connect', 502, 'the app is not accepting connections')

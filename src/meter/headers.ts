@@ -1,6 +1,7 @@
 // Header fields as they cross the meter, per RFC 9110 section 7.6.1: hop-by-hop fields describe
 // one connection, so they are dropped on each side and Node writes its own (Connection,
 // Keep-Alive, Transfer-Encoding); end-to-end fields pass unchanged, in order, with their case.
+import { STATUS_CODES } from 'node:http'
 
 // The fields RFC 9110 (7.6.1) and RFC 9112 name as hop-by-hop, plus Proxy-Connection, which
 // old clients still send. Each side of the meter frames its own messages, so Transfer-Encoding
@@ -88,6 +89,34 @@ export function switchedResponseHeaders(rawHeaders: readonly string[]): string[]
   return fields
 }
 
+/**
+ * The app's response fields (a flat raw list, names in their case) for the client, without
+ * hop-by-hop fields and those the Connection field names.
+ */
+export function clientResponseFields(rawHeaders: readonly string[]): string[] {
+  const scan: ResponseScan = { kept: [] }
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i] ?? ''
+    scanResponseField(scan, name, name.toLowerCase(), rawHeaders[i + 1] ?? '')
+  }
+  return endToEnd(scan)
+}
+
+/** A response's status line; without a reason phrase, the standard one. */
+export function statusLine(status: number, reason?: string): string {
+  return `HTTP/1.1 ${status} ${reason || STATUS_CODES[status] || ''}\r\n`
+}
+
+/**
+ * Field lines and the empty line that ends a head, from a flat name, value list whose names and
+ * values a parser has already checked (no CR, LF or NUL can break the head).
+ */
+export function fieldLines(flat: readonly string[]): string {
+  let lines = ''
+  for (let i = 0; i < flat.length; i += 2) lines += `${flat[i]}: ${flat[i + 1]}\r\n`
+  return `${lines}\r\n`
+}
+
 interface RequestScan {
   kept: string[]
   /** Further hop-by-hop fields, named by the Connection field. */
@@ -131,9 +160,13 @@ function endToEnd(scan: ResponseScan): string[] {
   return scan.named ? withoutNamed(scan.kept, scan.named) : scan.kept
 }
 
+// What nearly every Connection field says, as sent: nothing to remove beyond the hop-by-hop fields.
+const USUAL_OPTIONS = new Set(['keep-alive', 'Keep-Alive', 'close', 'Close'])
+
 // The Connection field's options name further hop-by-hop fields (RFC 9110 section 7.6.1); the
 // usual `keep-alive`, `close` and `upgrade` are dropped anyway, so most messages skip this.
 function connectionOptions(value: string, named: Set<string> | undefined) {
+  if (USUAL_OPTIONS.has(value)) return named
   let found = named
   for (const option of value.split(',')) {
     const name = option.trim().toLowerCase()

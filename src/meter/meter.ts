@@ -1,13 +1,14 @@
 // The meter: the proxy of the configured protocol, started with the metrics port by the one
 // lifecycle every protocol shares (front-meter.ts), and HTTP/1.1's proxy.
 import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import type { Logger } from 'pino'
 import { Pool } from 'undici'
 import { answerClientErrors } from './client-errors.ts'
 import type { MeterConfig } from './config.ts'
 import { refuseConnects } from './connect.ts'
+import { FastPath } from './fast-path.ts'
 import { type Front, type FrontFactory, startFrontMeter } from './front-meter.ts'
 import { h2Front } from './h2-front.ts'
 import { CLIENT_LIMITS, type ClientLimits, serverOptions } from './limits.ts'
@@ -51,9 +52,11 @@ export function startMeter(
   return startFrontMeter(config, log, { ...CLIENT_LIMITS, ...limits }, FRONTS[config.protocol])
 }
 
-// HTTP/1.1: node:http for clients, an undici pool to the app, upgrades spliced into tunnels. Its
-// drain: close() stops accepting and closes idle keep-alive connections; busy ones close after
-// their response (marked Connection: close while draining), upgraded ones when their tunnel ends.
+// HTTP/1.1: the fast path (fast-path.ts) for ordinary requests; node:http for clients whose
+// requests it does not take, with an undici pool to the app and upgrades spliced into tunnels.
+// Its drain: close() stops accepting and closes idle keep-alive connections; busy ones close
+// after their response (marked Connection: close while draining), upgraded ones when their
+// tunnel ends.
 function httpFront(
   config: Readonly<MeterConfig>,
   log: Logger,
@@ -72,9 +75,26 @@ function httpFront(
     proxyRequests({ ...shared, upstream, closeIdle: () => proxy.closeIdleConnections() }),
   )
   proxy.maxConnections = limits.maxConnections
+  // Connections come to the fast path first; node:http's own listener (which sets up its parser
+  // on the socket) runs only for those the fast path hands over. The server still accepts them,
+  // so that its cap, its 'drop' events and close() cover both paths.
+  const [nodeConnection] = proxy.listeners('connection') as [(socket: Socket) => void]
+  proxy.removeAllListeners('connection')
+  const { hostname, port } = new URL(config.upstream)
+  const fast = new FastPath({
+    ...shared,
+    limits,
+    app: {
+      host: hostname,
+      port: Number(port),
+      timeoutMs: config.upstreamTimeoutMs,
+      maxHeadBytes: limits.maxHeadBytes,
+    },
+    nodeConnection: (socket) => nodeConnection.call(proxy, socket),
+  })
+  proxy.on('connection', (socket: Socket) => fast.accept(socket))
   proxy.on('drop', () => metrics.connectionDropped())
   proxy.on('clientError', answerClientErrors(metrics))
-  const { hostname, port } = new URL(config.upstream)
   const upgrades = { upstream: { hostname, port: Number(port) }, tunnels }
   const timeout = { upstreamTimeoutMs: config.upstreamTimeoutMs }
   proxy.on('upgrade', proxyUpgrades({ ...shared, ...upgrades, ...timeout }))
@@ -84,11 +104,16 @@ function httpFront(
     registry: metrics.registry,
     drain: () => {
       draining = true
+      fast.closeIdle()
     },
     cut: () => {
+      fast.cut()
       proxy.closeAllConnections()
       for (const tunnel of tunnels) tunnel.destroy()
     },
-    release: () => upstream.close(),
+    release: () => {
+      fast.close()
+      return upstream.close()
+    },
   }
 }

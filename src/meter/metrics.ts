@@ -5,6 +5,7 @@
 // the same labels, and a `grpc_status` besides.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import { type BaseMetrics, createBaseMetrics, type UpstreamErrorKind } from './base-metrics.ts'
+import { DeferredCounts } from './deferred-counts.ts'
 
 export type { UpstreamErrorKind }
 
@@ -63,16 +64,20 @@ export function createMeterMetrics(family: RequestFamily = 'http'): MeterMetrics
   const instruments = createInstruments(registry, family)
   // The label values of a series are fixed, so each instrument is resolved once per method and
   // route instead of on every request. Both labels are bounded, and so is this map.
-  const cache = new Map<string, Series>()
+  const cache = new Map<string, Map<string, Series>>()
   return {
     registry,
     inFlight: instruments.inFlight.tally,
     series: (method, route) => {
-      const key = `${method} ${route}`
-      let found = cache.get(key)
+      let byRoute = cache.get(method)
+      if (!byRoute) {
+        byRoute = new Map()
+        cache.set(method, byRoute)
+      }
+      let found = byRoute.get(route)
       if (!found) {
         found = bindSeries(instruments, method, route)
-        cache.set(key, found)
+        byRoute.set(route, found)
       }
       return found
     },
@@ -85,23 +90,26 @@ type Instruments = ReturnType<typeof createInstruments>
 
 function bindSeries(instruments: Instruments, method: string, route: string): Series {
   // gRPC's series have a grpc_status too, resolved per call; HTTP's are all known up front.
+  const { tallies } = instruments
   const byClass =
     instruments.family === 'http'
-      ? STATUS_CLASSES.map((c) => instruments.requests.labels(method, c, route))
+      ? STATUS_CLASSES.map((c) =>
+          tallies.requests.of(instruments.requests.labels(method, c, route)),
+        )
       : []
   const duration = instruments.duration.labels(method, route)
   const aborted = instruments.aborts.labels(method, route)
-  const received = instruments.requestBytes.labels(route)
-  const sent = instruments.responseBytes.labels(route)
+  const received = tallies.requestBytes.of(instruments.requestBytes.labels(route))
+  const sent = tallies.responseBytes.of(instruments.responseBytes.labels(route))
   return {
     completed: (status, seconds, grpcStatus) => {
-      if (grpcStatus === undefined) (byClass[Math.floor(status / 100) - 1] ?? byClass[4])?.inc()
+      if (grpcStatus === undefined) (byClass[Math.floor(status / 100) - 1] ?? byClass[4])?.add(1)
       else instruments.requests.labels(method, classOf(status), grpcStatus, route).inc()
       duration.observe(seconds)
     },
     aborted: () => aborted.inc(),
-    requestBytes: (bytes) => received.inc(bytes),
-    responseBytes: (bytes) => sent.inc(bytes),
+    requestBytes: (bytes) => received.add(bytes),
+    responseBytes: (bytes) => sent.add(bytes),
   }
 }
 
@@ -126,14 +134,22 @@ function createInstruments(registry: Registry, family: RequestFamily) {
     family === 'grpc'
       ? ['method', 'status_class', 'grpc_status', 'route']
       : ['method', 'status_class', 'route']
+  // Requests and bytes are counted on every request: their increments wait for the scrape.
+  const tallies = {
+    requests: new DeferredCounts(),
+    requestBytes: new DeferredCounts(),
+    responseBytes: new DeferredCounts(),
+  }
   return {
     family,
     clientErrors,
+    tallies,
     requests: new Counter({
       name: `meter_${family}_requests_total`,
       help: help.requests,
       labelNames: requestLabels,
       registers,
+      collect: () => tallies.requests.flush(),
     }),
     duration: new Histogram({
       name: `meter_${family}_request_duration_seconds`,
@@ -153,12 +169,14 @@ function createInstruments(registry: Registry, family: RequestFamily) {
       help: help.requestBytes,
       labelNames: ['route'] as const,
       registers,
+      collect: () => tallies.requestBytes.flush(),
     }),
     responseBytes: new Counter({
       name: `meter_${family}_response_bytes_total`,
       help: help.responseBytes,
       labelNames: ['route'] as const,
       registers,
+      collect: () => tallies.responseBytes.flush(),
     }),
     inFlight: inFlightGauge(`meter_${family}_requests_in_flight`, help.inFlight, registers),
   }

@@ -2,11 +2,17 @@
 // the app's 101 (then both connections are spliced into a byte tunnel) or an ordinary answer
 // (then it is passed back and the connection closes). undici, which carries the other requests,
 // treats an upgrade refused by the app as an error and loses that answer.
-import { request as httpRequest, type IncomingMessage, STATUS_CODES } from 'node:http'
+import { request as httpRequest, type IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { failureAnswer, reportFailure } from './failures.ts'
-import { clientResponseHeaders, switchedResponseHeaders, upstreamHead } from './headers.ts'
+import {
+  clientResponseHeaders,
+  fieldLines,
+  statusLine,
+  switchedResponseHeaders,
+  upstreamHead,
+} from './headers.ts'
 import { methodLabel, type Series } from './metrics.ts'
 import type { ProxyContext } from './proxy.ts'
 
@@ -162,15 +168,4 @@ class Upgrade {
     if (status === undefined) this.series.aborted()
     else this.series.completed(status, (performance.now() - this.started) / 1000)
   }
-}
-
-function statusLine(status: number, message?: string): string {
-  return `HTTP/1.1 ${status} ${message || STATUS_CODES[status] || ''}\r\n`
-}
-
-// Node's parser has already rejected names and values that could break a head (CR, LF, NUL).
-function fieldLines(flat: readonly string[]): string {
-  let lines = ''
-  for (let i = 0; i < flat.length; i += 2) lines += `${flat[i]}: ${flat[i + 1]}\r\n`
-  return `${lines}\r\n`
 }

@@ -1,7 +1,7 @@
 // How an error from the request to the app becomes a kind for the metrics and an answer.
 import t from 'tap'
 import { errors } from 'undici'
-import { classifyFailure } from '../../src/meter/failures.ts'
+import { CONNECT_TIMEOUT, classifyFailure } from '../../src/meter/failures.ts'
 
 const coded = (code: string, extra: object = {}) => Object.assign(new Error(code), { code }, extra)
 
@@ -13,6 +13,7 @@ t.test('refused or unreachable: 502, connect', async (t) => {
   const aggregate = Object.assign(new AggregateError([coded('ECONNREFUSED')]), { code: undefined })
   t.match(classifyFailure(aggregate), { kind: 'connect', status: 502 })
   t.match(classifyFailure(new errors.ConnectTimeoutError()), { kind: 'connect', status: 504 })
+  t.match(classifyFailure(coded(CONNECT_TIMEOUT)), { kind: 'connect', status: 504 }, 'fast path')
 })
 
 t.test('silent too long: 504, timeout', async (t) => {
