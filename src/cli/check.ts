@@ -21,7 +21,7 @@ registered and calls the webhook's Service; the Deployment is available and the 
 ready endpoints; every webhook's caBundle holds the CA that signed the serving certificate; the
 certificate is valid, not overdue for renewal and names <service>.<namespace>.svc; the admission
 policy that guards the webhook configuration is bound and type-checks; the catalog in its
-ConfigMap loads.
+ConfigMap loads, with the image the Deployment passes the webhook for {{self.image}}.
 
 Options:
   --kubeconfig FILE    the cluster (default: $KUBECONFIG or ~/.kube/config; in a Pod, its own)
@@ -59,7 +59,7 @@ async function run(flags: CheckFlags, io: Io): Promise<number> {
       ? [kubeConfig.failed]
       : runChecks(await readInstall(kubeConfig.loaded, flags.names), flags.names, {
           now: new Date(),
-          selfImage: selfImage(undefined, io.version),
+          cliImage: selfImage(undefined, io.version),
         })
   const ok = results.every((result) => result.ok)
   if (flags.output === 'json') io.out(JSON.stringify({ ok, checks: results }, null, 2))

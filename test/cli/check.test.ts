@@ -29,6 +29,8 @@ interface Setup {
   ready?: boolean
   bound?: boolean
   policyStatus?: Obj
+  /** The image the Deployment passes the webhook as --image (its SELF_IMAGE). */
+  selfImage?: string
 }
 
 /** The fake with an installation in it, and a kubeconfig file for it. */
@@ -58,8 +60,15 @@ async function installed(t: Test, setup: Setup = {}) {
   if (setup.catalog !== undefined) catalog.data = { 'catalog.yaml': setup.catalog }
   api.createObject('configMaps', NS, 'sidecar-patterns-catalog', catalog)
   const ready = setup.ready ?? true
+  const deployment = body(only('Deployment'))
+  if (setup.selfImage !== undefined) {
+    const [webhook] = deployment.spec.template.spec.containers
+    webhook.env = webhook.env.map((e: Obj) =>
+      e.name === 'SELF_IMAGE' ? { ...e, value: setup.selfImage } : e,
+    )
+  }
   api.createObject('deployments', NS, 'sidecar-patterns', {
-    ...body(only('Deployment')),
+    ...deployment,
     status: deploymentStatus(ready),
   })
   api.createObject('endpointSlices', NS, 'sidecar-patterns-x7k2p', endpointSlice(ready))
@@ -288,6 +297,32 @@ t.test(
     t.match(failures((await check(kubeconfig)).lines), [
       /^✗ catalog: ConfigMap sidecar-patterns\/sidecar-patterns-catalog is invalid: catalog\.yaml: policies\.0\.required: no sidecar is named ghost; fix: edit catalog\.yaml/,
     ])
+  },
+)
+
+t.test(
+  "the catalog is loaded with the image the Deployment passes the webhook, not this client's",
+  async (t) => {
+    const catalogLine = (lines: string[]) => lines.find((l) => l.startsWith('✓ catalog:'))
+    const { kubeconfig } = await installed(t)
+    t.match(
+      catalogLine((await check(kubeconfig)).lines),
+      /\{\{self\.image\}\} is ghcr\.io\/sidecar-patterns\/sidecar-patterns:0\.1\.0 \(as the Deployment passes it\)$/,
+      'the release manifests/base pins, not the 0.0.0-test of this client',
+    )
+    const mirrored = await installed(t, { selfImage: 'registry.example/mirror/sp:1.2.3' })
+    t.match(
+      catalogLine((await check(mirrored.kubeconfig)).lines),
+      /\{\{self\.image\}\} is registry\.example\/mirror\/sp:1\.2\.3 \(as the Deployment passes it\)$/,
+    )
+    const { lines } = await check(kubeconfig, '--deployment', 'elsewhere')
+    t.match(failures(lines), [
+      /^✗ deployment: Deployment sidecar-patterns\/elsewhere does not exist/,
+    ])
+    t.match(
+      catalogLine(lines),
+      /\{\{self\.image\}\} is ghcr\.io\/sidecar-patterns\/sidecar-patterns:0\.0\.0-test \(this client's release image: the Deployment's is unknown\)$/,
+    )
   },
 )
 
