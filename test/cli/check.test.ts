@@ -60,7 +60,7 @@ async function installed(t: Test, setup: Setup = {}) {
   if (setup.catalog !== undefined) catalog.data = { 'catalog.yaml': setup.catalog }
   api.createObject('configMaps', NS, 'sidecar-patterns-catalog', catalog)
   const ready = setup.ready ?? true
-  const deployment = body(only('Deployment'))
+  const deployment: Obj = body(only('Deployment'))
   if (setup.selfImage !== undefined) {
     const [webhook] = deployment.spec.template.spec.containers
     webhook.env = webhook.env.map((e: Obj) =>
