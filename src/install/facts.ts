@@ -1,7 +1,6 @@
 // What `check` reads from the cluster, read once, in parallel, each object as found, missing
 // (404) or unreadable (with the API server's message); the checks are pure functions of this.
 
-import { STATUS_CODES } from 'node:http'
 import {
   AdmissionregistrationV1Api,
   ApiException,
@@ -17,10 +16,11 @@ import {
   type V1Service,
   type V1ValidatingAdmissionPolicy,
   type V1ValidatingAdmissionPolicyBinding,
-  VersionApi,
   type VersionInfo,
 } from '@kubernetes/client-node'
+import { describeApiError } from '../kube/api-error.ts'
 import { withSignal } from '../kube/request-options.ts'
+import { serverVersion } from '../kube/server-version.ts'
 import type { InstallNames } from './names.ts'
 
 /** One object as read: found, absent, or not readable (no access, a network error...). */
@@ -50,7 +50,7 @@ export async function readInstall(
   names: InstallNames,
 ): Promise<InstallFacts> {
   const server = kubeConfig.getCurrentCluster()?.server ?? '(no server in the kubeconfig)'
-  const version = await read(kubeConfig.makeApiClient(VersionApi).getCode(options()))
+  const version = await read(serverVersion(kubeConfig, REQUEST_TIMEOUT_MS))
   // Nothing else can be read from a server that does not answer; each would repeat why.
   if ('error' in version) return { server, version, ...unread(version) }
   const [admission, workload] = await Promise.all([
@@ -118,27 +118,6 @@ async function read<T>(request: Promise<T>): Promise<Read<T>> {
     return { found: await request }
   } catch (error) {
     if (error instanceof ApiException && error.code === 404) return { missing: true }
-    return { error: describe(error) }
-  }
-}
-
-/** The API server's own message (a Status's `message`), or the network error. */
-function describe(error: unknown): string {
-  if (error instanceof ApiException) {
-    const body = typeof error.body === 'string' ? parseStatus(error.body) : error.body
-    const message = (body as { message?: unknown } | undefined)?.message
-    // The generated client drops the body of the answers its spec lists (a 401 on /version).
-    return `HTTP ${error.code}: ${typeof message === 'string' ? message : STATUS_CODES[error.code]}`
-  }
-  const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause
-  const detail = cause?.code ?? cause?.message
-  return `${(error as Error).message}${detail ? ` (${String(detail)})` : ''}`
-}
-
-function parseStatus(text: string): unknown {
-  try {
-    return JSON.parse(text)
-  } catch {
-    return undefined
+    return { error: describeApiError(error) }
   }
 }
