@@ -14,6 +14,7 @@ import { serviceNames } from '../../src/tls/names.ts'
 import { ensureCertificate } from '../../src/tls/secret-certificates.ts'
 import { renderManifests } from '../helpers/apiserver/cluster.ts'
 import { type ObjectBody, startFakeApiServer } from '../helpers/fake-apiserver.ts'
+import { captureIo } from '../helpers/io.ts'
 import { DAY_MS } from '../tls/support.ts'
 
 // biome-ignore lint/suspicious/noExplicitAny: rendered manifests are walked as plain JSON
@@ -137,17 +138,9 @@ function endpointSlice(ready: boolean) {
 
 /** Runs `check` as the binary would, capturing its output. */
 async function check(kubeconfig: string, ...args: string[]) {
-  const out: string[] = []
-  const err: string[] = []
-  const io = {
-    out: (text: string) => out.push(text),
-    write: (text: string) => out.push(text),
-    err: (text: string) => err.push(text),
-    version: '0.0.0-test',
-    stdin: async () => '',
-  }
-  const code = await main(['check', '--kubeconfig', kubeconfig, ...args], io)
-  return { code, lines: out.join('\n').split('\n'), err }
+  const run = captureIo()
+  const code = await main(['check', '--kubeconfig', kubeconfig, ...args], run.io)
+  return { code, lines: run.out().replace(/\n$/, '').split('\n'), err: run.err() }
 }
 
 const failures = (lines: string[]) => lines.filter((l) => l.startsWith('✗'))
@@ -402,7 +395,7 @@ t.test('bad flags exit 2 with every problem', async (t) => {
   const { code, err } = await check('/nonexistent', '-o', 'yaml', '--namespace', 'Not_A_Name')
   t.equal(code, 2)
   t.match(
-    err.join('\n'),
+    err,
     /--namespace: "Not_A_Name" is not a Kubernetes object name\nerror: --output: "yaml" is not text or json/,
   )
 })
