@@ -1,6 +1,10 @@
 // `sidecar-patterns version`: this client's version and, given a cluster, its API server's.
-import { DURATION_EXAMPLES, durationError, parseDuration } from '../shared/duration.ts'
 import { type Parsed, readFlags } from '../shared/flags.ts'
+import {
+  parseRequestTimeout,
+  REQUEST_TIMEOUT_OPTION,
+  REQUEST_TIMEOUT_USAGE,
+} from '../shared/request-timeout.ts'
 import type { Io } from './io.ts'
 import { withFlags } from './usage.ts'
 
@@ -11,8 +15,7 @@ Prints this client's version and, given a kubeconfig, the version of the cluster
 
 Options:
   --kubeconfig FILE    the cluster to ask (default $KUBECONFIG; with neither, the client only)
-  --request-timeout DURATION
-                       how long to wait for the API server's answer (default 10s; ${DURATION_EXAMPLES})
+${REQUEST_TIMEOUT_USAGE}
   -h, --help           show this help
 
 Exit status: 0 when every version asked for was printed, 1 when the server's could not be read,
@@ -20,7 +23,7 @@ Exit status: 0 when every version asked for was printed, 1 when the server's cou
 
 interface VersionFlags {
   kubeconfig?: string
-  timeoutMs?: number
+  timeoutMs: number
 }
 
 /** Prints the versions; exits 1 (after the client's) when the server cannot be asked. */
@@ -48,26 +51,21 @@ export async function version(args: readonly string[], io: Io): Promise<number> 
   })
 }
 
-const OPTIONS = {
-  kubeconfig: { type: 'string' },
-  'request-timeout': { type: 'string' },
-} as const
+const OPTIONS = { kubeconfig: { type: 'string' }, ...REQUEST_TIMEOUT_OPTION } as const
 
 function parseFlags(args: readonly string[]): Parsed<VersionFlags> {
   return readFlags(args, OPTIONS, (values) => {
     const kubeconfig = values.kubeconfig
-    const timeout = values['request-timeout']
+    const timeout = parseRequestTimeout(values['request-timeout'])
     const errors: string[] = []
     if (kubeconfig === '') errors.push('--kubeconfig: must not be empty')
-    const timeoutMs = typeof timeout === 'string' ? parseDuration(timeout) : undefined
-    if (typeof timeout === 'string' && (timeoutMs === undefined || timeoutMs < 1))
-      errors.push(`--request-timeout: ${durationError(timeout, 1)}`)
-    if (errors.length) return { ok: false, errors }
+    if ('error' in timeout) errors.push(timeout.error)
+    if ('error' in timeout || errors.length) return { ok: false, errors }
     return {
       ok: true,
       value: {
         ...(typeof kubeconfig === 'string' && { kubeconfig }),
-        ...(timeoutMs !== undefined && { timeoutMs }),
+        timeoutMs: timeout.timeoutMs,
       },
     }
   })

@@ -5,6 +5,7 @@ import {
   AdmissionregistrationV1Api,
   ApiException,
   AppsV1Api,
+  type ConfigurationOptions,
   CoreV1Api,
   DiscoveryV1Api,
   type KubeConfig,
@@ -41,29 +42,30 @@ export interface InstallFacts {
   admissionPolicyBinding: Read<V1ValidatingAdmissionPolicyBinding>
 }
 
-// A GET of one small object takes milliseconds; this bounds a hung connection or a wrong address.
-const REQUEST_TIMEOUT_MS = 10_000
-
-/** Reads the installation `names` through `kubeConfig`; never throws for an API answer. */
+/** Reads the installation `names` through `kubeConfig`, waiting at most `timeoutMs` for each
+ *  answer; never throws for an API answer. */
 export async function readInstall(
   kubeConfig: KubeConfig,
   names: InstallNames,
+  timeoutMs: number,
 ): Promise<InstallFacts> {
   const server = kubeConfig.getCurrentCluster()?.server ?? '(no server in the kubeconfig)'
-  const version = await read(serverVersion(kubeConfig, REQUEST_TIMEOUT_MS))
+  const version = await read(serverVersion(kubeConfig, timeoutMs))
   // Nothing else can be read from a server that does not answer; each would repeat why.
   if ('error' in version) return { server, version, ...unread(version) }
+  const options = () => withSignal(AbortSignal.timeout(timeoutMs))
   const [admission, workload] = await Promise.all([
-    readAdmission(kubeConfig, names),
-    readWorkload(kubeConfig, names),
+    readAdmission(kubeConfig, names, options),
+    readWorkload(kubeConfig, names, options),
   ])
   return { server, version, ...admission, ...workload }
 }
 
-const options = () => withSignal(AbortSignal.timeout(REQUEST_TIMEOUT_MS))
+/** Options for one call, with its own deadline. */
+type Options = () => ConfigurationOptions
 
 // The cluster-scoped objects: the webhook configuration, and the policy that guards it.
-async function readAdmission(kubeConfig: KubeConfig, names: InstallNames) {
+async function readAdmission(kubeConfig: KubeConfig, names: InstallNames, options: Options) {
   const api = kubeConfig.makeApiClient(AdmissionregistrationV1Api)
   const name = names.admissionPolicy
   const [webhookConfiguration, admissionPolicy, admissionPolicyBinding] = await Promise.all([
@@ -75,7 +77,7 @@ async function readAdmission(kubeConfig: KubeConfig, names: InstallNames) {
 }
 
 // The objects in the webhook's namespace: what serves it, its certificate and its catalog.
-async function readWorkload(kubeConfig: KubeConfig, names: InstallNames) {
+async function readWorkload(kubeConfig: KubeConfig, names: InstallNames, options: Options) {
   const { namespace } = names
   const core = kubeConfig.makeApiClient(CoreV1Api)
   // The label the EndpointSlice controller puts on every slice of a Service.

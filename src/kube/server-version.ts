@@ -5,13 +5,10 @@ import { type KubeConfig, VersionApi, type VersionInfo } from '@kubernetes/clien
 import { formatDuration } from '../shared/duration.ts'
 import { withSignal } from './request-options.ts'
 
-// GET /version takes milliseconds; this bounds a hung connection or an address that drops packets.
-export const VERSION_TIMEOUT_MS = 10_000
-
 /** The server's version.Info; rejects when it fails or has not answered within `timeoutMs`. */
 export async function serverVersion(
   kubeConfig: KubeConfig,
-  timeoutMs = VERSION_TIMEOUT_MS,
+  timeoutMs: number,
 ): Promise<VersionInfo> {
   const deadline = AbortSignal.timeout(timeoutMs)
   try {

@@ -391,6 +391,24 @@ t.test('an API server that refuses the credentials: one line, exit 1', async (t)
   ])
 })
 
+t.test('an API server that does not answer: given up on at --request-timeout', async (t) => {
+  const { api, kubeconfig } = await installed(t)
+  api.beforeNext('GET', '/version', () => new Promise<never>(() => {}))
+  const silent = await check(kubeconfig, '--request-timeout', '50ms')
+  t.equal(silent.code, 1)
+  t.same(silent.lines, [
+    `✗ api: the API server at ${api.url} does not answer: GET /version: no answer within 50ms; fix: check the kubeconfig (--kubeconfig, $KUBECONFIG, its current context) and that \`kubectl version\` answers`,
+  ])
+  const configMap = '/api/v1/namespaces/sidecar-patterns/configmaps/sidecar-patterns-catalog'
+  api.beforeNext('GET', configMap, () => new Promise<never>(() => {}))
+  // Every read has its own deadline: the others, answered at once, pass.
+  const { lines } = await check(kubeconfig, '--request-timeout', '2s')
+  t.match(
+    lines.find((l) => l.startsWith('✗ catalog')),
+    /^✗ catalog: ConfigMap sidecar-patterns\/sidecar-patterns-catalog: The operation was aborted due to timeout; fix: /,
+  )
+})
+
 t.test('bad flags exit 2 with every problem', async (t) => {
   const { code, err } = await check('/nonexistent', '-o', 'yaml', '--namespace', 'Not_A_Name')
   t.equal(code, 2)
@@ -398,6 +416,9 @@ t.test('bad flags exit 2 with every problem', async (t) => {
     err,
     /--namespace: "Not_A_Name" is not a Kubernetes object name\nerror: --output: "yaml" is not text or json/,
   )
+  const timeout = await check('/nonexistent', '--request-timeout', '0s')
+  t.equal(timeout.code, 2)
+  t.match(timeout.err, /^error: --request-timeout: "0s" is not longer than 0s/)
 })
 
 t.test(
