@@ -34,7 +34,7 @@ export async function version(args: readonly string[], io: Io): Promise<number> 
     const kubeconfig = flags.kubeconfig ?? process.env.KUBECONFIG
     if (!kubeconfig) return 0
     // Only now the Kubernetes client: `version` without a cluster stays quick.
-    const { loadKubeConfig } = await import('../kube/config.ts')
+    const { loadKubeConfig, serverAddress } = await import('../kube/config.ts')
     const { serverVersion } = await import('../kube/server-version.ts')
     const { describeApiError } = await import('../kube/api-error.ts')
     const kubeConfig = loadKubeConfig(
@@ -44,7 +44,7 @@ export async function version(args: readonly string[], io: Io): Promise<number> 
       io.out(`Server Version: ${(await serverVersion(kubeConfig, flags.timeoutMs)).gitVersion}`)
       return 0
     } catch (error) {
-      const server = kubeConfig.getCurrentCluster()?.server ?? '(no server in the kubeconfig)'
+      const server = serverAddress(kubeConfig)
       io.err(`error: the API server at ${server} does not answer: ${describeApiError(error)}`)
       return 1
     }

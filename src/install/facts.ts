@@ -20,6 +20,7 @@ import {
   type VersionInfo,
 } from '@kubernetes/client-node'
 import { describeApiError } from '../kube/api-error.ts'
+import { serverAddress } from '../kube/config.ts'
 import { withSignal } from '../kube/request-options.ts'
 import { serverVersion } from '../kube/server-version.ts'
 import type { InstallNames } from './names.ts'
@@ -49,7 +50,7 @@ export async function readInstall(
   names: InstallNames,
   timeoutMs: number,
 ): Promise<InstallFacts> {
-  const server = kubeConfig.getCurrentCluster()?.server ?? '(no server in the kubeconfig)'
+  const server = serverAddress(kubeConfig)
   const version = await read(serverVersion(kubeConfig, timeoutMs))
   // Nothing else can be read from a server that does not answer; each would repeat why.
   if ('error' in version) return { server, version, ...unread(version) }
