@@ -9,6 +9,11 @@ import { loadKubeConfig } from '../kube/config.ts'
 import { DNS_LABEL, DNS_SUBDOMAIN } from '../kube/names.ts'
 import { type FlagValues, type Parsed, readFlags } from '../shared/flags.ts'
 import { parseOutput } from '../shared/output.ts'
+import {
+  parseRequestTimeout,
+  REQUEST_TIMEOUT_OPTION,
+  REQUEST_TIMEOUT_USAGE,
+} from '../shared/request-timeout.ts'
 import type { Io } from './io.ts'
 import { selfImage } from './self-image.ts'
 import { withFlags } from './usage.ts'
@@ -21,7 +26,7 @@ registered and calls the webhook's Service; the Deployment is available and the 
 ready endpoints; every webhook's caBundle holds the CA that signed the serving certificate; the
 certificate is valid, not overdue for renewal and names <service>.<namespace>.svc; the admission
 policy that guards the webhook configuration is bound and type-checks; the catalog in its
-ConfigMap loads.
+ConfigMap loads, with the image the Deployment passes the webhook for {{self.image}}.
 
 Options:
   --kubeconfig FILE    the cluster (default: $KUBECONFIG or ~/.kube/config; in a Pod, its own)
@@ -36,6 +41,7 @@ Options:
   --admission-policy NAME
                        the ValidatingAdmissionPolicy guarding the webhook configuration, and its
                        binding (default ${DEFAULT_NAMES.admissionPolicy})
+${REQUEST_TIMEOUT_USAGE}
   -o, --output FORMAT  text (default) or json
   -h, --help           show this help
 
@@ -45,6 +51,7 @@ interface CheckFlags {
   names: InstallNames
   kubeconfig: string | undefined
   output: 'text' | 'json'
+  timeoutMs: number
 }
 
 /** Runs every check and prints them; exit code 1 if any failed. */
@@ -57,9 +64,9 @@ async function run(flags: CheckFlags, io: Io): Promise<number> {
   const results =
     'failed' in kubeConfig
       ? [kubeConfig.failed]
-      : runChecks(await readInstall(kubeConfig.loaded, flags.names), flags.names, {
+      : runChecks(await readInstall(kubeConfig.loaded, flags.names, flags.timeoutMs), flags.names, {
           now: new Date(),
-          selfImage: selfImage(undefined, io.version),
+          cliImage: selfImage(undefined, io.version),
         })
   const ok = results.every((result) => result.ok)
   if (flags.output === 'json') io.out(JSON.stringify({ ok, checks: results }, null, 2))
@@ -108,6 +115,7 @@ const NAME_FLAGS = {
 const OPTIONS = {
   kubeconfig: { type: 'string' },
   output: { type: 'string', short: 'o', default: 'text' },
+  ...REQUEST_TIMEOUT_OPTION,
   ...Object.fromEntries(Object.keys(NAME_FLAGS).map((flag) => [flag, { type: 'string' }])),
 } as const
 
@@ -116,15 +124,17 @@ function parseFlags(args: readonly string[]): Parsed<CheckFlags> {
     const { names, errors } = readNames(values)
     const { kubeconfig } = values
     const output = parseOutput(values.output)
-    if ('error' in output) errors.push(output.error)
+    const timeout = parseRequestTimeout(values['request-timeout'])
+    errors.push(...[output, timeout].flatMap((parsed) => ('error' in parsed ? [parsed.error] : [])))
     if (kubeconfig === '') errors.push('--kubeconfig: empty')
-    if (errors.length > 0) return { ok: false, errors }
+    if ('error' in output || 'error' in timeout || errors.length > 0) return { ok: false, errors }
     return {
       ok: true,
       value: {
         names,
         kubeconfig: typeof kubeconfig === 'string' ? kubeconfig : undefined,
-        output: 'output' in output ? output.output : 'text',
+        output: output.output,
+        timeoutMs: timeout.timeoutMs,
       },
     }
   })

@@ -56,6 +56,22 @@ export async function main(argv: readonly string[], io: Io): Promise<number | un
   return usageError(io, [`unknown command "${name}"`], USAGE)
 }
 
+/**
+ * Runs one command line as the process does: what a command throws is reported on standard error
+ * as `error: MESSAGE`, with exit code 1; `failed` says it threw.
+ */
+export async function mainReporting(
+  argv: readonly string[],
+  io: Io,
+): Promise<{ code: number | undefined; failed: boolean }> {
+  try {
+    return { code: await main(argv, io), failed: false }
+  } catch (error) {
+    io.err(`error: ${error instanceof Error ? error.message : String(error)}`)
+    return { code: 1, failed: true }
+  }
+}
+
 // Read at start rather than imported: the compiled package (dist/cli/) finds package.json two
 // folders up just as the sources (src/cli/) do, and JSON modules need no import attributes.
 const PACKAGE = new URL('../../package.json', import.meta.url)
@@ -74,20 +90,15 @@ export function run(argv: readonly string[]): void {
       return Buffer.concat(chunks).toString('utf8')
     },
   }
-  main(argv, io).then(
-    (code) => {
-      if (code !== undefined) process.exitCode = code
-    },
-    (error: unknown) => {
-      io.err(`error: ${error instanceof Error ? error.message : String(error)}`)
-      process.exitCode = 1
-      // A command that failed closes what it opened, and the process ends when nothing is left.
-      // Should something stay open all the same (a leaked watch or timer), the process must
-      // still end rather than stay up doing nothing: unref, so it never delays a clean exit.
+  void mainReporting(argv, io).then(({ code, failed }) => {
+    if (code !== undefined) process.exitCode = code
+    // A command that failed closes what it opened, and the process ends when nothing is left.
+    // Should something stay open all the same (a leaked watch or timer), the process must still
+    // end rather than stay up doing nothing: unref, so it never delays a clean exit.
+    if (failed)
       setTimeout(() => {
         io.err(`error: still running ${EXIT_DEADLINE_MS / 1000} s after failing; exiting`)
         process.exit(1)
       }, EXIT_DEADLINE_MS).unref()
-    },
-  )
+  })
 }

@@ -15,9 +15,9 @@ export type { CheckResult } from './result.ts'
 export function runChecks(
   facts: InstallFacts,
   names: InstallNames,
-  options: { now: Date; selfImage: string },
+  options: { now: Date; cliImage: string },
 ): CheckResult[] {
-  const catalog = checkCatalog(facts.catalog, names, options.selfImage)
+  const catalog = checkCatalog(facts, names, options.cliImage)
   const cluster = checkCluster(facts, catalog.catalog?.mode ?? 'native')
   // Without an answering API server every other check would repeat why.
   if (cluster.some((result) => result.check === 'api' && !result.ok)) return cluster

@@ -1,11 +1,11 @@
 // What `check` reads from the cluster, read once, in parallel, each object as found, missing
 // (404) or unreadable (with the API server's message); the checks are pure functions of this.
 
-import { STATUS_CODES } from 'node:http'
 import {
   AdmissionregistrationV1Api,
   ApiException,
   AppsV1Api,
+  type ConfigurationOptions,
   CoreV1Api,
   DiscoveryV1Api,
   type KubeConfig,
@@ -17,10 +17,12 @@ import {
   type V1Service,
   type V1ValidatingAdmissionPolicy,
   type V1ValidatingAdmissionPolicyBinding,
-  VersionApi,
   type VersionInfo,
 } from '@kubernetes/client-node'
+import { describeApiError } from '../kube/api-error.ts'
+import { serverAddress } from '../kube/config.ts'
 import { withSignal } from '../kube/request-options.ts'
+import { serverVersion } from '../kube/server-version.ts'
 import type { InstallNames } from './names.ts'
 
 /** One object as read: found, absent, or not readable (no access, a network error...). */
@@ -41,29 +43,30 @@ export interface InstallFacts {
   admissionPolicyBinding: Read<V1ValidatingAdmissionPolicyBinding>
 }
 
-// A GET of one small object takes milliseconds; this bounds a hung connection or a wrong address.
-const REQUEST_TIMEOUT_MS = 10_000
-
-/** Reads the installation `names` through `kubeConfig`; never throws for an API answer. */
+/** Reads the installation `names` through `kubeConfig`, waiting at most `timeoutMs` for each
+ *  answer; never throws for an API answer. */
 export async function readInstall(
   kubeConfig: KubeConfig,
   names: InstallNames,
+  timeoutMs: number,
 ): Promise<InstallFacts> {
-  const server = kubeConfig.getCurrentCluster()?.server ?? '(no server in the kubeconfig)'
-  const version = await read(kubeConfig.makeApiClient(VersionApi).getCode(options()))
+  const server = serverAddress(kubeConfig)
+  const version = await read(serverVersion(kubeConfig, timeoutMs))
   // Nothing else can be read from a server that does not answer; each would repeat why.
   if ('error' in version) return { server, version, ...unread(version) }
+  const options = () => withSignal(AbortSignal.timeout(timeoutMs))
   const [admission, workload] = await Promise.all([
-    readAdmission(kubeConfig, names),
-    readWorkload(kubeConfig, names),
+    readAdmission(kubeConfig, names, options),
+    readWorkload(kubeConfig, names, options),
   ])
   return { server, version, ...admission, ...workload }
 }
 
-const options = () => withSignal(AbortSignal.timeout(REQUEST_TIMEOUT_MS))
+/** Options for one call, with its own deadline. */
+type Options = () => ConfigurationOptions
 
 // The cluster-scoped objects: the webhook configuration, and the policy that guards it.
-async function readAdmission(kubeConfig: KubeConfig, names: InstallNames) {
+async function readAdmission(kubeConfig: KubeConfig, names: InstallNames, options: Options) {
   const api = kubeConfig.makeApiClient(AdmissionregistrationV1Api)
   const name = names.admissionPolicy
   const [webhookConfiguration, admissionPolicy, admissionPolicyBinding] = await Promise.all([
@@ -75,7 +78,7 @@ async function readAdmission(kubeConfig: KubeConfig, names: InstallNames) {
 }
 
 // The objects in the webhook's namespace: what serves it, its certificate and its catalog.
-async function readWorkload(kubeConfig: KubeConfig, names: InstallNames) {
+async function readWorkload(kubeConfig: KubeConfig, names: InstallNames, options: Options) {
   const { namespace } = names
   const core = kubeConfig.makeApiClient(CoreV1Api)
   // The label the EndpointSlice controller puts on every slice of a Service.
@@ -118,27 +121,6 @@ async function read<T>(request: Promise<T>): Promise<Read<T>> {
     return { found: await request }
   } catch (error) {
     if (error instanceof ApiException && error.code === 404) return { missing: true }
-    return { error: describe(error) }
-  }
-}
-
-/** The API server's own message (a Status's `message`), or the network error. */
-function describe(error: unknown): string {
-  if (error instanceof ApiException) {
-    const body = typeof error.body === 'string' ? parseStatus(error.body) : error.body
-    const message = (body as { message?: unknown } | undefined)?.message
-    // The generated client drops the body of the answers its spec lists (a 401 on /version).
-    return `HTTP ${error.code}: ${typeof message === 'string' ? message : STATUS_CODES[error.code]}`
-  }
-  const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause
-  const detail = cause?.code ?? cause?.message
-  return `${(error as Error).message}${detail ? ` (${String(detail)})` : ''}`
-}
-
-function parseStatus(text: string): unknown {
-  try {
-    return JSON.parse(text)
-  } catch {
-    return undefined
+    return { error: describeApiError(error) }
   }
 }

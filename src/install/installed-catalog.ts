@@ -1,8 +1,9 @@
-// The catalog a cluster's webhook injects from, read the way the webhook gets it: the ConfigMap
-// manifests/base mounts as its --config, and the image it passes as --image (the Deployment's
-// SELF_IMAGE, else its own image), which fills {{self.image}}. Revisions compare only against the
-// catalog the webhook really renders: with another image, every metrics sidecar would look
-// outdated.
+// The catalog a cluster's webhook injects from, found the way the webhook gets it: the ConfigMap
+// manifests/base mounts as its --config, and the image its Deployment passes as --image (the
+// webhook container's SELF_IMAGE, else its own image), which fills {{self.image}}. Every command
+// that reads the installed catalog (check, explain, status) finds it here, so each judges or
+// compares against the catalog the webhook really renders: with another image, every metrics
+// sidecar would look outdated.
 import { type CatalogSource, type Loaded, loadCatalog } from '../catalog/load.ts'
 import type { RestClient } from '../kube/rest.ts'
 import { CATALOG_KEY, type InstallNames } from './names.ts'
@@ -10,10 +11,37 @@ import { CATALOG_KEY, type InstallNames } from './names.ts'
 /** Where the catalog and the image came from, and the catalog loaded from them. */
 export type InstalledCatalog = Loaded & { from: string; image: string }
 
-interface Container {
+/** The fields of a Deployment that say its webhook's image: plain JSON or client-node's model. */
+export interface WebhookDeployment {
+  spec?: { template?: { spec?: { containers?: readonly WebhookContainer[] } } }
+}
+
+interface WebhookContainer {
   name?: string
   image?: string
-  env?: { name?: string; value?: string }[]
+  env?: readonly { name?: string; value?: string }[]
+}
+
+/** The fields of a ConfigMap that hold the catalog. */
+export interface CatalogConfigMap {
+  data?: Readonly<Record<string, string>>
+}
+
+// The container manifests/base names; an overlay that renames it leaves the first one.
+const WEBHOOK_CONTAINER = 'webhook'
+// The variable manifests/base/kustomization.yaml fills with the image and passes as --image.
+const SELF_IMAGE = 'SELF_IMAGE'
+
+/** The image the webhook of `deployment` passes as --image, if it names one. */
+export function webhookImage(deployment: WebhookDeployment): string | undefined {
+  const containers = deployment.spec?.template?.spec?.containers ?? []
+  const webhook = containers.find((c) => c.name === WEBHOOK_CONTAINER) ?? containers[0]
+  return webhook?.env?.find((e) => e.name === SELF_IMAGE)?.value ?? webhook?.image
+}
+
+/** The catalog file the webhook mounts from `configMap`, if the ConfigMap holds one. */
+export function catalogText(configMap: CatalogConfigMap): string | undefined {
+  return configMap.data?.[CATALOG_KEY]
 }
 
 /** Loads the installed catalog; `given` (--config, --image) takes the place of what it names. */
@@ -23,20 +51,13 @@ export async function installedCatalog(
   given: { source?: CatalogSource; image?: string },
 ): Promise<InstalledCatalog> {
   const ns = encodeURIComponent(names.namespace)
-  const image =
-    given.image ??
-    (await webhookImage(
-      rest,
-      `/apis/apps/v1/namespaces/${ns}/deployments/${encodeURIComponent(names.deployment)}`,
-    ))
+  const deploymentPath = `/apis/apps/v1/namespaces/${ns}/deployments/${encodeURIComponent(names.deployment)}`
+  const configMapPath = `/api/v1/namespaces/${ns}/configmaps/${encodeURIComponent(names.catalogConfigMap)}`
+  const image = given.image ?? (await read<WebhookDeployment>(rest, deploymentPath, webhookImage))
   const configMap = `${names.namespace}/${names.catalogConfigMap}`
+  const text = given.source ? undefined : await read(rest, configMapPath, catalogText)
   const source =
-    given.source ??
-    (await catalogSource(
-      rest,
-      `/api/v1/namespaces/${ns}/configmaps/${encodeURIComponent(names.catalogConfigMap)}`,
-      configMap,
-    ))
+    given.source ?? (text === undefined ? undefined : { name: `ConfigMap ${configMap}`, text })
   if (image === undefined)
     return {
       ok: false,
@@ -52,22 +73,12 @@ export async function installedCatalog(
   return { ...loadCatalog(source, image), from, image }
 }
 
-async function webhookImage(rest: RestClient, path: string): Promise<string | undefined> {
-  const deployment = (await rest.get(path)) as
-    | { spec?: { template?: { spec?: { containers?: Container[] } } } }
-    | undefined
-  const containers = deployment?.spec?.template?.spec?.containers ?? []
-  const webhook = containers.find((c) => c.name === 'webhook') ?? containers[0]
-  const self = webhook?.env?.find((e) => e.name === 'SELF_IMAGE')?.value
-  return self ?? webhook?.image
-}
-
-async function catalogSource(
+// The object at `path` through `pick`; undefined when it does not exist.
+async function read<T>(
   rest: RestClient,
   path: string,
-  name: string,
-): Promise<CatalogSource | undefined> {
-  const configMap = (await rest.get(path)) as { data?: Record<string, string> } | undefined
-  const text = configMap?.data?.[CATALOG_KEY]
-  return text === undefined ? undefined : { name: `ConfigMap ${name}`, text }
+  pick: (found: T) => string | undefined,
+): Promise<string | undefined> {
+  const found = (await rest.get(path)) as T | undefined
+  return found === undefined ? undefined : pick(found)
 }

@@ -22,6 +22,11 @@ export function loadKubeConfig(options: KubeConfigOptions): KubeConfig {
   return kubeConfig
 }
 
+/** The API server's address `kubeConfig` names, for messages. */
+export function serverAddress(kubeConfig: KubeConfig): string {
+  return kubeConfig.getCurrentCluster()?.server ?? '(no server in the kubeconfig)'
+}
+
 // client-node reads the file itself (and resolves the certificate paths in it against its folder):
 // its ENOENT says only "open 'x'", so the error is given the flag that named the file.
 function loadFile(kubeConfig: KubeConfig, path: string): void {

@@ -14,6 +14,7 @@ import { serviceNames } from '../../src/tls/names.ts'
 import { ensureCertificate } from '../../src/tls/secret-certificates.ts'
 import { renderManifests } from '../helpers/apiserver/cluster.ts'
 import { type ObjectBody, startFakeApiServer } from '../helpers/fake-apiserver.ts'
+import { captureIo } from '../helpers/io.ts'
 import { DAY_MS } from '../tls/support.ts'
 
 // biome-ignore lint/suspicious/noExplicitAny: rendered manifests are walked as plain JSON
@@ -29,6 +30,8 @@ interface Setup {
   ready?: boolean
   bound?: boolean
   policyStatus?: Obj
+  /** The image the Deployment passes the webhook as --image (its SELF_IMAGE). */
+  selfImage?: string
 }
 
 /** The fake with an installation in it, and a kubeconfig file for it. */
@@ -58,8 +61,15 @@ async function installed(t: Test, setup: Setup = {}) {
   if (setup.catalog !== undefined) catalog.data = { 'catalog.yaml': setup.catalog }
   api.createObject('configMaps', NS, 'sidecar-patterns-catalog', catalog)
   const ready = setup.ready ?? true
+  const deployment: Obj = body(only('Deployment'))
+  if (setup.selfImage !== undefined) {
+    const [webhook] = deployment.spec.template.spec.containers
+    webhook.env = webhook.env.map((e: Obj) =>
+      e.name === 'SELF_IMAGE' ? { ...e, value: setup.selfImage } : e,
+    )
+  }
   api.createObject('deployments', NS, 'sidecar-patterns', {
-    ...body(only('Deployment')),
+    ...deployment,
     status: deploymentStatus(ready),
   })
   api.createObject('endpointSlices', NS, 'sidecar-patterns-x7k2p', endpointSlice(ready))
@@ -128,17 +138,9 @@ function endpointSlice(ready: boolean) {
 
 /** Runs `check` as the binary would, capturing its output. */
 async function check(kubeconfig: string, ...args: string[]) {
-  const out: string[] = []
-  const err: string[] = []
-  const io = {
-    out: (text: string) => out.push(text),
-    write: (text: string) => out.push(text),
-    err: (text: string) => err.push(text),
-    version: '0.0.0-test',
-    stdin: async () => '',
-  }
-  const code = await main(['check', '--kubeconfig', kubeconfig, ...args], io)
-  return { code, lines: out.join('\n').split('\n'), err }
+  const run = captureIo()
+  const code = await main(['check', '--kubeconfig', kubeconfig, ...args], run.io)
+  return { code, lines: run.out().replace(/\n$/, '').split('\n'), err: run.err() }
 }
 
 const failures = (lines: string[]) => lines.filter((l) => l.startsWith('✗'))
@@ -292,6 +294,32 @@ t.test(
 )
 
 t.test(
+  "the catalog is loaded with the image the Deployment passes the webhook, not this client's",
+  async (t) => {
+    const catalogLine = (lines: string[]) => lines.find((l) => l.startsWith('✓ catalog:'))
+    const { kubeconfig } = await installed(t)
+    t.match(
+      catalogLine((await check(kubeconfig)).lines),
+      /\{\{self\.image\}\} is ghcr\.io\/sidecar-patterns\/sidecar-patterns:0\.1\.0 \(as the Deployment passes it\)$/,
+      'the release manifests/base pins, not the 0.0.0-test of this client',
+    )
+    const mirrored = await installed(t, { selfImage: 'registry.example/mirror/sp:1.2.3' })
+    t.match(
+      catalogLine((await check(mirrored.kubeconfig)).lines),
+      /\{\{self\.image\}\} is registry\.example\/mirror\/sp:1\.2\.3 \(as the Deployment passes it\)$/,
+    )
+    const { lines } = await check(kubeconfig, '--deployment', 'elsewhere')
+    t.match(failures(lines), [
+      /^✗ deployment: Deployment sidecar-patterns\/elsewhere does not exist/,
+    ])
+    t.match(
+      catalogLine(lines),
+      /\{\{self\.image\}\} is ghcr\.io\/sidecar-patterns\/sidecar-patterns:0\.0\.0-test \(this client's release image: the Deployment's is unknown\)$/,
+    )
+  },
+)
+
+t.test(
   'Kubernetes 1.28: too old to install, and native sidecars only with the classic mode',
   async (t) => {
     const old = { major: '1', minor: '28+', gitVersion: 'v1.28.15-eks-a1b2c3' }
@@ -363,13 +391,34 @@ t.test('an API server that refuses the credentials: one line, exit 1', async (t)
   ])
 })
 
+t.test('an API server that does not answer: given up on at --request-timeout', async (t) => {
+  const { api, kubeconfig } = await installed(t)
+  api.beforeNext('GET', '/version', () => new Promise<never>(() => {}))
+  const silent = await check(kubeconfig, '--request-timeout', '50ms')
+  t.equal(silent.code, 1)
+  t.same(silent.lines, [
+    `✗ api: the API server at ${api.url} does not answer: GET /version: no answer within 50ms; fix: check the kubeconfig (--kubeconfig, $KUBECONFIG, its current context) and that \`kubectl version\` answers`,
+  ])
+  const configMap = '/api/v1/namespaces/sidecar-patterns/configmaps/sidecar-patterns-catalog'
+  api.beforeNext('GET', configMap, () => new Promise<never>(() => {}))
+  // Every read has its own deadline: the others, answered at once, pass.
+  const { lines } = await check(kubeconfig, '--request-timeout', '2s')
+  t.match(
+    lines.find((l) => l.startsWith('✗ catalog')),
+    /^✗ catalog: ConfigMap sidecar-patterns\/sidecar-patterns-catalog: The operation was aborted due to timeout; fix: /,
+  )
+})
+
 t.test('bad flags exit 2 with every problem', async (t) => {
   const { code, err } = await check('/nonexistent', '-o', 'yaml', '--namespace', 'Not_A_Name')
   t.equal(code, 2)
   t.match(
-    err.join('\n'),
+    err,
     /--namespace: "Not_A_Name" is not a Kubernetes object name\nerror: --output: "yaml" is not text or json/,
   )
+  const timeout = await check('/nonexistent', '--request-timeout', '0s')
+  t.equal(timeout.code, 2)
+  t.match(timeout.err, /^error: --request-timeout: "0s" is not longer than 0s/)
 })
 
 t.test(

@@ -1,39 +1,25 @@
 // What every command of `sidecar-patterns` does alike, as people run it: --version and version
 // (the API server's too, given a kubeconfig), help COMMAND, a flag given twice refused, a file
 // that cannot be read named by its flag, --log-level, and the metrics port actually bound.
-import { execFile } from 'node:child_process'
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
+// Command lines run in this process as the binary runs them (runInProcess); a process of its own
+// only where nothing else shows it: the version the binary reads from package.json, $KUBECONFIG
+// taken from the environment, the exit code of a command that threw, and a port a server bound.
+import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import t from 'tap'
 import { request } from 'undici'
-import { BIN, ROOT } from '../helpers/cli.ts'
+import { runInProcess as cli, runBinary, PACKAGE_VERSION as version } from '../helpers/cli.ts'
 import { fakeApiServerFor } from '../helpers/fake-apiserver.ts'
 import { DEFAULT_VERSION } from '../helpers/fake-apiserver-version.ts'
 import { startServe } from '../helpers/serve-process.ts'
 
-interface Ran {
-  code: number
-  stdout: string
-  stderr: string
-}
+// No $KUBECONFIG from the machine running the tests: `version` would ask that cluster. (This
+// file runs in its own process; the binary's children get this environment too.)
+delete process.env.KUBECONFIG
+const binary = (args: string[], env: Record<string, string> = {}) =>
+  runBinary(args, { ...process.env, ...env })
 
-// No $KUBECONFIG from the machine running the tests: `version` would ask that cluster.
-const { KUBECONFIG: _, ...env } = process.env
-
-/** Runs the binary to its end, whatever its exit code. */
-function cli(args: string[], extraEnv: Record<string, string> = {}): Promise<Ran> {
-  return promisify(execFile)(process.execPath, [BIN, ...args], {
-    cwd: ROOT,
-    env: { ...env, ...extraEnv },
-  }).then(
-    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (e: Ran) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-  )
-}
-
-const version = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')).version as string
 const dir = await mkdtemp(join(tmpdir(), 'sidecar-patterns-conventions-'))
 const missing = join(dir, 'missing.yaml')
 const pod = join(dir, 'pod.yaml')
@@ -43,7 +29,7 @@ await writeFile(
 )
 
 t.test('--version prints the version alone; version names it as kubectl does', async (t) => {
-  t.same(await cli(['--version']), { code: 0, stdout: `${version}\n`, stderr: '' })
+  t.same(await binary(['--version']), { code: 0, stdout: `${version}\n`, stderr: '' })
   t.same(await cli(['version']), { code: 0, stdout: `Client Version: ${version}\n`, stderr: '' })
 })
 
@@ -59,7 +45,7 @@ t.test(
       stderr: '',
     }
     t.same(await cli(['version', '--kubeconfig', kubeconfig]), expected)
-    t.same(await cli(['version'], { KUBECONFIG: kubeconfig }), expected)
+    t.same(await binary(['version'], { KUBECONFIG: kubeconfig }), expected)
     t.match(
       api.requests().map((r) => [r.method, r.path, r.status]),
       [
@@ -106,7 +92,8 @@ t.test('a flag given twice is refused, in every command', async (t) => {
 t.test('a file that cannot be read is reported with the flag that named it', async (t) => {
   const cannotRead = (flag: string) =>
     `error: ${flag}: cannot read ${missing}: ENOENT: no such file or directory\n`
-  t.same(await cli(['inject', '-f', missing]), {
+  // As a process: what a command throws ends it with exit code 1 and the message on stderr.
+  t.same(await binary(['inject', '-f', missing]), {
     code: 1,
     stdout: '',
     stderr: cannotRead('--filename'),

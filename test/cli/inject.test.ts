@@ -1,18 +1,18 @@
 // `sidecar-patterns inject` and `uninject` as people run them: on files, directories and
 // standard input, to standard output or in place, with exit status 1 when a Pod was refused.
+// Standard input is piped to a process of its own; the rest runs in this process as the binary
+// runs it.
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import { BIN, ROOT, runCli } from '../helpers/cli.ts'
+import { BIN, ROOT, runInProcess } from '../helpers/cli.ts'
 
 const POD = (name: string, sidecar = 'metrics') =>
   `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\n  annotations:\n    patterns/sidecar: ${sidecar}\nspec:\n  containers:\n    - name: app\n      image: app:1\n      ports: [{ containerPort: 3000 }]  # the app\n`
 const CONFIG_MAP = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {k: "v"}\n'
-
-type Failure = { code: number; stdout: string; stderr: string }
 
 async function folder(files: Record<string, string>): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'sidecar-patterns-inject-'))
@@ -48,7 +48,8 @@ t.test('several files and directories: one stream, files in name order, --- betw
   })
   const extra = join(await folder({}), 'extra.yaml')
   await writeFile(extra, CONFIG_MAP.replace('name: c', 'name: extra').trimEnd())
-  const { stdout, stderr } = await runCli(['inject', '-f', extra, '-f', dir, '-q'])
+  const { code, stdout, stderr } = await runInProcess(['inject', '-f', extra, '-f', dir, '-q'])
+  t.equal(code, 0)
   t.notMatch(stderr, /^info:/m, '-q: nothing but warnings and errors')
   const documents = stdout.split(/^---\n/m)
   t.equal(documents.length, 4, 'extra, a/nested/c.yml, b.yaml, d.yaml (its own --- only)')
@@ -60,13 +61,13 @@ t.test('several files and directories: one stream, files in name order, --- betw
 
 t.test('a refused Pod is reported and left as it is, the rest written; exit 1', async (t) => {
   const dir = await folder({ 'app.yaml': `${POD('good')}---\n${POD('bad', 'vault')}` })
-  const failed = await runCli(['inject', '-f', join(dir, 'app.yaml')]).catch((e: Failure) => e)
-  t.equal((failed as Failure).code, 1)
+  const failed = await runInProcess(['inject', '-f', join(dir, 'app.yaml')])
+  t.equal(failed.code, 1)
   t.match(
-    (failed as Failure).stderr,
+    failed.stderr,
     `error: ${join(dir, 'app.yaml')}: document 2 (Pod bad): patterns/sidecar: unknown sidecar "vault"`,
   )
-  const [good, bad] = (failed as Failure).stdout.split(/^---\n/m)
+  const [good, bad] = failed.stdout.split(/^---\n/m)
   t.match(good, /patterns-metrics/, 'the good Pod injected')
   t.equal(bad, POD('bad', 'vault'), 'the refused one as written')
 })
@@ -75,23 +76,23 @@ t.test(
   '--in-place writes back the files that changed; uninject --in-place restores them',
   async (t) => {
     const dir = await folder({ 'pod.yaml': POD('p'), 'config.yaml': CONFIG_MAP })
-    const { stdout } = await runCli(['inject', '-i', '-f', dir, '-q'])
-    t.equal(stdout, '')
+    t.match(await runInProcess(['inject', '-i', '-f', dir, '-q']), { code: 0, stdout: '' })
     t.match(await readFile(join(dir, 'pod.yaml'), 'utf8'), /patterns-metrics/)
     t.equal(await readFile(join(dir, 'config.yaml'), 'utf8'), CONFIG_MAP)
-    const uninjected = await runCli(['uninject', '--in-place', '-f', join(dir, 'pod.yaml')])
+    const uninjected = await runInProcess(['uninject', '--in-place', '-f', join(dir, 'pod.yaml')])
+    t.equal(uninjected.code, 0)
     t.match(uninjected.stderr, /document 1 \(Pod p\): removed metrics/)
     t.equal(await readFile(join(dir, 'pod.yaml'), 'utf8'), POD('p'))
   },
 )
 
 t.test('bad inputs name the flag', async (t) => {
-  await t.rejects(runCli(['inject']), { code: 2, stderr: /-f FILE is required/ })
-  await t.rejects(runCli(['inject', '-i', '-f', '-']), {
+  t.match(await runInProcess(['inject']), { code: 2, stderr: /-f FILE is required/ })
+  t.match(await runInProcess(['inject', '-i', '-f', '-']), {
     code: 2,
     stderr: /--in-place cannot write back to standard input/,
   })
-  await t.rejects(runCli(['uninject', '-f', '/nonexistent/x.yaml']), {
+  t.match(await runInProcess(['uninject', '-f', '/nonexistent/x.yaml']), {
     code: 1,
     stderr: /--filename: cannot read \/nonexistent\/x.yaml: ENOENT: no such file or directory/,
   })

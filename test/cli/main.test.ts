@@ -1,5 +1,6 @@
 // The `sidecar-patterns` command as people run it: `npx sidecar-patterns --help` and
-// `npm start -- --port N` in a checkout, stopped by SIGTERM like a Pod.
+// `npm start -- --port N` in a checkout, stopped by SIGTERM like a Pod (each in a process of its
+// own); its help, usage errors and a refused start, in this process as the binary runs them.
 import { execFile, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
@@ -10,21 +11,24 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import t from 'tap'
 import { Agent, request } from 'undici'
-import { ROOT, runCli, watchLog } from '../helpers/cli.ts'
+import { ROOT, runInProcess, watchLog } from '../helpers/cli.ts'
 import { startServe } from '../helpers/serve-process.ts'
 
 t.test('--help lists the subcommands', async (t) => {
-  const { stdout } = await runCli(['--help'])
+  const { stdout } = await runInProcess(['--help'])
   t.match(stdout, /Usage: sidecar-patterns <command>/)
   t.match(stdout, /^\s+serve\s+run the mutating admission webhook/m)
-  t.match((await runCli(['serve', '--help'])).stdout, /--port N/)
+  t.match((await runInProcess(['serve', '--help'])).stdout, /--port N/)
   const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8'))
-  t.equal((await runCli(['--version'])).stdout, `${pkg.version}\n`)
+  t.equal((await runInProcess(['--version'])).stdout, `${pkg.version}\n`)
 })
 
 t.test('an unknown command or flag exits 2 with the reason', async (t) => {
-  await t.rejects(runCli(['frobnicate']), { code: 2, stderr: /unknown command "frobnicate"/ })
-  await t.rejects(runCli(['serve', '--port', 'x']), {
+  t.match(await runInProcess(['frobnicate']), {
+    code: 2,
+    stderr: /unknown command "frobnicate"/,
+  })
+  t.match(await runInProcess(['serve', '--port', 'x']), {
     code: 2,
     stderr: /--port: "x" is not a port/,
   })
@@ -91,7 +95,7 @@ t.test('serve refuses to start on an invalid catalog and says every problem', as
   const dir = await mkdtemp(join(tmpdir(), 'sidecar-patterns-catalog-'))
   const config = join(dir, 'catalog.yaml')
   await writeFile(config, 'mode: hybrid\nsidecars:\n  - name: x\n    container: { imag: y }\n')
-  const failed = await runCli([
+  const failed = await runInProcess([
     'serve',
     '--port',
     '0',
@@ -101,13 +105,10 @@ t.test('serve refuses to start on an invalid catalog and says every problem', as
     dir,
     '--config',
     config,
-  ]).catch((e: { code: number; stderr: string }) => e)
+  ])
   t.match(failed, { code: 1, stderr: /invalid catalog/ })
-  t.match((failed as { stderr: string }).stderr, /catalog\.yaml:1: mode: has the wrong type/)
-  t.match(
-    (failed as { stderr: string }).stderr,
-    /catalog\.yaml:4: sidecars\.0\.container\.imag: unknown key/,
-  )
+  t.match(failed.stderr, /catalog\.yaml:1: mode: has the wrong type/)
+  t.match(failed.stderr, /catalog\.yaml:4: sidecars\.0\.container\.imag: unknown key/)
 })
 
 t.test('npx sidecar-patterns --help works in a checkout', async (t) => {

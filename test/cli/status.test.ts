@@ -4,16 +4,15 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { applyPatch } from 'rfc6902'
 import t, { type Test } from 'tap'
 import { parse } from 'yaml'
 import { main } from '../../src/cli/main.ts'
 import { MANIFEST } from '../../src/explain/webhook-source.ts'
-import { injectPod } from '../../src/injection/inject-pod.ts'
 import type { Pod } from '../../src/injection/pod.ts'
 import { TEST_CATALOG_PATH, TEST_IMAGE, testCatalog } from '../helpers/config.ts'
 import type { FakeApiServer, OwnerReference } from '../helpers/fake-apiserver.ts'
 import { fakeApiServerFor } from '../helpers/fake-apiserver.ts'
+import { injected as injectedBy } from '../helpers/injected.ts'
 import { captureIo } from '../helpers/io.ts'
 
 const template = {
@@ -22,14 +21,8 @@ const template = {
 }
 
 /** The Pod as the webhook left it in namespace shop (env=prod: metrics is required). */
-function injected(): Pod {
-  const pod: Pod = structuredClone(template)
-  const namespace = { name: 'shop', labels: { env: 'prod' }, annotations: {} }
-  const result = injectPod(pod, testCatalog, namespace)
-  if (!result.ok || result.decision.action !== 'inject') throw new Error('expected an injection')
-  if (applyPatch(pod, result.decision.operations as never).some(Boolean)) throw new Error('patch')
-  return pod
-}
+const injected = (): Pod =>
+  injectedBy(template, testCatalog, { name: 'shop', labels: { env: 'prod' }, annotations: {} })
 
 const owner = (kind: string, name: string, apiVersion = 'apps/v1'): OwnerReference => ({
   apiVersion,

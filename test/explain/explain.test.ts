@@ -7,10 +7,10 @@ import { clusterNamespace, inputNamespace } from '../../src/explain/namespace-vi
 import { creatorOf } from '../../src/explain/targets.ts'
 import { explanationText } from '../../src/explain/text.ts'
 import { fileWebhooks, MANIFEST } from '../../src/explain/webhook-source.ts'
-import { injectPod } from '../../src/injection/inject-pod.ts'
 import type { Pod } from '../../src/injection/pod.ts'
 import type { NamespaceFacts } from '../../src/injection/scope.ts'
 import { testCatalog } from '../helpers/config.ts'
+import { injected as injectedBy } from '../helpers/injected.ts'
 
 const webhooks = await fileWebhooks(MANIFEST)
 const REPO = 'https://github.com/example/site.git'
@@ -137,11 +137,7 @@ t.test('an app port set by annotation is said to be', async (t) => {
 
 t.test('a Pod already injected: its sidecars are, and nothing more would be', async (t) => {
   const asked = pod({ 'patterns/sidecar': 'metrics, git-sync', 'patterns/git-sync.repo': REPO })
-  const injection = injectPod(asked, testCatalog, undefined)
-  if (!injection.ok || injection.decision.action !== 'inject') throw new Error('expected injection')
-  const { applyPatch } = await import('rfc6902')
-  const injected = structuredClone(asked)
-  applyPatch(injected, injection.decision.operations as never)
+  const injected = injectedBy(asked, testCatalog)
   const e = explained(injected, namespace('apps'))
   t.same(e.decision, { action: 'skip', reason: 'already-injected' })
   t.match(verdicts(e), { metrics: 'already-injected', 'git-sync': 'already-injected' })

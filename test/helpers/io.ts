@@ -9,8 +9,8 @@ export interface CapturedIo {
   err(): string
 }
 
-/** An Io whose standard input is `stdin`. */
-export function captureIo(stdin = ''): CapturedIo {
+/** An Io whose standard input is `stdin`, for a binary of `version`. */
+export function captureIo(stdin = '', version = '0.0.0-test'): CapturedIo {
   let out = ''
   let err = ''
   const io: Io = {
@@ -23,7 +23,7 @@ export function captureIo(stdin = ''): CapturedIo {
     err: (text) => {
       err += `${text}\n`
     },
-    version: '0.0.0-test',
+    version,
     stdin: async () => stdin,
   }
   return { io, out: () => out, err: () => err }

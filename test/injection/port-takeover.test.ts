@@ -3,7 +3,6 @@
 // The oracle is the EndpointSlice controller's own rule (src/apiserver/find-port.ts),
 // asked about the Pod as the API server stores it: the patch applied by an independent RFC 6902
 // library, then the API server's defaults; and that Pod, seen again, is left as it is.
-import { applyPatch } from 'rfc6902'
 import t from 'tap'
 import { findPort } from '../../src/apiserver/find-port.ts'
 import { decide } from '../../src/injection/decide.ts'
@@ -12,6 +11,7 @@ import type { Container, Pod } from '../../src/injection/pod.ts'
 import { PORT_TAKEOVER } from '../../src/injection/port-takeover.ts'
 import { defaultPod } from '../helpers/apiserver/pod-defaults.ts'
 import { builtinCatalog } from '../helpers/config.ts'
+import { injection } from '../helpers/injected.ts'
 import { podViolations, unexpectedChanges } from '../helpers/pod-invariants.ts'
 
 const MODES = ['native', 'classic'] as const
@@ -26,14 +26,9 @@ function pod(annotations: Record<string, string>, containers: Container[]): Pod 
 
 /** The Pod as the API server stores it after the webhook, with what the webhook said. */
 function admitted(asked: Pod) {
-  const result = injectPod(asked, builtinCatalog, undefined)
-  if (!result.ok || result.decision.action !== 'inject')
-    throw new Error(`expected an injection: ${JSON.stringify(result)}`)
-  const stored = structuredClone(asked)
-  if (applyPatch(stored, result.decision.operations as never).some(Boolean))
-    throw new Error('the patch does not apply')
+  const { pod: stored, warnings } = injection(asked, builtinCatalog)
   defaultPod(stored as never)
-  return { stored, warnings: result.decision.warnings }
+  return { stored, warnings }
 }
 
 const web = (extra: Partial<Container> = {}): Container => ({

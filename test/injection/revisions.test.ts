@@ -1,25 +1,19 @@
 // patterns/revision records, next to patterns/injected, the revision of each sidecar injected:
 // written with the sidecars, kept for those an earlier call added, never trusted from the author.
 
-import { applyPatch } from 'rfc6902'
 import t from 'tap'
 import { INJECTED, REVISION } from '../../src/injection/annotations.ts'
 import { injectPod } from '../../src/injection/inject-pod.ts'
 import type { Pod } from '../../src/injection/pod.ts'
 import { formatRevisions, readRevisions } from '../../src/injection/revisions.ts'
 import { builtinCatalog } from '../helpers/config.ts'
+import { injected as injectedBy } from '../helpers/injected.ts'
 import { annotatedPod } from '../helpers/reviews.ts'
 
 const REPO = 'https://github.com/example/site.git'
 
 /** The Pod as the webhook leaves it; fails the test if nothing is injected. */
-function injected(pod: Pod): Pod {
-  const result = injectPod(pod, builtinCatalog, undefined)
-  if (!result.ok || result.decision.action !== 'inject') throw new Error('expected an injection')
-  const copy = structuredClone(pod)
-  if (applyPatch(copy, result.decision.operations as never).some(Boolean)) throw new Error('patch')
-  return copy
-}
+const injected = (pod: Pod): Pod => injectedBy(pod, builtinCatalog)
 
 /** Today's revision of `name` for a Pod with `params`, in the catalog's mode. */
 function today(name: string, params: Record<string, string> = {}): string {

@@ -1,14 +1,13 @@
 // classify(): where one running Pod stands against today's catalog.
 
-import { applyPatch } from 'rfc6902'
 import t from 'tap'
 import { inputNamespace } from '../../src/explain/namespace-view.ts'
 import { creatorOf } from '../../src/explain/targets.ts'
 import { fileWebhooks, MANIFEST } from '../../src/explain/webhook-source.ts'
-import { injectPod } from '../../src/injection/inject-pod.ts'
 import type { Pod } from '../../src/injection/pod.ts'
 import { classify } from '../../src/status/classify.ts'
 import { builtinCatalog, testCatalog } from '../helpers/config.ts'
+import { injected as injectedBy } from '../helpers/injected.ts'
 
 const { webhooks } = await fileWebhooks(MANIFEST)
 const prod = {
@@ -32,13 +31,7 @@ function pod(annotations: Record<string, string> = {}): Pod {
   }
 }
 
-function injected(p: Pod): Pod {
-  const result = injectPod(p, testCatalog, prod)
-  if (!result.ok || result.decision.action !== 'inject') throw new Error('expected an injection')
-  const copy = structuredClone(p)
-  if (applyPatch(copy, result.decision.operations as never).some(Boolean)) throw new Error('patch')
-  return copy
-}
+const injected = (p: Pod): Pod => injectedBy(p, testCatalog, prod)
 
 t.test('injected under today’s catalog: current', async (t) => {
   t.match(classify(injected(pod()), context()), {
