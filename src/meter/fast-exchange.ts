@@ -29,6 +29,9 @@ export interface ExchangeOwner {
   exchangeDone(exchange: Exchange): void
 }
 
+// Data up to this size is copied into one buffer with the text around it (see Exchange#send).
+const COPY_LIMIT = 16 * 1024
+
 /** One request and its answer, as the app's response sink. */
 export class Exchange implements ResponseSink {
   readonly request: RequestHead
@@ -46,7 +49,8 @@ export class Exchange implements ResponseSink {
   #status = 0
   #settled = false
   #appPaused = false
-  #corked = false
+  /** The answer's head, written with the first bytes that follow it (see #send). */
+  #head: string | undefined
 
   constructor(
     owner: ExchangeOwner,
@@ -91,15 +95,9 @@ export class Exchange implements ResponseSink {
 
   responseData(data: Buffer): void {
     this.series.responseBytes(data.length)
-    const socket = this.#owner.socket
-    let flowing: boolean
-    if (this.#chunked) {
-      socket.cork()
-      socket.write(`${data.length.toString(16)}\r\n`, 'latin1')
-      socket.write(data)
-      flowing = socket.write('\r\n', 'latin1')
-      socket.uncork()
-    } else flowing = socket.write(data)
+    const flowing = this.#chunked
+      ? this.#send(`${data.length.toString(16)}\r\n`, data, '\r\n')
+      : this.#send('', data, '')
     if (flowing) return
     // The client reads slower than the app writes: stop reading from the app until it catches up.
     this.#appPaused = true
@@ -114,8 +112,7 @@ export class Exchange implements ResponseSink {
   }
 
   responseEnd(trailers: readonly string[]): void {
-    if (this.#chunked) this.#owner.socket.write(`0\r\n${fieldLines(trailers)}`, 'latin1')
-    this.#uncork()
+    this.#send(this.#chunked ? `0\r\n${fieldLines(trailers)}` : '')
     this.#settle(this.#status)
   }
 
@@ -135,8 +132,7 @@ export class Exchange implements ResponseSink {
     const { fields, body } = failureAnswer(failure, false)
     this.#writeHead(statusLine(failure.status), fields, close, false)
     this.series.responseBytes(body.length)
-    this.#owner.socket.write(body)
-    this.#uncork()
+    this.#send('', body, '')
     this.#settle(failure.status)
   }
 
@@ -156,27 +152,38 @@ export class Exchange implements ResponseSink {
     return this.close
   }
 
-  // Node writes the head with the first piece of the body: corked until the end of the app's
-  // read, the head, the body that came in the same read and its end leave in one write.
+  // The head waits for the bytes that follow it (most answers: the whole body, in the same read
+  // from the app), so that both leave in one write, as Node writes a head with its first piece
+  // of body; readDone() sends it alone when the app's read held no more.
   #writeHead(line: string, fields: string[], close: boolean, hasDate: boolean): void {
     if (!hasDate) fields.push('Date', this.#context.date())
     if (close) fields.push('Connection', 'close')
     else fields.push('Connection', 'keep-alive', 'Keep-Alive', this.#context.keepAlive)
-    const socket = this.#owner.socket
-    socket.cork()
-    socket.write(line + fieldLines(fields), 'latin1')
+    this.#head = line + fieldLines(fields)
     this.#headSent = true
-    this.#corked = true
   }
 
   readDone(): void {
-    this.#uncork()
+    if (this.#head !== undefined) this.#send('')
   }
 
-  #uncork(): void {
-    if (!this.#corked) return
-    this.#corked = false
-    this.#owner.socket.uncork()
+  /**
+   * Writes `before`, `data` and `after` to the client, after the head if it is still waiting:
+   * in one buffer up to COPY_LIMIT bytes of data (a copy costs less than a write of several
+   * pieces), as separate writes of one corked batch beyond. Whether the client takes more.
+   */
+  #send(before: string, data?: Buffer, after = ''): boolean {
+    const socket = this.#owner.socket
+    const text = this.#head === undefined ? before : this.#head + before
+    this.#head = undefined
+    if (data === undefined || data.length === 0) return text ? socket.write(text, 'latin1') : true
+    if (data.length > COPY_LIMIT) return writeCorked(socket, text, data, after)
+    if (!text && !after) return socket.write(data)
+    const out = Buffer.allocUnsafe(text.length + data.length + after.length)
+    out.write(text, 0, 'latin1')
+    data.copy(out, text.length)
+    out.write(after, text.length + data.length, 'latin1')
+    return socket.write(out)
   }
 
   #settle(status: number): void {
@@ -185,4 +192,14 @@ export class Exchange implements ResponseSink {
     this.series.completed(status, (performance.now() - this.#started) / 1000)
     this.#owner.exchangeDone(this)
   }
+}
+
+// Large data is not copied: the pieces go as one corked batch (one writev).
+function writeCorked(socket: Socket, text: string, data: Buffer, after: string): boolean {
+  socket.cork()
+  if (text) socket.write(text, 'latin1')
+  let flowing = socket.write(data)
+  if (after) flowing = socket.write(after, 'latin1')
+  socket.uncork()
+  return flowing
 }
