@@ -19,6 +19,8 @@ export interface WebhookDeployment {
 interface WebhookContainer {
   name?: string
   image?: string
+  command?: readonly string[]
+  args?: readonly string[]
   env?: readonly { name?: string; value?: string }[]
 }
 
@@ -34,9 +36,20 @@ const SELF_IMAGE = 'SELF_IMAGE'
 
 /** The image the webhook of `deployment` passes as --image, if it names one. */
 export function webhookImage(deployment: WebhookDeployment): string | undefined {
-  const containers = deployment.spec?.template?.spec?.containers ?? []
-  const webhook = containers.find((c) => c.name === WEBHOOK_CONTAINER) ?? containers[0]
+  const webhook = webhookContainer(deployment)
   return webhook?.env?.find((e) => e.name === SELF_IMAGE)?.value ?? webhook?.image
+}
+
+/** Whether the webhook of `deployment` is started with a catalog file (--config). */
+export function webhookReadsConfig(deployment: WebhookDeployment): boolean {
+  const webhook = webhookContainer(deployment)
+  const words = [...(webhook?.command ?? []), ...(webhook?.args ?? [])]
+  return words.some((word) => word === '--config' || word.startsWith('--config='))
+}
+
+function webhookContainer(deployment: WebhookDeployment): WebhookContainer | undefined {
+  const containers = deployment.spec?.template?.spec?.containers ?? []
+  return containers.find((c) => c.name === WEBHOOK_CONTAINER) ?? containers[0]
 }
 
 /** The catalog file the webhook mounts from `configMap`, if the ConfigMap holds one. */
@@ -51,34 +64,56 @@ export async function installedCatalog(
   given: { source?: CatalogSource; image?: string },
 ): Promise<InstalledCatalog> {
   const ns = encodeURIComponent(names.namespace)
-  const deploymentPath = `/apis/apps/v1/namespaces/${ns}/deployments/${encodeURIComponent(names.deployment)}`
-  const configMapPath = `/api/v1/namespaces/${ns}/configmaps/${encodeURIComponent(names.catalogConfigMap)}`
-  const image = given.image ?? (await read<WebhookDeployment>(rest, deploymentPath, webhookImage))
-  const configMap = `${names.namespace}/${names.catalogConfigMap}`
-  const text = given.source ? undefined : await read(rest, configMapPath, catalogText)
-  const source =
-    given.source ?? (text === undefined ? undefined : { name: `ConfigMap ${configMap}`, text })
-  if (image === undefined)
-    return {
-      ok: false,
-      errors: [`deployment ${names.namespace}/${names.deployment}: not found; give --image`],
-      from: configMap,
-      image: '',
-    }
-  const from = given.source
-    ? given.source.name
-    : source
-      ? `ConfigMap ${configMap}`
-      : 'the built-in catalog (no ConfigMap)'
-  return { ...loadCatalog(source, image), from, image }
+  // Read only to learn the image: with --image given, what the Deployment runs stays unknown.
+  const deployment =
+    given.image === undefined
+      ? ((await rest.get(
+          `/apis/apps/v1/namespaces/${ns}/deployments/${encodeURIComponent(names.deployment)}`,
+        )) as WebhookDeployment | undefined)
+      : undefined
+  const image = given.image ?? (deployment && webhookImage(deployment))
+  if (image === undefined) {
+    const why = deployment ? 'its webhook container names no image' : 'not found'
+    return failed(
+      names,
+      '',
+      `deployment ${names.namespace}/${names.deployment}: ${why}; give --image`,
+    )
+  }
+  if (given.source) return { ...loadCatalog(given.source, image), from: given.source.name, image }
+  const found = (await rest.get(
+    `/api/v1/namespaces/${ns}/configmaps/${encodeURIComponent(names.catalogConfigMap)}`,
+  )) as CatalogConfigMap | undefined
+  const text = found && catalogText(found)
+  if (text === undefined) return withoutConfigMap(names, image, deployment, found !== undefined)
+  const from = `ConfigMap ${names.namespace}/${names.catalogConfigMap}`
+  return { ...loadCatalog({ name: from, text }, image), from, image }
 }
 
-// The object at `path` through `pick`; undefined when it does not exist.
-async function read<T>(
-  rest: RestClient,
-  path: string,
-  pick: (found: T) => string | undefined,
-): Promise<string | undefined> {
-  const found = (await rest.get(path)) as T | undefined
-  return found === undefined ? undefined : pick(found)
+// No catalog in the ConfigMap: a webhook started with --config does not start without it, so
+// no built-in catalog stands in; one started without --config runs the built-in catalog.
+function withoutConfigMap(
+  names: InstallNames,
+  image: string,
+  deployment: WebhookDeployment | undefined,
+  exists: boolean,
+): InstalledCatalog {
+  const configMap = `${names.namespace}/${names.catalogConfigMap}`
+  if (deployment && webhookReadsConfig(deployment)) {
+    const what = exists ? `has no key ${CATALOG_KEY}` : 'not found'
+    const deploymentName = `${names.namespace}/${names.deployment}`
+    return failed(
+      names,
+      image,
+      `ConfigMap ${configMap}: ${what}, and deployment ${deploymentName} reads its catalog from it (--config), so its Pods cannot start; give --config to use a file`,
+    )
+  }
+  const from = deployment
+    ? 'the built-in catalog (the webhook runs without --config)'
+    : 'the built-in catalog (no ConfigMap)'
+  return { ...loadCatalog(undefined, image), from, image }
+}
+
+function failed(names: InstallNames, image: string, error: string): InstalledCatalog {
+  return { ok: false, errors: [error], from: `${names.namespace}/${names.catalogConfigMap}`, image }
 }

@@ -328,3 +328,50 @@ t.test('without the webhook’s Deployment, and no --image, nothing can be compa
   t.equal(await main([command ?? '', '--kubeconfig', kubeconfig ?? ''], run.io), 1)
   t.match(run.err(), /deployment sidecar-patterns\/sidecar-patterns: not found; give --image/)
 })
+
+t.test('the catalog is found as the webhook’s Deployment starts it', async (t) => {
+  const webhookDeployment = (container: Record<string, unknown>) => ({
+    spec: { template: { spec: { containers: [{ name: 'webhook', ...container }] } } },
+  })
+  const run = async (container: Record<string, unknown>) => {
+    const { api, base } = await cluster(t)
+    api.createObject(
+      'deployments',
+      'sidecar-patterns',
+      'sidecar-patterns',
+      webhookDeployment(container),
+    )
+    const [command, , kubeconfig] = base
+    const io = captureIo()
+    const code = await main([command ?? '', '--kubeconfig', kubeconfig ?? '', '-o', 'json'], io.io)
+    return { code, io }
+  }
+
+  // As manifests/base starts it: --config names the ConfigMap's file, and a Pod that cannot
+  // mount it does not start, so the built-in catalog is not what it injects from.
+  const mounted = await run({
+    image: TEST_IMAGE,
+    args: ['serve', '--config=/etc/sidecar-patterns/catalog.yaml'],
+  })
+  t.equal(mounted.code, 1)
+  t.match(
+    mounted.io.err(),
+    /ConfigMap sidecar-patterns\/sidecar-patterns-catalog: not found, and deployment sidecar-patterns\/sidecar-patterns reads its catalog from it \(--config\)/,
+  )
+
+  // Started without --config, the webhook injects from its built-in catalog.
+  const builtIn = await run({ image: TEST_IMAGE, args: ['serve'] })
+  t.equal(builtIn.code, 3, `compared, not refused: ${builtIn.io.err()}`)
+  t.same(JSON.parse(builtIn.io.out()).catalog, {
+    from: 'the built-in catalog (the webhook runs without --config)',
+    image: TEST_IMAGE,
+  })
+
+  // A Deployment whose webhook names no image cannot say which one fills {{self.image}}.
+  const imageless = await run({ args: ['serve'] })
+  t.equal(imageless.code, 1)
+  t.match(
+    imageless.io.err(),
+    /deployment sidecar-patterns\/sidecar-patterns: its webhook container names no image; give --image/,
+  )
+})
