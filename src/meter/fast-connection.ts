@@ -23,6 +23,8 @@ import type { RouteMatcher } from './routes.ts'
 /** What a client connection needs from the fast path around it. */
 export interface ConnectionContext extends ExchangeContext {
   readonly app: AppAddress
+  /** What the connections to the app read into (appReadBuffer). */
+  readonly appReadBuffer: Buffer
   readonly limits: Readonly<ClientLimits>
   readonly route: RouteMatcher
   /** Gives the connection, with the bytes it has read and not used, to node:http. */
@@ -158,7 +160,7 @@ export class ClientConnection {
     let app = this.#app
     if (!app?.reusableAt(performance.now())) {
       app?.destroy()
-      app = new AppConnection(address)
+      app = new AppConnection(address, this.#context.appReadBuffer)
       app.onDrain(() => this.#appDrained())
       this.#app = app
     }

@@ -29,9 +29,6 @@ export interface ExchangeOwner {
   exchangeDone(exchange: Exchange): void
 }
 
-// Data up to this size is copied into one buffer with the text around it (see Exchange#send).
-const COPY_LIMIT = 16 * 1024
-
 /** One request and its answer, as the app's response sink. */
 export class Exchange implements ResponseSink {
   readonly request: RequestHead
@@ -168,17 +165,16 @@ export class Exchange implements ResponseSink {
   }
 
   /**
-   * Writes `before`, `data` and `after` to the client, after the head if it is still waiting:
-   * in one buffer up to COPY_LIMIT bytes of data (a copy costs less than a write of several
-   * pieces), as separate writes of one corked batch beyond. Whether the client takes more.
+   * Writes `before`, `data` and `after` to the client, after the head if it is still waiting, as
+   * one buffer: `data` is the app connection's read buffer (ResponseSink), which the next read
+   * overwrites, while a write that the client does not take at once keeps what it was given. The
+   * copy also makes one write of what would be several. Whether the client takes more.
    */
   #send(before: string, data?: Buffer, after = ''): boolean {
     const socket = this.#owner.socket
     const text = this.#head === undefined ? before : this.#head + before
     this.#head = undefined
     if (data === undefined || data.length === 0) return text ? socket.write(text, 'latin1') : true
-    if (data.length > COPY_LIMIT) return writeCorked(socket, text, data, after)
-    if (!text && !after) return socket.write(data)
     const out = Buffer.allocUnsafe(text.length + data.length + after.length)
     out.write(text, 0, 'latin1')
     data.copy(out, text.length)
@@ -192,14 +188,4 @@ export class Exchange implements ResponseSink {
     this.series.completed(status, (performance.now() - this.#started) / 1000)
     this.#owner.exchangeDone(this)
   }
-}
-
-// Large data is not copied: the pieces go as one corked batch (one writev).
-function writeCorked(socket: Socket, text: string, data: Buffer, after: string): boolean {
-  socket.cork()
-  if (text) socket.write(text, 'latin1')
-  let flowing = socket.write(data)
-  if (after) flowing = socket.write(after, 'latin1')
-  socket.uncork()
-  return flowing
 }

@@ -21,7 +21,7 @@
 import type { Socket } from 'node:net'
 import type { Logger } from 'pino'
 import { ClientConnection, type ConnectionContext } from './fast-connection.ts'
-import type { AppAddress } from './fast-upstream.ts'
+import { type AppAddress, appReadBuffer } from './fast-upstream.ts'
 import type { ClientLimits } from './limits.ts'
 import type { MeterMetrics } from './metrics.ts'
 import type { RouteMatcher } from './routes.ts'
@@ -51,6 +51,7 @@ export class FastPath {
       // As Node writes it (lib/_http_outgoing.js).
       keepAlive: `timeout=${Math.floor(limits.keepAliveTimeoutMs / 1000)}`,
       date: dateField(),
+      appReadBuffer: appReadBuffer(),
       handOver: (connection, reason, unread) => {
         this.#connections.delete(connection)
         log.debug({ reason }, 'a connection handed over to node:http')

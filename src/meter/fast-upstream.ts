@@ -9,7 +9,9 @@ import { ChunkedDecoder, NEED_MORE } from './h1-chunks.ts'
 import { headEnd } from './h1-heads.ts'
 import { parseResponseHead, type ResponseHead } from './h1-response-head.ts'
 
-/** Where the app's answer to the current request goes. */
+/** Where the app's answer to the current request goes. The data it is given lives in the read
+ *  buffer that all app connections share: valid only until the call returns, so copied by a sink
+ *  that keeps it or hands it to a write that may not complete at once. */
 export interface ResponseSink {
   /** The final response head (interim 1xx answers are dropped: the final one follows). */
   responseHead(head: ResponseHead): void
@@ -45,6 +47,14 @@ const UNTIL_CLOSE = 4
 
 const coded = (message: string, code: string) => Object.assign(new Error(message), { code })
 
+// As much as Node reads from a socket at once (its stream allocates 64 KiB per read).
+const READ_BYTES = 64 * 1024
+
+/** The buffer that the app connections of one fast path read into, one read at a time. */
+export function appReadBuffer(): Buffer {
+  return Buffer.allocUnsafe(READ_BYTES)
+}
+
 /** One connection to the app and the response being read from it. */
 export class AppConnection {
   readonly #socket: Socket
@@ -61,11 +71,25 @@ export class AppConnection {
   #idleSince = 0
   #idleLimitMs = DEFAULT_IDLE_MS
 
-  constructor(address: AppAddress) {
+  /** Connects to the app; its reads land in `readBuffer` (appReadBuffer), which other
+   *  connections reuse as soon as each read is handled. */
+  constructor(address: AppAddress, readBuffer: Buffer) {
     this.#address = address
-    const socket = connect({ host: address.host, port: address.port, noDelay: true })
+    // Reads into one buffer, handed to a callback: no Readable stream, no 'data' event, no new
+    // buffer per read. What the response sink keeps or writes, it copies (ResponseSink).
+    const socket = connect({
+      host: address.host,
+      port: address.port,
+      noDelay: true,
+      onread: {
+        buffer: readBuffer,
+        callback: (size: number, buffer: Uint8Array) => {
+          this.#onData(buffer as Buffer, size)
+          return true // pause() stops the reads where the client is slower
+        },
+      },
+    })
     socket.setTimeout(address.timeoutMs)
-    socket.on('data', (chunk: Buffer) => this.#onData(chunk))
     socket.on('end', () => this.#onEnd())
     socket.on('error', (error) => this.#fail(error))
     socket.on('close', () => this.#fail(coded('the app closed the connection', 'ECONNRESET')))
@@ -135,13 +159,13 @@ export class AppConnection {
     this.#socket.destroy()
   }
 
-  #onData(chunk: Buffer): void {
+  #onData(buffer: Buffer, size: number): void {
     const sink = this.#sink
     if (this.#phase === IDLE || !sink) {
       this.destroy() // the app spoke out of turn
       return
     }
-    this.#read(chunk, 0)
+    this.#read(buffer.subarray(0, size), 0)
     if (this.#sink === sink) sink.readDone()
   }
 
@@ -176,7 +200,7 @@ export class AppConnection {
       : chunk.subarray(start)
     const end = headEnd(bytes, Math.max(0, held - 1))
     if (end === -1 && bytes.length <= this.#address.maxHeadBytes) {
-      this.#pending = bytes
+      this.#pending = held ? bytes : Buffer.from(bytes) // not the read buffer, reused next read
       return
     }
     this.#pending = undefined

@@ -3,9 +3,10 @@
 // per protocol that has requests, named by the scheme in base-metrics.ts: `meter_http_*` for
 // HTTP/1.1 and HTTP/2 alike, `meter_grpc_*` for gRPC, with the same names after the prefix,
 // the same labels, and a `grpc_status` besides.
-import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import { Counter, Gauge, Registry } from 'prom-client'
 import { type BaseMetrics, createBaseMetrics, type UpstreamErrorKind } from './base-metrics.ts'
 import { DeferredCounts } from './deferred-counts.ts'
+import { SeriesHistogram } from './series-histogram.ts'
 
 export type { UpstreamErrorKind }
 
@@ -97,7 +98,7 @@ function bindSeries(instruments: Instruments, method: string, route: string): Se
           tallies.requests.of(instruments.requests.labels(method, c, route)),
         )
       : []
-  const duration = instruments.duration.labels(method, route)
+  const duration = instruments.duration.series(method, route)
   const aborted = instruments.aborts.labels(method, route)
   const received = tallies.requestBytes.of(instruments.requestBytes.labels(route))
   const sent = tallies.responseBytes.of(instruments.responseBytes.labels(route))
@@ -105,7 +106,7 @@ function bindSeries(instruments: Instruments, method: string, route: string): Se
     completed: (status, seconds, grpcStatus) => {
       if (grpcStatus === undefined) (byClass[Math.floor(status / 100) - 1] ?? byClass[4])?.add(1)
       else instruments.requests.labels(method, classOf(status), grpcStatus, route).inc()
-      duration.observe(seconds)
+      duration(seconds)
     },
     aborted: () => aborted.inc(),
     requestBytes: (bytes) => received.add(bytes),
@@ -151,12 +152,13 @@ function createInstruments(registry: Registry, family: RequestFamily) {
       registers,
       collect: () => tallies.requests.flush(),
     }),
-    duration: new Histogram({
+    // Observed on every request: a histogram of plain numbers, read at the scrape.
+    duration: new SeriesHistogram({
       name: `meter_${family}_request_duration_seconds`,
       help: help.duration,
-      labelNames: ['method', 'route'] as const,
+      labelNames: ['method', 'route'],
       buckets: DURATION_BUCKETS,
-      registers,
+      registry,
     }),
     aborts: new Counter({
       name: `meter_${family}_client_aborts_total`,

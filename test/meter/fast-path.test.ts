@@ -253,6 +253,33 @@ t.test('smuggling attempts never reach the app with another boundary', async (t)
   t.equal(sampleValue(samples, 'meter_http_requests_in_flight'), 0)
 })
 
+t.test('a response head that arrives in many reads is put together whole', async (t) => {
+  // The meter reads from the app into one buffer that every read reuses: the start of a head
+  // kept from an earlier read must be a copy.
+  const answer = `HTTP/1.1 200 OK\r\nX-Long: ${'abcdefghij'.repeat(20)}\r\nContent-Length: 2\r\n\r\nok`
+  const server = createTcpServer((socket: Socket) => {
+    socket.once('data', async () => {
+      // A turn of the event loop between bytes: the meter reads them apart.
+      for (const byte of answer) {
+        socket.write(byte)
+        await new Promise(setImmediate)
+      }
+      socket.end()
+    })
+    socket.on('error', () => {})
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  t.teardown(() => server.close())
+  const { meter } = await watchedMeter(t, (server.address() as { port: number }).port)
+  const got = await exchange(t, meter.proxyAddress.port, [
+    'GET /a HTTP/1.1\r\nHost: m\r\nConnection: close\r\n\r\n',
+  ])
+  t.match(got, /^HTTP\/1\.1 200 OK\r\n/)
+  t.match(got, `\r\nX-Long: ${'abcdefghij'.repeat(20)}\r\n`)
+  t.match(got, /\r\n\r\nok$/)
+})
+
 /** An app that answers every request head with `answer` (raw bytes), then maybe closes. */
 async function rawApp(t: Test, answer: string, close: boolean) {
   const server = createTcpServer((socket: Socket) => {

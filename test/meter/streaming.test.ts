@@ -185,3 +185,58 @@ t.test(
     t.equal(sampleValue(samples, 'meter_http_requests_total', { status_class: '5xx' }), 1)
   },
 )
+
+/** The i-th piece of a response written in pieces of many sizes, a few above 16 KiB. */
+function piece(i: number): Buffer {
+  const buffer = Buffer.alloc(4 + ((i * 7919) % (24 * 1024)), i % 253)
+  buffer.writeUInt32BE(i, 0)
+  return buffer
+}
+
+// The meter reads from the app into one buffer that every read reuses: a write to the client
+// that did not complete at once and still pointed into it would send the bytes of a later read.
+for (const framing of ['content-length', 'chunked'] as const)
+  t.test(
+    `a client that reads in small bites gets every byte the app wrote (${framing})`,
+    async (t) => {
+      const pieces = Array.from({ length: 1500 }, (_, i) => piece(i))
+      const whole = Buffer.concat(pieces)
+      const appBlocked = Promise.withResolvers<void>()
+      const app = await startApp(t, async (_req, res) => {
+        if (framing === 'content-length') res.setHeader('content-length', whole.length)
+        for (const data of pieces) {
+          // A turn between pieces: the meter reads them one by one, most below 16 KiB.
+          await new Promise(setImmediate)
+          if (res.write(data)) continue
+          appBlocked.resolve()
+          await once(res, 'drain')
+        }
+        appBlocked.resolve()
+        res.end()
+      })
+      const meter = await startTestMeter(t, portOf(app))
+      const request = httpRequest(`${meter.origin}/download`)
+      request.end()
+      const [response] = (await once(request, 'response')) as [IncomingMessage]
+      t.equal(response.headers['transfer-encoding'], framing === 'chunked' ? 'chunked' : undefined)
+      // Nothing read until every buffer on the way is full, then one read per turn of the event
+      // loop: the meter's writes to the client keep meeting a full socket.
+      response.pause()
+      await within(appBlocked.promise, { what: 'the app to be held back by the client' })
+      const received: Buffer[] = []
+      response.on('data', (data: Buffer) => {
+        received.push(data)
+        response.pause()
+        setImmediate(() => response.resume())
+      })
+      response.resume()
+      await once(response, 'end')
+      const got = Buffer.concat(received)
+      t.equal(got.length, whole.length)
+      t.equal(sha256(got), sha256(whole), 'the bytes are the app’s, in its order')
+    },
+  )
+
+function sha256(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex')
+}
