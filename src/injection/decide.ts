@@ -45,7 +45,7 @@ import type { Container, Pod } from './pod.ts'
 import { type Front, planTakeover, type Takeover } from './port-takeover.ts'
 import type { Problem } from './problems.ts'
 import type { Protocol } from './protocol.ts'
-import { chainOf } from './proxy-chain.ts'
+import { type ChainedProxy, chainOf } from './proxy-chain.ts'
 import { type InjectionRequest, readRequest, strayParamWarnings } from './request.ts'
 import { type NamespaceFacts, readScope, type Scope } from './scope.ts'
 import type { ConfiguredSidecar, Mode, Sidecar } from './sidecar.ts'
@@ -107,7 +107,8 @@ export function decide(pod: Pod, catalog: Catalog, namespace?: NamespaceFacts): 
   )
   if (pending.length === 0) return skip('already-injected')
   const present = request.injected.find((name) => catalog.sidecars.get(name)?.isProxy)
-  const target = { pod, app: claims.app, chainedProxy: present }
+  const chained = chainedProxies(request, catalog)
+  const target = { pod, app: claims.app, chainedProxy: present, chained }
   const planned = plan(pending, target, { request, scope }, mode)
   return planned.ok
     ? injectOrSkip(planned, warnings)
@@ -175,11 +176,12 @@ interface Target {
   pod: Pod
   app: readonly Container[]
   chainedProxy: string | undefined
+  chained: readonly ChainedProxy[]
 }
 
 function plan(
   pending: readonly Sidecar[],
-  { pod, app, chainedProxy }: Target,
+  { pod, app, chainedProxy, chained }: Target,
   asked: Asked,
   mode: Mode,
 ): Planned {
@@ -195,7 +197,7 @@ function plan(
 
   const defaultContainer = pod.metadata?.annotations?.[DEFAULT_CONTAINER]?.trim()
   const hostNetwork = pod.spec.hostNetwork === true
-  const chain = applicableChain(configured, { app, defaultContainer, hostNetwork }, asked)
+  const chain = applicableChain(configured, { app, defaultContainer, hostNetwork, chained }, asked)
   if (!chain.ok) return chain
   const { sidecars, notApplicable, upstreams } = chain
   const rechain = chainChange(sidecars, chainedProxy)
@@ -222,6 +224,16 @@ function plan(
   }
   const warnings = [...chain.warnings, ...taking.warnings]
   return { ok: true, plan: injection, warnings, notApplicable }
+}
+
+// The proxies an earlier call injected, configured from the Pod's annotations as on that call,
+// so that a proxy joining now is judged against the port and protocol they front (one left out
+// then, as not applicable, is left out again rather than refused as joining the chain).
+function chainedProxies(request: InjectionRequest, catalog: Catalog): ChainedProxy[] {
+  return request.injected.flatMap((name) => {
+    const configured = catalog.sidecars.get(name)?.configure(request.params.get(name) ?? new Map())
+    return configured?.ok ? chainOf([configured.sidecar]) : []
+  })
 }
 
 // The app port the chain fronts, with where it came from, for explain.

@@ -43,6 +43,8 @@ export interface ChainTarget {
   app: readonly Container[]
   defaultContainer: string | undefined
   hostNetwork: boolean
+  /** The proxies an earlier call injected (on reinvocation), configured as the Pod asks. */
+  chained?: readonly ChainedProxy[]
 }
 
 // On the host network a proxy's ports are the node's: two such Pods on a node, or a node's own
@@ -53,7 +55,7 @@ const HOST_NETWORK =
 /** Plans the proxy chain, leaving its proxies out if they cannot apply and nobody insists. */
 export function applicableChain(
   sidecars: readonly ConfiguredSidecar[],
-  { app, defaultContainer, hostNetwork }: ChainTarget,
+  { app, defaultContainer, hostNetwork, chained }: ChainTarget,
   asked: Asked,
 ): Applicable {
   const proxies = chainOf(sidecars)
@@ -61,7 +63,7 @@ export function applicableChain(
     const unfit = proxies.map((proxy) => ({ proxy, because: HOST_NETWORK }))
     return leaveOut(sidecars, unfit, asked, none)
   }
-  const chain = planChain(sidecars, app, defaultContainer)
+  const chain = planChain(sidecars, app, defaultContainer, chained)
   if (!chain.ok) return chain.uninferred === undefined ? chain : uninferred(sidecars, chain, asked)
   const { protocol } = chain
   const unfit = proxies.flatMap((proxy) =>

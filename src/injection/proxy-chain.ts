@@ -28,16 +28,17 @@ export type Chain =
 
 /**
  * Resolves the app port every proxy fronts and where each proxy forwards; `defaultContainer`
- * is the Pod's kubectl.kubernetes.io/default-container, which inference prefers.
+ * is the Pod's kubectl.kubernetes.io/default-container, which inference prefers, and `chained`
+ * the proxies an earlier call injected.
  */
 export function planChain(
   sidecars: readonly ConfiguredSidecar[],
   app: readonly Container[],
   defaultContainer?: string,
+  chained: readonly ChainedProxy[] = [],
 ): Chain {
   const proxies = chainOf(sidecars)
-  const first = proxies[0]
-  if (first === undefined)
+  if (proxies.length === 0)
     return {
       ok: true,
       appPort: undefined,
@@ -46,11 +47,15 @@ export function planChain(
       protocol: undefined,
       warnings: [],
     }
-  const resolved = proxies.some((p) => p.appPort !== undefined)
-    ? resolveAppPort(proxies, app)
+  // Proxies an earlier call injected front the same app port: their settings (a port or protocol
+  // the Pod gave them) say which port and protocol that is, as they did on that call.
+  const fronting = [...proxies, ...chained].sort((a, b) => a.order - b.order)
+  const first = fronting[0] as ChainedProxy
+  const resolved = fronting.some((p) => p.appPort !== undefined)
+    ? resolveAppPort(fronting, app)
     : inferred(first, app, defaultContainer)
   if (!resolved.ok) return resolved
-  const protocol = resolveProtocol(proxies, app, resolved.port)
+  const protocol = resolveProtocol(fronting, app, resolved.port)
   if (!protocol.ok) return protocol
   return {
     ok: true,

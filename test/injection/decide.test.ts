@@ -402,3 +402,27 @@ t.test('a proxy left out on the first call does not join the chain on reinvocati
     notApplicable: ['auth'],
   })
 })
+
+// The same when the port came from the Pod's own setting for the proxy injected first: on
+// reinvocation auth alone would infer another port (the one named http) and join the chain;
+// the chain's port is metrics.port's, as on the first call. Found by the property test.
+t.test('on reinvocation the chain fronts the port the earlier call chose', async (t) => {
+  const api: Container = {
+    name: 'api',
+    image: 'api',
+    ports: [
+      { name: 'http', containerPort: 1 },
+      { name: 'grpc', containerPort: 8080 },
+    ],
+  }
+  const asked = { sidecar: 'metrics', 'metrics.port': '8080' }
+  const auth = { ...namespaces.chained, annotations: { 'patterns/sidecar': 'auth' } }
+  const first = decide(pod(asked, [api]), policies, auth as NamespaceFacts)
+  if (first.action !== 'inject') throw new Error(`first call: ${first.action}`)
+  t.same(first.notApplicable, ['auth'], 'the first call leaves auth out: port 8080 speaks grpc')
+  const reinvoked = inject(pod(asked, [api]), first.plan)
+  t.same(summary(decide(reinvoked, policies, auth as NamespaceFacts)), {
+    skip: 'not-applicable',
+    notApplicable: ['auth'],
+  })
+})
