@@ -8,14 +8,13 @@
 // stages cost more (admission about 1.6x here), so these are lower bounds. Single process,
 // nothing listens; about BENCH_REVIEWS x 3 bodies reviews. Settings from the environment:
 // BENCH_REVIEWS (20,000 per body; the first quarter warms up), BENCH_BODIES (small,typical,large).
-import { randomUUID } from 'node:crypto'
 import secureJson from 'secure-json-parse'
 import { admit } from '../src/admission/admit.ts'
 import { noNamespaces } from '../src/admission/namespaces.ts'
 import { encodeReview } from '../src/admission/review.ts'
 import { createReviewMemo } from '../src/admission/review-memo.ts'
 import { loadCatalog } from '../src/catalog/load.ts'
-import { benchBodies } from './bodies.ts'
+import { benchBodies, reviewTexts } from './bodies.ts'
 
 const REVIEWS = Number(process.env.BENCH_REVIEWS ?? 20_000)
 const BODIES = process.env.BENCH_BODIES?.split(',')
@@ -35,25 +34,13 @@ console.log(
   ['body', ...STAGES, 'ours total'].map((c, i) => (i ? c.padStart(17) : c.padEnd(8))).join(''),
 )
 for (const body of benchBodies().filter((b) => !BODIES || BODIES.includes(b.name))) {
-  const texts = uniqueTexts(body.review, REVIEWS)
+  const next = reviewTexts(body.review, 'unique')
+  const texts = Array.from({ length: REVIEWS }, next)
   const passes = Array.from({ length: 5 }, () => measure(texts))
   const median = (stage: Stage) => passes.map((p) => p[stage]).sort((a, b) => a - b)[2] ?? 0
   const ours = median('key') + median('decode') + median('admit') + median('encode')
   const cells = [...STAGES.map(median), ours].map((µs) => µs.toFixed(1).padStart(17))
   console.log(body.name.padEnd(8) + cells.join(''))
-}
-
-// Texts as the bench's `unique` series makes them: a new uid, and a label numbering the Pod.
-function uniqueTexts(review: unknown, count: number): string[] {
-  const marked = structuredClone(review) as {
-    request: { uid: string; object: { metadata: { labels?: object } } }
-  }
-  marked.request.uid = '@@uid@@'
-  const metadata = marked.request.object.metadata
-  metadata.labels = { ...metadata.labels, 'bench.sidecar-patterns/pod': '@@n@@' }
-  const [head = '', rest = ''] = JSON.stringify(marked).split('@@uid@@')
-  const [middle = '', tail = ''] = rest.split('@@n@@')
-  return Array.from({ length: count }, (_, n) => `${head}${randomUUID()}${middle}${n}${tail}`)
 }
 
 // One pass over all texts with a fresh memo; the warm-up quarter is not counted.

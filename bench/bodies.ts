@@ -4,6 +4,35 @@
 // managedFields repeat every entry, as they do in a real cluster). Every one asks for metrics,
 // the 10 KB one for git-sync too, so the webhook really injects. Built deterministically, so
 // that runs compare.
+import { randomUUID } from 'node:crypto'
+
+/**
+ * template: Pods of one template, as a ReplicaSet's scale-up creates them (the same body but for
+ * the uid); unique: every Pod different (a label numbers them).
+ */
+export type Series = 'template' | 'unique'
+
+const UID = '@@uid@@'
+const NUMBER = '@@number@@'
+
+/**
+ * Makes the texts of `review` in `series`, each with a new uid. The text is cut once where the
+ * uid and the Pod's number go, so that making a body costs a string concatenation.
+ */
+export function reviewTexts(review: Review, series: Series): () => string {
+  const marked = structuredClone(review)
+  marked.request.uid = UID
+  if (series === 'unique') {
+    const metadata = marked.request.object.metadata
+    metadata.labels = { ...(metadata.labels as object), 'bench.sidecar-patterns/pod': NUMBER }
+  }
+  const [head = '', rest = ''] = JSON.stringify(marked).split(UID)
+  const [middle = '', tail = ''] = rest.split(NUMBER)
+  let count = 0
+  return series === 'unique'
+    ? () => `${head}${randomUUID()}${middle}${++count}${tail}`
+    : () => `${head}${randomUUID()}${middle}`
+}
 
 export interface BenchBody {
   name: string

@@ -25,7 +25,6 @@
 // BENCH_ROUNDS (4), BENCH_SECONDS (2), BENCH_CONNECTIONS (10), BENCH_LATENCY_SECONDS (1.5),
 // BENCH_RATE_SHARE (0.3), BENCH_SERIES (template,unique), BENCH_BODIES (small,typical,large),
 // BENCH_PROFILE=<dir> (our server writes a --cpu-prof profile there).
-import { randomUUID } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -34,7 +33,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import autocannon from 'autocannon'
 import { Pool } from 'undici'
 import { loadOrCreate, serviceNames } from '../src/tls/certificates.ts'
-import { type BenchBody, benchBodies } from './bodies.ts'
+import { type BenchBody, benchBodies, reviewTexts, type Series } from './bodies.ts'
 import { type ChildServer, startChild } from './servers.ts'
 
 const setting = (name: string, fallback: number) => Number(process.env[name] ?? fallback)
@@ -47,10 +46,7 @@ const PROFILE = process.env.BENCH_PROFILE
 const SERIES = (process.env.BENCH_SERIES ?? 'template,unique').split(',') as Series[]
 const BODIES = process.env.BENCH_BODIES?.split(',')
 const WARMUP_SECONDS = 1
-const UID = '@@uid@@'
-const NUMBER = '@@number@@'
 
-type Series = 'template' | 'unique'
 interface Load {
   /** Body and series, e.g. `small/template`. */
   name: string
@@ -118,22 +114,8 @@ async function main(loads: Load[]) {
   console.log(`\nload average (1, 5, 15 min) before ${loadBefore}, after ${loadAverage()}`)
 }
 
-// The body's text is cut where the uid and the Pod's number go, once, so that making a body costs
-// the load generator a string concatenation.
 function toLoad({ name, review, sidecars }: BenchBody, series: Series): Load {
-  const marked = structuredClone(review)
-  marked.request.uid = UID
-  if (series === 'unique') {
-    const metadata = marked.request.object.metadata
-    metadata.labels = { ...(metadata.labels as object), 'bench.sidecar-patterns/pod': NUMBER }
-  }
-  const [head = '', rest = ''] = JSON.stringify(marked).split(UID)
-  const [middle = '', tail = ''] = rest.split(NUMBER)
-  let count = 0
-  const next =
-    series === 'unique'
-      ? () => `${head}${randomUUID()}${middle}${++count}${tail}`
-      : () => `${head}${randomUUID()}${middle}`
+  const next = reviewTexts(review, series)
   return { name: `${name}/${series}`, bytes: Buffer.byteLength(next()), next, sidecars }
 }
 
