@@ -107,8 +107,7 @@ export function decide(pod: Pod, catalog: Catalog, namespace?: NamespaceFacts): 
   )
   if (pending.length === 0) return skip('already-injected')
   const present = request.injected.find((name) => catalog.sidecars.get(name)?.isProxy)
-  const chained = chainedProxies(request, catalog)
-  const target = { pod, app: claims.app, chainedProxy: present, chained }
+  const target = { pod, app: claims.app, chainedProxy: present, chained: claims.chained }
   const planned = plan(pending, target, { request, scope }, mode)
   return planned.ok
     ? injectOrSkip(planned, warnings)
@@ -131,8 +130,9 @@ function injectOrSkip(planned: Planned & { ok: true }, warnings: string[]): Deci
 function weighInjected(pod: Pod, { request, scope }: Asked, mode: Mode, catalog: Catalog) {
   const problems: Problem[] = []
   const warnings: string[] = []
-  if (request.injected.length === 0) return { problems, warnings, app: pod.spec.containers }
-  const { unproven, app } = weighClaims(pod, request, mode, catalog)
+  if (request.injected.length === 0)
+    return { problems, warnings, app: pod.spec.containers, chained: [] }
+  const { unproven, app, chained } = weighClaims(pod, request, mode, catalog)
   for (const { sidecar, why } of unproven) {
     const requirement = scope.required.get(sidecar)
     const claim = `${INJECTED} lists ${sidecar}, but the Pod does not hold it as the catalog renders it (${why})`
@@ -143,7 +143,7 @@ function weighInjected(pod: Pod, { request, scope }: Asked, mode: Mode, catalog:
       })
     else warnings.push(`${claim}; left as it is`)
   }
-  return { problems, warnings, app }
+  return { problems, warnings, app, chained }
 }
 
 function optOutWarnings(request: InjectionRequest, scope: Scope): string[] {
@@ -176,6 +176,11 @@ interface Target {
   pod: Pod
   app: readonly Container[]
   chainedProxy: string | undefined
+  /**
+   * The proxies an earlier call injected, configured as the Pod asks (evidence.ts): a proxy that
+   * joins now is judged against the port and protocol they front, so one left out then as not
+   * applicable is left out again rather than refused as joining the chain.
+   */
   chained: readonly ChainedProxy[]
 }
 
@@ -224,16 +229,6 @@ function plan(
   }
   const warnings = [...chain.warnings, ...taking.warnings]
   return { ok: true, plan: injection, warnings, notApplicable }
-}
-
-// The proxies an earlier call injected, configured from the Pod's annotations as on that call,
-// so that a proxy joining now is judged against the port and protocol they front (one left out
-// then, as not applicable, is left out again rather than refused as joining the chain).
-function chainedProxies(request: InjectionRequest, catalog: Catalog): ChainedProxy[] {
-  return request.injected.flatMap((name) => {
-    const configured = catalog.sidecars.get(name)?.configure(request.params.get(name) ?? new Map())
-    return configured?.ok ? chainOf([configured.sidecar]) : []
-  })
 }
 
 // The app port the chain fronts, with where it came from, for explain.

@@ -24,7 +24,7 @@ import {
   type Takeover,
 } from './port-takeover.ts'
 import type { Protocol } from './protocol.ts'
-import { planChain } from './proxy-chain.ts'
+import { type ChainedProxy, chainOf, planChain } from './proxy-chain.ts'
 import type { InjectionRequest } from './request.ts'
 import type { ConfiguredSidecar, Mode, SidecarParts } from './sidecar.ts'
 
@@ -43,6 +43,8 @@ export interface Evidence {
   proven: Map<string, SidecarParts>
   /** The port name a proven proxy took over, as the Pod records it and holds the rename. */
   takeover: Takeover | undefined
+  /** The claimed proxies, configured from the Pod's parameters: the chain an earlier call built. */
+  chained: ChainedProxy[]
 }
 
 // Fields the API server fills in on a container, a port, a probe and its HTTP action.
@@ -73,6 +75,7 @@ export function weighClaims(
     app: [],
     proven: new Map(),
     takeover: undefined,
+    chained: [],
   }
   const configured: ConfiguredSidecar[] = []
   for (const sidecar of catalog.sidecars.values()) {
@@ -81,6 +84,7 @@ export function weighClaims(
     if (configuration.ok) configured.push(configuration.sidecar)
     else evidence.unproven.push({ sidecar: sidecar.name, why: 'its parameters are invalid' })
   }
+  evidence.chained = chainOf(configured)
   // Which containers are the app's decides where the proxies forward. Usually every container
   // named after a claimed sidecar is one of its parts; but where the app has a container of that
   // name itself, ours took the next free name, and only that one is not the app's.
