@@ -2,8 +2,9 @@
 // in-process with a silent logger and stopped at the end of the test, and its /metrics read
 // back as numbers.
 import { once } from 'node:events'
+import { readFileSync } from 'node:fs'
 import { createServer, type RequestListener, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { type AddressInfo, connect } from 'node:net'
 import { pino } from 'pino'
 import type { Test } from 'tap'
 import { request } from 'undici'
@@ -26,14 +27,44 @@ export function portOf(server: Server): number {
   return (server.address() as AddressInfo).port
 }
 
-/** A port nothing listens on: one the OS just handed out and took back. */
+/**
+ * A loopback port that refuses connections for the whole test. A port the OS just handed out
+ * and took back is not enough: another test's listen(0) can take it again, and a client's own
+ * port can be it (a connection to itself on loopback); either answers where a refusal was meant
+ * (a CI run once got a 502 with the wrong reason). So the port lies below the kernel's ephemeral
+ * range, where neither choice falls, and is checked to refuse.
+ */
 export async function closedPort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const port = portOf(server)
-  server.close()
-  await once(server, 'close')
-  return port
+  const low = ephemeralRangeStart()
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const port = LOWEST_CLOSED + Math.floor(Math.random() * (low - LOWEST_CLOSED))
+    if (await refuses(port)) return port
+  }
+  throw new Error(`no port in ${LOWEST_CLOSED}-${low - 1} on 127.0.0.1 refused connections`)
+}
+
+const LOWEST_CLOSED = 10_000
+
+function ephemeralRangeStart(): number {
+  try {
+    const start = Number(
+      readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').split(/\s+/)[0],
+    )
+    if (Number.isInteger(start) && start > LOWEST_CLOSED + 100) return start
+  } catch {}
+  return 32_768 // Linux's default, and where /proc is not there to ask
+}
+
+/** Whether a connection to the loopback port is refused. */
+export async function refuses(port: number): Promise<boolean> {
+  const socket = connect(port, '127.0.0.1')
+  try {
+    await once(socket, 'connect')
+    socket.destroy()
+    return false
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ECONNREFUSED'
+  }
 }
 
 export interface TestMeter extends RunningMeter {

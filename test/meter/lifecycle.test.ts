@@ -2,12 +2,11 @@
 // connections close, and what is left when the drain timeout ends is cut.
 import { once } from 'node:events'
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http'
-import { connect } from 'node:net'
 import t from 'tap'
 import { Client, errors } from 'undici'
 import { WebSocket, WebSocketServer } from 'ws'
 import { within } from '../helpers/eventually.ts'
-import { portOf, startApp, startTestMeter } from './harness.ts'
+import { portOf, refuses, startApp, startTestMeter } from './harness.ts'
 
 /** An app whose answers wait until the test releases them; `arrived()` gives the first. */
 async function heldApp(t: Parameters<typeof startApp>[0]) {
@@ -19,17 +18,6 @@ async function heldApp(t: Parameters<typeof startApp>[0]) {
       { what: 'the request to reach the app' },
     )
   return { app, arrived }
-}
-
-async function refused(port: number): Promise<boolean> {
-  const socket = connect(port, '127.0.0.1')
-  try {
-    await once(socket, 'connect')
-    socket.destroy()
-    return false
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ECONNREFUSED'
-  }
 }
 
 t.test('stop drains: not ready, no new connections, in-flight requests finish', async (t) => {
@@ -49,7 +37,7 @@ t.test('stop drains: not ready, no new connections, in-flight requests finish', 
   const readiness = await metrics.request({ method: 'GET', path: '/readyz' })
   t.equal(readiness.statusCode, 503, 'readiness fails while draining')
   t.equal(await readiness.body.text(), 'draining\n')
-  t.ok(await refused(meter.proxyAddress.port), 'new connections are refused')
+  t.ok(await refuses(meter.proxyAddress.port), 'new connections are refused')
   t.notOk(stopped, 'stop waits for the request in flight')
 
   held.end('finally')
@@ -58,7 +46,7 @@ t.test('stop drains: not ready, no new connections, in-flight requests finish', 
   t.equal(response.headers.connection, 'close', 'the connection closes after it')
   t.equal(await response.body.text(), 'finally')
   await stopping
-  t.ok(await refused(meter.metricsAddress.port), 'the metrics port closes last')
+  t.ok(await refuses(meter.metricsAddress.port), 'the metrics port closes last')
 })
 
 t.test('a response that started before the drain does not hold it up afterwards', async (t) => {
