@@ -153,7 +153,8 @@ function compileString(text: string, path: Path): Node {
   }
 }
 
-function deepFreeze<T>(value: T): T {
+/** Freezes an object and everything it holds, so that what is shared cannot be changed. */
+export function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
     for (const child of Object.values(value)) deepFreeze(child)
     Object.freeze(value)

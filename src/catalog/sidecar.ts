@@ -1,5 +1,6 @@
 // A catalog entry made into a Sidecar: its parameters validated by type, its templates rendered
 // with their values, and the result shaped for the chosen mode (native or classic).
+import { LRUCache } from 'lru-cache'
 import { baseContainerName } from '../injection/app-containers.ts'
 import { resolveParams } from '../injection/params.ts'
 import type { Container, SecurityContext, Volume } from '../injection/pod.ts'
@@ -18,6 +19,7 @@ import type { ContainerTemplate, SidecarDefinition } from './format.ts'
 import { toSpec } from './param-types.ts'
 import {
   compileTemplate,
+  deepFreeze,
   placeholders,
   type Renderer,
   type Values,
@@ -43,6 +45,10 @@ export function compileSidecar(definition: SidecarDefinition, selfImage: string)
   const complete = withDefaults(definition, selfImage)
   const template = compileTemplates(complete)
   const digest = entryDigest(complete)
+  // Every Pod of a workload sets the same parameters, so each distinct set is validated, bound
+  // and digested once and its configuration shared, frozen, by every review that sets it; a
+  // review of a Pod unlike any other still takes no step anew that depends only on them.
+  const configurations = new LRUCache<string, ConfiguredSidecar>({ max: CONFIGURATIONS_KEPT })
   return Object.freeze({
     name: definition.name,
     summary: definition.summary ?? '',
@@ -50,13 +56,35 @@ export function compileSidecar(definition: SidecarDefinition, selfImage: string)
     digest,
     params,
     configure(raw: ReadonlyMap<string, string>) {
+      const key = raw.size === 0 ? '' : JSON.stringify([...raw])
+      const kept = configurations.get(key)
+      if (kept) return { ok: true, sidecar: kept } as const
       const resolution = resolveParams(definition.name, params, raw)
       if (!resolution.ok) return resolution
       const values = resolution.values as Values
-      const sidecar = bind(template, values, (mode) => sidecarRevision(digest, values, mode))
+      const revision = oncePerMode((mode) => sidecarRevision(digest, values, mode))
+      const sidecar = deepFreeze(bind(template, deepFreeze(values), revision))
+      if (key.length <= MAX_KEPT_KEY) configurations.set(key, sidecar)
       return { ok: true, sidecar } as const
     },
   })
+}
+
+// A few dozen workloads' parameter sets per sidecar, and none longer than a kibibyte of text
+// (longer ones, a value may take 4 KiB, are configured each time): what a stream of Pods with ever new
+// values can make the webhook keep is at most 64 KiB per sidecar.
+export const CONFIGURATIONS_KEPT = 64
+export const MAX_KEPT_KEY = 1024
+
+function oncePerMode(revision: (mode: Mode) => string): (mode: Mode) => string {
+  const revisions = new Map<Mode, string>()
+  return (mode) => {
+    const kept = revisions.get(mode)
+    if (kept !== undefined) return kept
+    const computed = revision(mode)
+    revisions.set(mode, computed)
+    return computed
+  }
 }
 
 function withDefaults(definition: SidecarDefinition, selfImage: string): SidecarDefinition {
