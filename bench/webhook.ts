@@ -191,6 +191,7 @@ async function saturate(server: Server, load: Load, seconds: number): Promise<Sa
 // milliseconds.
 async function paced(server: Server, load: Load, rate: number): Promise<Sample> {
   const histogram = createHistogram()
+  const cpu = await server.cpu()
   const started = performance.now()
   const pending = new Set<Promise<void>>()
   let sent = 0
@@ -212,9 +213,10 @@ async function paced(server: Server, load: Load, rate: number): Promise<Sample> 
     await sleep(1)
   }
   await Promise.all(pending)
+  const used = (await server.cpu()) - cpu
   if (failed) throw new Error(`${server.kind} ${load.name}: ${failed} failed requests`)
   const ms = (p: number) => histogram.percentile(p) / 1e6
-  return { rps: sent / LATENCY_SECONDS, p50: ms(50), p99: ms(99), cpu: Number.NaN }
+  return { rps: sent / LATENCY_SECONDS, p50: ms(50), p99: ms(99), cpu: used / sent }
 }
 
 function field(results: Results, key: string, name: keyof Sample): number[] {
@@ -267,6 +269,7 @@ function report(loads: Load[], throughput: Results, latency: Results, rates: Map
     'rate',
     'paced p50',
     'paced p99',
+    'paced CPU',
   ])
   for (const load of loads) {
     for (const server of servers) {
@@ -282,12 +285,14 @@ function report(loads: Load[], throughput: Results, latency: Results, rates: Map
         rates.get(load.name) ?? '',
         fixed(at('p50', latency), 3),
         fixed(at('p99', latency), 3),
+        Math.round(at('cpu', latency)),
       ])
     }
   }
   console.log('\nours / bare, median of the rounds (aim: req/s >= 90%, paced p99 within 1 ms);')
-  console.log("by CPU: bare's CPU time per request over ours, the req/s ratio with a core each")
-  row(['body', '', 'req/s', 'p99 +ms', 'paced p99+', 'by CPU', '  req/s by round'])
+  console.log("by CPU: bare's CPU time per request over ours, the req/s ratio with a core each;")
+  console.log('paced CPU+: what a review costs ours beyond bare, in µs, with both at the same rate')
+  row(['body', '', 'req/s', 'p99 +ms', 'paced p99+', 'by CPU', 'paced CPU+', '  req/s by round'])
   const ratio: Combine = (ours, bare) => (100 * ours) / bare
   const inverse: Combine = (ours, bare) => (100 * bare) / ours
   const difference: Combine = (ours, bare) => ours - bare
@@ -300,6 +305,7 @@ function report(loads: Load[], throughput: Results, latency: Results, rates: Map
       fixed(median(paired(throughput, load, 'p99', difference)), 1),
       fixed(median(paired(latency, load, 'p99', difference)), 3),
       `${fixed(median(paired(throughput, load, 'cpu', inverse)), 1)}%`,
+      Math.round(median(paired(latency, load, 'cpu', difference))),
       `  ${ratios.map((r) => `${Math.round(r)}%`).join(' ')}`,
     ])
   }
