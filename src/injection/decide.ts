@@ -42,7 +42,7 @@ import { mountConflicts, portConflicts } from './conflicts.ts'
 import { weighClaims } from './evidence.ts'
 import { type Applicable, type Asked, applicableChain } from './not-applicable.ts'
 import type { Container, Pod } from './pod.ts'
-import { type Front, planTakeover, type Takeover } from './port-takeover.ts'
+import { type Front, planTakeover, restoreNames, type Takeover } from './port-takeover.ts'
 import type { Problem } from './problems.ts'
 import type { Protocol } from './protocol.ts'
 import { type ChainedProxy, chainOf } from './proxy-chain.ts'
@@ -107,7 +107,13 @@ export function decide(pod: Pod, catalog: Catalog, namespace?: NamespaceFacts): 
   )
   if (pending.length === 0) return skip('already-injected')
   const present = request.injected.find((name) => catalog.sidecars.get(name)?.isProxy)
-  const target = { pod, app: claims.app, chainedProxy: present, chained: claims.chained }
+  const target = {
+    pod,
+    app: claims.app,
+    chainedProxy: present,
+    chained: claims.chained,
+    takeover: claims.takeover,
+  }
   const planned = plan(pending, target, { request, scope }, mode)
   return planned.ok
     ? injectOrSkip(planned, warnings)
@@ -131,8 +137,8 @@ function weighInjected(pod: Pod, { request, scope }: Asked, mode: Mode, catalog:
   const problems: Problem[] = []
   const warnings: string[] = []
   if (request.injected.length === 0)
-    return { problems, warnings, app: pod.spec.containers, chained: [] }
-  const { unproven, app, chained } = weighClaims(pod, request, mode, catalog)
+    return { problems, warnings, app: pod.spec.containers, chained: [], takeover: undefined }
+  const { unproven, app, chained, takeover } = weighClaims(pod, request, mode, catalog)
   for (const { sidecar, why } of unproven) {
     const requirement = scope.required.get(sidecar)
     const claim = `${INJECTED} lists ${sidecar}, but the Pod does not hold it as the catalog renders it (${why})`
@@ -143,7 +149,7 @@ function weighInjected(pod: Pod, { request, scope }: Asked, mode: Mode, catalog:
       })
     else warnings.push(`${claim}; left as it is`)
   }
-  return { problems, warnings, app, chained }
+  return { problems, warnings, app, chained, takeover }
 }
 
 function optOutWarnings(request: InjectionRequest, scope: Scope): string[] {
@@ -182,11 +188,16 @@ interface Target {
    * applicable is left out again rather than refused as joining the chain.
    */
   chained: readonly ChainedProxy[]
+  /**
+   * The app port's name an earlier call's proxy took over: the chain is resolved on the app's
+   * ports as they were before it, as that call resolved it (and as evidence.ts does).
+   */
+  takeover: Takeover | undefined
 }
 
 function plan(
   pending: readonly Sidecar[],
-  { pod, app, chainedProxy, chained }: Target,
+  { pod, app, chainedProxy, chained, takeover }: Target,
   asked: Asked,
   mode: Mode,
 ): Planned {
@@ -202,7 +213,9 @@ function plan(
 
   const defaultContainer = pod.metadata?.annotations?.[DEFAULT_CONTAINER]?.trim()
   const hostNetwork = pod.spec.hostNetwork === true
-  const chain = applicableChain(configured, { app, defaultContainer, hostNetwork, chained }, asked)
+  const before = takeover ? restoreNames(app, takeover) : app
+  const target = { app: before, defaultContainer, hostNetwork, chained }
+  const chain = applicableChain(configured, target, asked)
   if (!chain.ok) return chain
   const { sidecars, notApplicable, upstreams } = chain
   const rechain = chainChange(sidecars, chainedProxy)

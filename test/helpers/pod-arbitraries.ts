@@ -179,7 +179,7 @@ const patternAnnotations = fc.record(
     ),
     'patterns/git-sync.repo': mostly(['https://github.com/example/site.git'], ['file:///etc']),
     'patterns/git-sync.mount-path': mostly(['/git', '/content'], ['git']),
-    'patterns/metrics.port': mostly(['8080', 'http'], ['0', 'admin']),
+    'patterns/metrics.port': mostly(['8080', 'http', 'grpc'], ['0', 'admin']),
     'patterns/metrics.proxy-port': mostly(['15081'], ['4180']),
     'patterns/auth.port': mostly(['8080', 'http'], ['3000']),
     'patterns/log-shipper.endpoint': mostly(['https://logs.example.com/ingest'], ['ftp://x']),

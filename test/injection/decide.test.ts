@@ -426,3 +426,31 @@ t.test('on reinvocation the chain fronts the port the earlier call chose', async
     notApplicable: ['auth'],
   })
 })
+
+// When the earlier call's proxy took the app port's name over, the chain is resolved on the app's
+// ports with the name given back, as that call saw them: a proxy setting that names the port
+// (metrics.port: grpc) still finds it, renamed grpc-app in the Pod.
+t.test(
+  'on reinvocation a port named by a setting is found under the name taken over',
+  async (t) => {
+    const api: Container = {
+      name: 'api',
+      image: 'api',
+      ports: [
+        { name: 'http', containerPort: 1 },
+        { name: 'grpc', containerPort: 8080 },
+      ],
+    }
+    const asked = { sidecar: 'metrics', 'metrics.port': 'grpc' }
+    const auth = { ...namespaces.chained, annotations: { 'patterns/sidecar': 'auth' } }
+    const first = decide(pod(asked, [api]), policies, auth as NamespaceFacts)
+    if (first.action !== 'inject') throw new Error(`first call: ${first.action}`)
+    t.same(first.notApplicable, ['auth'], 'the first call leaves auth out: port 8080 speaks grpc')
+    t.match(first.plan.takeover, { name: 'grpc', renamed: 'grpc-app' })
+    const reinvoked = inject(pod(asked, [api]), first.plan)
+    t.same(summary(decide(reinvoked, policies, auth as NamespaceFacts)), {
+      skip: 'not-applicable',
+      notApplicable: ['auth'],
+    })
+  },
+)
