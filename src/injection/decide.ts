@@ -98,7 +98,7 @@ export function decide(pod: Pod, catalog: Catalog, namespace?: NamespaceFacts): 
   warnings.push(...strayParamWarnings(request.params, all, catalog))
   if (all.size === 0) return skip(request.optedOut ? 'opted-out' : 'not-requested')
   const mode = request.mode ?? catalog.mode
-  const claims = weighInjected(pod, { request, scope }, mode, catalog)
+  const claims = weighInjected(pod, { request, scope }, catalog, { mode, asked: all })
   warnings.push(...claims.warnings)
   const refused = [...(request.optedOut ? [] : request.unknownSidecars), ...claims.problems]
   if (refused.length) return { action: 'deny', problems: refused, warnings }
@@ -133,12 +133,17 @@ function injectOrSkip(planned: Planned & { ok: true }, warnings: string[]): Deci
 // a sidecar a policy requires: otherwise writing patterns/injected would be a way around the
 // policy. For any other sidecar it is left standing, with a warning: the Pod's author can only
 // fool themselves, and a manifest injected offline under an older catalog keeps deploying.
-function weighInjected(pod: Pod, { request, scope }: Asked, mode: Mode, catalog: Catalog) {
+function weighInjected(
+  pod: Pod,
+  { request, scope }: Asked,
+  catalog: Catalog,
+  weighing: { mode: Mode; asked: ReadonlySet<string> },
+) {
   const problems: Problem[] = []
   const warnings: string[] = []
   if (request.injected.length === 0)
     return { problems, warnings, app: pod.spec.containers, chained: [], takeover: undefined }
-  const { unproven, app, chained, takeover } = weighClaims(pod, request, mode, catalog)
+  const { unproven, app, chained, takeover } = weighClaims(pod, request, catalog, weighing)
   for (const { sidecar, why } of unproven) {
     const requirement = scope.required.get(sidecar)
     const claim = `${INJECTED} lists ${sidecar}, but the Pod does not hold it as the catalog renders it (${why})`

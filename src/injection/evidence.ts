@@ -61,12 +61,16 @@ const DEFAULTED = new Set([
 ])
 const TOKEN_PATH = '/var/run/secrets/kubernetes.io/serviceaccount'
 
-/** Checks each sidecar `request.injected` claims against the Pod, as `mode` would build it. */
+/**
+ * Checks each sidecar `request.injected` claims against the Pod, as `mode` would build it; the
+ * sidecars `asked` for besides (the Pod's, its namespace's defaults, policies) were in the chain
+ * the earlier call resolved, even those it left out, so their settings resolve it again here.
+ */
 export function weighClaims(
   pod: Pod,
   request: InjectionRequest,
-  mode: Mode,
   catalog: Catalog,
+  { mode, asked = new Set() }: { mode: Mode; asked?: ReadonlySet<string> },
 ): Evidence {
   const claimed = new Set(request.injected)
   const unknown = [...claimed].filter((name) => !catalog.sidecars.has(name))
@@ -85,13 +89,14 @@ export function weighClaims(
     else evidence.unproven.push({ sidecar: sidecar.name, why: 'its parameters are invalid' })
   }
   evidence.chained = chainOf(configured)
+  const alongside = chainOf(configuredAmong(catalog, request, asked, claimed))
   // Which containers are the app's decides where the proxies forward. Usually every container
   // named after a claimed sidecar is one of its parts; but where the app has a container of that
   // name itself, ours took the next free name, and only that one is not the app's.
   const index = indexPod(pod)
   const takeover = claimedTakeover(pod, claimed)
   const weigh = (app: readonly Container[]) =>
-    weighAll(pod, index, { configured, mode, app, takeover })
+    weighAll(pod, index, { configured, alongside, mode, app, takeover })
   const named = weigh(appContainers(pod, request.injected))
   const weighed = named.unproven.length
     ? fewerUnproven(named, weigh(appApartFromLatest(pod, index, configured)))
@@ -115,6 +120,20 @@ export function weighClaims(
   return evidence
 }
 
+// The sidecars asked for that the Pod does not claim, with their valid settings.
+function configuredAmong(
+  catalog: Catalog,
+  request: InjectionRequest,
+  asked: ReadonlySet<string>,
+  claimed: ReadonlySet<string>,
+): ConfiguredSidecar[] {
+  return [...catalog.sidecars.values()].flatMap((sidecar) => {
+    if (!asked.has(sidecar.name) || claimed.has(sidecar.name)) return []
+    const configuration = sidecar.configure(request.params.get(sidecar.name) ?? new Map())
+    return configuration.ok ? [configuration.sidecar] : []
+  })
+}
+
 // A record that is no record of ours is not read: a proxy that took a name over then differs.
 function claimedTakeover(pod: Pod, claimed: ReadonlySet<string>): Takeover | undefined {
   const record = readTakeover(pod.metadata?.annotations ?? {})
@@ -133,6 +152,8 @@ interface Weighed {
 
 interface View {
   configured: readonly ConfiguredSidecar[]
+  /** Proxies asked for and not claimed, whose settings took part in resolving the chain. */
+  alongside: readonly ChainedProxy[]
   mode: Mode
   app: readonly Container[]
   /** The port name a claimed proxy took over, as the Pod records it. */
@@ -141,11 +162,12 @@ interface View {
 
 // The chain was planned on the app as it was before a takeover renamed its port: so it is
 // planned again on the app with the name given back, and the proxy rendered with the name.
-function weighAll(pod: Pod, index: PodIndex, { configured, mode, app, takeover }: View): Weighed {
+function weighAll(pod: Pod, index: PodIndex, view: View): Weighed {
+  const { configured, alongside, mode, app, takeover } = view
   const weighed: Weighed = { unproven: [], proven: new Map() }
   const before = takeover ? restoreNames(app, takeover) : app
   const main = pod.metadata?.annotations?.[DEFAULT_CONTAINER]?.trim()
-  const chain = planChain(configured, before, main)
+  const chain = planChain(configured, before, main, alongside)
   const upstreams = chain.ok ? chain.upstreams : new Map<string, number>()
   const protocol = chain.ok ? chain.protocol?.protocol : undefined
   for (const sidecar of configured) {

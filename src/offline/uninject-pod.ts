@@ -53,7 +53,9 @@ export function uninjectPod(object: unknown, catalog: Catalog): Uninjection {
   if (request.injected.length === 0) return { action: 'skip', reason: 'nothing injected' }
   if (request.invalidFlags.length)
     return { action: 'refuse', reason: `${INJECTED}: ${request.invalidFlags[0]?.message}` }
-  const evidence = weighClaims(pod, request, request.mode ?? catalog.mode, catalog)
+  // Offline, only the Pod's own requests are known; not its namespace's defaults and policies.
+  const asked = new Set(request.requested)
+  const evidence = weighClaims(pod, request, catalog, { mode: request.mode ?? catalog.mode, asked })
   const { proven, app, unproven, takeover } = evidence
   const reversing = { pod, injected: request.injected, proven, app, takeover }
   const changes = proven.size ? REVERSALS.flatMap((reverse) => reverse(reversing)) : []

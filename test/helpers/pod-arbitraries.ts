@@ -25,25 +25,50 @@ const containerName = fc.oneof(label, fc.constantFrom(...CLAIMED, 'patterns-git-
 const volumeName = fc.oneof(label, fc.constantFrom('patterns-git-sync', 'logs', 'logs-2'))
 const mountPath = fc.constantFrom('/git', '/data', '/logs', '/var/log/app', '/etc/config')
 
-// Ports near the sidecars' defaults (4180, 15080, 15090, 15095), so that conflicts are common.
+// Ports near the sidecars' defaults (4180, 15080, 15090, 15095), so that conflicts are common;
+// names and numbers that say a protocol (Istio's `<protocol>-suffix`, databases' well-known ports),
+// so that proxies meet ports they cannot front.
 const port = fc.record(
   {
     containerPort: fc.oneof(
-      fc.constantFrom(80, 3000, 4180, 8080, 9090, 15080, 15090, 15095),
+      fc.constantFrom(80, 3000, 4180, 6379, 8080, 9000, 9090, 15080, 15090, 15095),
       fc.integer({ min: 1, max: 65535 }),
     ),
-    name: fc.constantFrom('http', 'admin', 'grpc', 'metrics', 'meter-http', 'git-sync'),
+    name: fc.constantFrom(
+      'http',
+      'admin',
+      'grpc',
+      'metrics',
+      'meter-http',
+      'git-sync',
+      'grpc-api',
+      'http-web',
+      'tcp-db',
+      'redis',
+      'https',
+    ),
     protocol: fc.constantFrom('TCP' as const, 'UDP' as const, 'SCTP' as const),
   },
   { requiredKeys: ['containerPort'] },
 )
-const probe = fc.record({
-  httpGet: fc.record({
-    path: fc.constantFrom('/healthz', '/'),
-    port: fc.constantFrom(8080, 'http'),
+// Probes by number and by name, over HTTP, HTTPS, TCP and gRPC (which takes a number only).
+const probeAction = fc.oneof(
+  fc.record({
+    httpGet: fc.record(
+      {
+        path: fc.constantFrom('/healthz', '/'),
+        port: fc.constantFrom(8080, 'http', 'grpc'),
+        scheme: fc.constantFrom('HTTP', 'HTTPS'),
+      },
+      { requiredKeys: ['path', 'port'] },
+    ),
   }),
-  periodSeconds: fc.integer({ min: 1, max: 60 }),
-})
+  fc.record({ tcpSocket: fc.record({ port: fc.constantFrom(6379, 'http', 'redis') }) }),
+  fc.record({ grpc: fc.record({ port: fc.constantFrom(9000, 8080) }) }),
+)
+const probe = fc
+  .tuple(probeAction, fc.integer({ min: 1, max: 60 }))
+  .map(([action, periodSeconds]) => ({ ...action, periodSeconds }))
 // What a container carries besides the fields injection reads: kept exactly as it is.
 const extraFields = fc.record(
   {
@@ -86,6 +111,11 @@ const specDraft = fc.record({
     },
   ),
   restartPolicy: fc.option(fc.constantFrom('Always', 'OnFailure', 'Never'), { nil: undefined }),
+  // Rarely on the host network, where proxies do not apply.
+  hostNetwork: fc.oneof(
+    { arbitrary: fc.constant(undefined), weight: 9 },
+    { arbitrary: fc.constant(true as const), weight: 1 },
+  ),
 })
 type SpecDraft = typeof specDraft extends fc.Arbitrary<infer T> ? T : never
 
@@ -106,6 +136,7 @@ function buildSpec(draft: SpecDraft): Pod['spec'] {
     ...(init.length && { initContainers: init }),
     ...(volumes && { volumes }),
     ...(draft.restartPolicy && { restartPolicy: draft.restartPolicy }),
+    ...(draft.hostNetwork && { hostNetwork: true }),
   }
 }
 
@@ -175,12 +206,14 @@ const patternAnnotations = fc.record(
     // Present on reinvocations only: rarely.
     'patterns/injected': fc.oneof(
       { arbitrary: fc.constant(undefined), weight: 8 },
-      fc.constantFrom('metrics', 'git-sync', ''),
+      fc.constantFrom('metrics', 'git-sync', '', 'auth', 'metrics,auth'),
     ),
     'patterns/git-sync.repo': mostly(['https://github.com/example/site.git'], ['file:///etc']),
     'patterns/git-sync.mount-path': mostly(['/git', '/content'], ['git']),
     'patterns/metrics.port': mostly(['8080', 'http', 'grpc'], ['0', 'admin']),
     'patterns/metrics.proxy-port': mostly(['15081'], ['4180']),
+    'patterns/metrics.protocol': mostly(['http', 'grpc', 'tcp', 'http2'], ['udp', 'HTTP']),
+    'kubectl.kubernetes.io/default-container': fc.constantFrom('web', 'a', 'patterns-metrics'),
     'patterns/auth.port': mostly(['8080', 'http'], ['3000']),
     'patterns/log-shipper.endpoint': mostly(['https://logs.example.com/ingest'], ['ftp://x']),
     'patterns/log-shipper.path': mostly(['/var/log/app', '/srv/logs'], ['logs']),

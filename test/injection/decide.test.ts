@@ -454,3 +454,34 @@ t.test(
     })
   },
 )
+
+// The chain's app port may come from the setting of a proxy the first call left out (auth.port,
+// auth asked by the namespace, cannot front http2): on reinvocation the claim of the proxy
+// injected in front of that port is weighed with the settings of everything asked for, as the
+// first call resolved it, and stands. Found by the property test (seed 750173856).
+t.test(
+  "on reinvocation a claim is weighed on the port a left-out proxy's setting gave",
+  async (t) => {
+    const bare: Container = { name: 'web', image: 'web' }
+    const asked = { sidecar: 'metrics', 'metrics.protocol': 'http2', 'auth.port': '3000' }
+    const auth = {
+      ...namespaces.metered,
+      labels: { ...namespaces.metered?.labels, ...DEFAULTS },
+      annotations: { 'patterns/sidecar': 'auth' },
+    }
+    const first = decide(pod(asked, [bare]), policies, auth as NamespaceFacts)
+    if (first.action !== 'inject') throw new Error(`first call: ${JSON.stringify(first)}`)
+    t.same(first.notApplicable, ['auth'], 'auth cannot front http2')
+    t.same(Object.fromEntries(first.plan.upstreams), { metrics: 3000 }, 'metrics fronts auth.port')
+    const reinvoked = decide(
+      inject(pod(asked, [bare]), first.plan),
+      policies,
+      auth as NamespaceFacts,
+    )
+    t.same(summary(reinvoked), { skip: 'not-applicable', notApplicable: ['auth'] })
+    t.notOk(
+      reinvoked.warnings.some((w) => w.includes('does not hold it')),
+      'the claim of metrics is borne out',
+    )
+  },
+)

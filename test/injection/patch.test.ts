@@ -74,7 +74,8 @@ t.test('the same operations as compare, on the Pods that injection makes', async
       const mutated = inject(checked.pod, decision.plan)
       t.strictSame(diff(checked.pod, mutated), compare(checked.pod, mutated))
     }),
-    { numRuns: 300 },
+    // About a fifth of generated Pods get sidecars: the others are refused or not asking.
+    { numRuns: 500 },
   )
   t.ok(injected >= 50, `${injected} Pods injected`)
 })

@@ -82,7 +82,7 @@ t.test('every review gets an answer the API server accepts', async (t) => {
       const found = violations(body)
       if (found.length) throw new Error(found.join('\n'))
     }),
-    { numRuns: 500 },
+    { numRuns: 2000 },
   )
   // The report gives the shrunk counterexample and its seed; the error says what it broke.
   const broken = details.errorInstance instanceof Error ? details.errorInstance.message : ''
