@@ -40,7 +40,7 @@ async function run(config: MeterConfig): Promise<undefined> {
   return undefined
 }
 
-// startMeter says only "EADDRINUSE 127.0.0.1:15090"; the port tells which listener it was, as the
+// startMeter says only "EADDRINUSE 127.0.0.1:15091"; the port tells which listener it was, as the
 // two ports differ (parseMeterArgs refuses the same one twice).
 function explained(config: MeterConfig, error: unknown): unknown {
   const { host, port } = config.listen

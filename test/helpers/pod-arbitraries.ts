@@ -25,13 +25,13 @@ const containerName = fc.oneof(label, fc.constantFrom(...CLAIMED, 'patterns-git-
 const volumeName = fc.oneof(label, fc.constantFrom('patterns-git-sync', 'logs', 'logs-2'))
 const mountPath = fc.constantFrom('/git', '/data', '/logs', '/var/log/app', '/etc/config')
 
-// Ports near the sidecars' defaults (4180, 15080, 15090, 15095), so that conflicts are common;
+// Ports near the sidecars' defaults (4180, 15080, 15091, 15095) and Istio's (15090), so that conflicts are common;
 // names and numbers that say a protocol (Istio's `<protocol>-suffix`, databases' well-known ports),
 // so that proxies meet ports they cannot front.
 const port = fc.record(
   {
     containerPort: fc.oneof(
-      fc.constantFrom(80, 3000, 4180, 6379, 8080, 9000, 9090, 15080, 15090, 15095),
+      fc.constantFrom(80, 3000, 4180, 6379, 8080, 9000, 9090, 15080, 15090, 15091, 15095),
       fc.integer({ min: 1, max: 65535 }),
     ),
     name: fc.constantFrom(

@@ -298,14 +298,14 @@ t.test('port conflicts', async (t) => {
     usedBy('metrics.proxy-port', 8080, 'container "web"'),
     'a port an app container declares',
   )
-  const init = { name: 'init', ports: [{ containerPort: 15090 }] }
+  const init = { name: 'init', ports: [{ containerPort: 15091 }] }
   const withInit = {
     ...pod({ sidecar: 'metrics' }),
     spec: { containers: [web], initContainers: [init] },
   }
   t.same(
     run(withInit).deny,
-    usedBy('metrics.metrics-port', 15090, 'container "init"'),
+    usedBy('metrics.metrics-port', 15091, 'container "init"'),
     'a port an init container declares',
   )
   t.same(

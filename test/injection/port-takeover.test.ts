@@ -44,7 +44,7 @@ t.test('a Service targeting the app port by name reaches the meter, in both mode
   for (const mode of MODES) {
     const { stored, warnings } = admitted(pod({ sidecar: 'metrics', mode }, [web()]))
     t.equal(findPort(stored, service), 15080, `${mode}: the meter's port`)
-    t.equal(findPort(stored, { targetPort: 'meter-metrics' }), 15090, `${mode}: metrics as before`)
+    t.equal(findPort(stored, { targetPort: 'meter-metrics' }), 15091, `${mode}: metrics as before`)
     t.equal(
       findPort(stored, { targetPort: 'http-app' }),
       8080,
