@@ -1,5 +1,6 @@
 // The names sidecars' containers start from, and a first guess at which containers are the app's:
 // all but those named after a claimed sidecar (src/injection/evidence.ts settles it).
+import { withoutOtherInjectors } from './other-injectors.ts'
 import type { Container, Pod } from './pod.ts'
 
 /** The name a sidecar's containers start from; a collision adds `-2`, `-3`, ... */
@@ -7,9 +8,9 @@ export function baseContainerName(sidecar: string): string {
   return `patterns-${sidecar}`
 }
 
-/** The Pod's own containers, leaving out those of already injected sidecars. */
+/** The Pod's own containers, leaving out those of already injected sidecars and other injectors'. */
 export function appContainers(pod: Pod, injected: readonly string[]): Container[] {
-  return pod.spec.containers.filter((c) => !injected.some((s) => isNamedAfter(c.name, s)))
+  return withoutOtherInjectors(pod).filter((c) => !injected.some((s) => isNamedAfter(c.name, s)))
 }
 
 function isNamedAfter(container: string, sidecar: string): boolean {

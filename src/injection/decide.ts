@@ -36,6 +36,7 @@
 //
 // The outermost proxy injected takes over the app port's name (src/injection/port-takeover.ts).
 import { INJECT, INJECTED, SIDECAR } from './annotations.ts'
+import { appContainers } from './app-containers.ts'
 import { DEFAULT_CONTAINER } from './app-port.ts'
 import type { Catalog } from './catalog.ts'
 import { mountConflicts, portConflicts } from './conflicts.ts'
@@ -142,7 +143,7 @@ function weighInjected(
   const problems: Problem[] = []
   const warnings: string[] = []
   if (request.injected.length === 0)
-    return { problems, warnings, app: pod.spec.containers, chained: [], takeover: undefined }
+    return { problems, warnings, app: appContainers(pod, []), chained: [], takeover: undefined }
   const { unproven, app, chained, takeover } = weighClaims(pod, request, catalog, weighing)
   for (const { sidecar, why } of unproven) {
     const requirement = scope.required.get(sidecar)

@@ -14,6 +14,7 @@
 import { appContainers, baseContainerName } from './app-containers.ts'
 import { DEFAULT_CONTAINER } from './app-port.ts'
 import type { Catalog } from './catalog.ts'
+import { withoutOtherInjectors } from './other-injectors.ts'
 import type { Container, Pod, VolumeMount } from './pod.ts'
 import { containerNames, volumeNames } from './pod.ts'
 import {
@@ -201,7 +202,7 @@ function appApartFromLatest(
   const theirs = new Set(
     sidecars.map((s) => index.containerNamed(baseContainerName(s.name), 'latest')),
   )
-  return pod.spec.containers.filter((c) => !theirs.has(c.name))
+  return withoutOtherInjectors(pod).filter((c) => !theirs.has(c.name))
 }
 
 interface Rendering {

@@ -8,6 +8,7 @@ import type { Container, ContainerPort, Pod } from '../../src/injection/pod.ts'
 import type { Problem } from '../../src/injection/problems.ts'
 import type { NamespaceFacts } from '../../src/injection/scope.ts'
 import { builtinCatalog, catalogFrom } from '../helpers/config.ts'
+import { istio, OTHER_INJECTORS } from '../helpers/other-injectors.ts'
 
 const REPO = 'https://github.com/example/site.git'
 const web: Container = { name: 'web', image: 'web', ports: [{ name: 'http', containerPort: 8080 }] }
@@ -485,3 +486,21 @@ t.test(
     )
   },
 )
+
+// Another injector that ran before ours (Istio's webhook configuration sorts first by name) left
+// its containers and its record: they are not the app's, so the app port is the app's own (not
+// Envoy's http-envoy-prom) and the app mounts go to the app's containers only.
+t.test("another injector's containers are not the app's", async (t) => {
+  const asked = pod({ sidecar: 'metrics,git-sync', 'git-sync.repo': REPO })
+  for (const [name, other] of Object.entries(OTHER_INJECTORS)) {
+    const decision = decide(other(asked), builtinCatalog)
+    if (decision.action !== 'inject') throw new Error(`${name}: ${JSON.stringify(decision)}`)
+    t.same(decision.plan.app, ['web'], `${name}: the app`)
+    t.same(Object.fromEntries(decision.plan.upstreams), { metrics: 8080 }, `${name}: its port`)
+  }
+  // Without the record, Istio's proxy is one more container of the Pod's, and its port is one
+  // more HTTP port: the Pod must say which one the meter fronts.
+  const unrecorded = istio(asked)
+  unrecorded.metadata = { name: 'p', annotations: asked.metadata?.annotations ?? {} }
+  t.match(run(unrecorded).deny, [{ annotation: 'patterns/metrics.port', message: /needed/ }])
+})

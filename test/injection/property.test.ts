@@ -1,7 +1,8 @@
 // Whatever Pod and annotations the API server sends, the answer is one it accepts: the uid echoed,
 // a patch only with its patchType, a denial with a reason and no patch, and a patch that applies
 // with an independent RFC 6902 implementation, keeps the Pod valid and the app untouched, and
-// leaves nothing more to do on reinvocation. Generated Pods are valid to begin with, so every
+// leaves nothing more to do on reinvocation, even after another injector (Istio, Linkerd, Vault,
+// Dapr) added its own containers. Generated Pods are valid to begin with, so every
 // violation found is one that injection caused. The generators (test/helpers/pod-arbitraries.ts)
 // are shared with the same property through the HTTPS server (test/routes/fuzz.test.ts).
 import { isDeepStrictEqual } from 'node:util'
@@ -10,7 +11,9 @@ import { applyPatch } from 'rfc6902'
 import t from 'tap'
 import { admit } from '../../src/admission/admit.ts'
 import { parseReview } from '../../src/admission/review.ts'
+import type { Pod } from '../../src/injection/pod.ts'
 import { testCatalog } from '../helpers/config.ts'
+import { OTHER_INJECTORS } from '../helpers/other-injectors.ts'
 import { type PodReview, podReviews } from '../helpers/pod-arbitraries.ts'
 import { podViolations, unexpectedChanges } from '../helpers/pod-invariants.ts'
 import { decodePatch } from '../helpers/reviews.ts'
@@ -73,6 +76,12 @@ function violations(body: PodReview): string[] {
   )
   const again = admit({ ...parsed.request, object: pod }, context).response
   fail(again.allowed && again.patch === undefined, `reinvocation: ${JSON.stringify(again)}`)
+  // Another injector called after ours adds its containers and its record: called again, we
+  // still have nothing to add and nothing to refuse.
+  for (const [name, other] of Object.entries(OTHER_INJECTORS)) {
+    const after = admit({ ...parsed.request, object: other(pod as Pod) }, context).response
+    fail(after.allowed && after.patch === undefined, `after ${name}: ${JSON.stringify(after)}`)
+  }
   return found
 }
 
