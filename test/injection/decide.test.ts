@@ -504,3 +504,12 @@ t.test("another injector's containers are not the app's", async (t) => {
   unrecorded.metadata = { name: 'p', annotations: asked.metadata?.annotations ?? {} }
   t.match(run(unrecorded).deny, [{ annotation: 'patterns/metrics.port', message: /needed/ }])
 })
+
+// Called again after Istio added its proxy, a Pod the first call left alone (the namespace's
+// meter had no app port to front) is left alone again: Envoy's port is not the app's.
+t.test("a proxy left out stays out when another injector's container brings a port", async (t) => {
+  const worker = pod({}, [{ name: 'worker', image: 'worker' }])
+  const leftOut = { skip: 'not-applicable', notApplicable: ['metrics'] }
+  t.same(summary(decide(worker, builtinCatalog, namespaces.defaults)), leftOut, 'first call')
+  t.same(summary(decide(istio(worker), builtinCatalog, namespaces.defaults)), leftOut, 'again')
+})
