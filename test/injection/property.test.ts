@@ -38,6 +38,14 @@ const namespaces = new Map([
       annotations: { 'patterns/sidecar': 'metrics, tracing' },
     },
   ],
+  [
+    'batch',
+    {
+      name: 'batch',
+      labels: { metering: 'strict', 'sidecar-patterns.io/defaults': 'true' },
+      annotations: { 'patterns/sidecar': 'auth, git-sync', 'patterns/mode': 'classic' },
+    },
+  ],
 ])
 const contextOf = (namespace: string | undefined) => ({
   catalog: testCatalog,
