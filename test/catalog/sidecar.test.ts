@@ -3,12 +3,11 @@
 // changeable by the review that gets it, and bounded.
 import fc from 'fast-check'
 import t from 'tap'
-import { type CatalogSource, loadCatalog } from '../../src/catalog/load.ts'
 import { CONFIGURATIONS_KEPT, MAX_KEPT_KEY } from '../../src/catalog/sidecar.ts'
 import type { Catalog } from '../../src/injection/catalog.ts'
 import { nameAllocator } from '../../src/injection/names.ts'
 import type { ConfiguredSidecar, Mode } from '../../src/injection/sidecar.ts'
-import { TEST_IMAGE } from '../helpers/config.ts'
+import { catalogFrom } from '../helpers/config.ts'
 
 const SHIPPER = `sidecars:
   - name: shipper
@@ -21,12 +20,7 @@ const SHIPPER = `sidecars:
       args: ["--to={{endpoint}}", "--level={{level}}"]
 `
 
-function catalog(): Catalog {
-  const source: CatalogSource = { name: 'catalog.yaml', text: SHIPPER }
-  const loaded = loadCatalog(source, TEST_IMAGE)
-  if (!loaded.ok) throw new Error(loaded.errors.join('\n'))
-  return loaded.catalog
-}
+const catalog = () => catalogFrom({ name: 'catalog.yaml', text: SHIPPER })
 
 function configure(c: Catalog, params: Record<string, string>): ConfiguredSidecar {
   const configured = c.sidecars.get('shipper')?.configure(new Map(Object.entries(params)))
