@@ -15,7 +15,15 @@
 //   Vault Agent the annotation `vault.hashicorp.com/agent-inject-status: injected`, with
 //               `vault-agent` and `vault-agent-init` (hashicorp/vault-k8s agent-inject/agent);
 //   Dapr        the label `dapr.io/sidecar-injected: "true"`, with its `daprd` container (dapr/dapr
-//               pkg/injector/consts/consts.go, patcher/sidecar_patcher.go).
+//               pkg/injector/consts/consts.go, patcher/sidecar_patcher.go);
+//   Consul      `consul.hashicorp.com/connect-inject-status: injected`, with `consul-dataplane` and
+//               `consul-connect-inject-init`, each with `-<service>` in multi-port Pods
+//               (hashicorp/consul-k8s control-plane/connect-inject);
+//   Kuma        `kuma.io/sidecar-injected: "true"`, with `kuma-sidecar`, `kuma-init` and
+//               `kuma-validation` (kumahq/kuma pkg/plugins/runtime/k8s);
+//   OpenTelemetry's operator: the label `sidecar.opentelemetry.io/injected`, with its
+//               `otc-container` (open-telemetry/opentelemetry-operator pkg/sidecar/pod.go).
+// AWS App Mesh leaves no record of its own (its `envoy` is not told apart).
 // A record is metadata the Pod's author could write too. Trusting it costs nothing we guard: the
 // author could as well declare no ports, and our own sidecars are still proven only as the
 // catalog renders them. One rule keeps it sane: a Pod always has an app, so a record that would
@@ -25,8 +33,8 @@ import type { Container, Pod } from './pod.ts'
 type Metadata = NonNullable<Pod['metadata']>
 
 interface Injector {
-  /** The containers and init containers the Pod's metadata says the injector added. */
-  added(metadata: Metadata): readonly string[]
+  /** Which of the Pod's container names the Pod's metadata says the injector added. */
+  added(metadata: Metadata, names: readonly string[]): readonly string[]
 }
 
 const ISTIO_STATUS = 'sidecar.istio.io/status'
@@ -34,60 +42,93 @@ const ISTIO_STATUS = 'sidecar.istio.io/status'
 const MAX_RECORD = 4096
 
 // Istio's record is a JSON object whose lists hold names. Read defensively: it is any text.
-function istio({ annotations = {} }: Metadata): string[] {
-  const text = annotations[ISTIO_STATUS]
-  if (text === undefined || text.length > MAX_RECORD) return []
-  let status: unknown
-  try {
-    status = JSON.parse(text)
-  } catch {
-    return []
-  }
-  if (status === null || typeof status !== 'object') return []
-  const { containers, initContainers } = status as Record<string, unknown>
-  return [...names(containers), ...names(initContainers)]
+const istio: Injector = {
+  added({ annotations = {} }, names) {
+    const text = annotations[ISTIO_STATUS]
+    if (text === undefined || text.length > MAX_RECORD) return []
+    let status: unknown
+    try {
+      status = JSON.parse(text)
+    } catch {
+      return []
+    }
+    if (status === null || typeof status !== 'object') return []
+    const { containers, initContainers } = status as Record<string, unknown>
+    const listed = new Set([...strings(containers), ...strings(initContainers)])
+    return names.filter((name) => listed.has(name))
+  },
 }
 
-function names(list: unknown): string[] {
+function strings(list: unknown): string[] {
   return Array.isArray(list) ? list.filter((n): n is string => typeof n === 'string') : []
 }
 
-// An injector that marks the Pod with an annotation or a label and adds containers of fixed
-// names; `value` undefined: any value marks it.
-function marked(
-  field: 'annotations' | 'labels',
-  key: string,
-  value: string | undefined,
-  added: readonly string[],
-): Injector {
+/** The mark an injector leaves: an annotation or a label, with a value or any. */
+interface Mark {
+  field: 'annotations' | 'labels'
+  key: string
+  value?: string
+}
+
+// An injector that marks the Pod and adds containers of fixed names; a name ending in `-*` stands
+// for that name and any `<name>-<suffix>`.
+function marked({ field, key, value }: Mark, added: readonly string[]): Injector {
+  const matches = (name: string) =>
+    added.some((pattern) =>
+      pattern.endsWith('-*')
+        ? name === pattern.slice(0, -2) || name.startsWith(pattern.slice(0, -1))
+        : name === pattern,
+    )
   return {
-    added(metadata) {
+    added(metadata, names) {
       const found = (metadata[field] as Record<string, unknown> | undefined)?.[key]
       const marks = typeof found === 'string' && (value === undefined || found.trim() === value)
-      return marks ? added : []
+      return marks ? names.filter(matches) : []
     },
   }
 }
 
+const annotation = (key: string, value?: string): Mark => ({
+  field: 'annotations',
+  key,
+  ...(value !== undefined && { value }),
+})
+const label = (key: string, value?: string): Mark => ({
+  field: 'labels',
+  key,
+  ...(value !== undefined && { value }),
+})
+
 const INJECTORS: readonly Injector[] = [
-  { added: istio },
-  marked('annotations', 'linkerd.io/proxy-version', undefined, [
+  istio,
+  marked(annotation('linkerd.io/proxy-version'), [
     'linkerd-proxy',
     'linkerd-init',
     'linkerd-network-validator',
     'linkerd-debug',
   ]),
-  marked('annotations', 'vault.hashicorp.com/agent-inject-status', 'injected', [
+  marked(annotation('vault.hashicorp.com/agent-inject-status', 'injected'), [
     'vault-agent',
     'vault-agent-init',
   ]),
-  marked('labels', 'dapr.io/sidecar-injected', 'true', ['daprd']),
+  marked(label('dapr.io/sidecar-injected', 'true'), ['daprd']),
+  marked(annotation('consul.hashicorp.com/connect-inject-status', 'injected'), [
+    'consul-dataplane-*',
+    'consul-connect-inject-init-*',
+  ]),
+  marked(annotation('kuma.io/sidecar-injected', 'true'), [
+    'kuma-sidecar',
+    'kuma-init',
+    'kuma-validation',
+  ]),
+  marked(label('sidecar.opentelemetry.io/injected'), ['otc-container']),
 ]
 
-/** The names of the containers (regular or init) other injectors recorded as theirs. */
+/** The Pod's containers (regular or init), by name, that other injectors recorded as theirs. */
 export function otherInjectorsContainers(pod: Pod): ReadonlySet<string> {
   const metadata = pod.metadata ?? {}
-  return new Set(INJECTORS.flatMap((injector) => injector.added(metadata)))
+  const names = [...pod.spec.containers, ...(pod.spec.initContainers ?? [])].map((c) => c.name)
+  return new Set(INJECTORS.flatMap((injector) => injector.added(metadata, names)))
 }
 
 /** The Pod's regular containers but those another injector added: the app's and ours. */

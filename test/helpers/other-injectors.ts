@@ -106,7 +106,69 @@ export const dapr: OtherInjector = (pod) => {
   })
 }
 
-export const OTHER_INJECTORS = { istio, linkerd, vault, dapr } as const
+// Consul in a multi-port Pod: a dataplane and an init container per service
+// (hashicorp/consul-k8s control-plane/connect-inject/webhook).
+export const consul: OtherInjector = (pod) =>
+  withRecord(
+    {
+      ...pod,
+      spec: {
+        ...pod.spec,
+        containers: [
+          ...pod.spec.containers,
+          { name: 'consul-dataplane-web', image: 'hashicorp/consul-dataplane:1.6' },
+          { name: 'consul-dataplane-admin', image: 'hashicorp/consul-dataplane:1.6' },
+        ],
+        initContainers: [
+          ...(pod.spec.initContainers ?? []),
+          {
+            name: 'consul-connect-inject-init-web',
+            image: 'hashicorp/consul-k8s-control-plane:1.6',
+          },
+        ],
+      },
+    },
+    'annotations',
+    { 'consul.hashicorp.com/connect-inject-status': 'injected' },
+  )
+
+// Kuma before Kubernetes 1.29: kuma-sidecar first among the containers, kuma-init
+// (kumahq/kuma pkg/plugins/runtime/k8s/webhooks/injector).
+export const kuma: OtherInjector = (pod) =>
+  withRecord(
+    {
+      ...pod,
+      spec: {
+        ...pod.spec,
+        containers: [
+          { name: 'kuma-sidecar', image: 'kumahq/kuma-dp:2.9.0', ports: [{ containerPort: 9901 }] },
+          ...pod.spec.containers,
+        ],
+        initContainers: [
+          ...(pod.spec.initContainers ?? []),
+          { name: 'kuma-init', image: 'kumahq/kuma-init:2.9.0' },
+        ],
+      },
+    },
+    'annotations',
+    { 'kuma.io/sidecar-injected': 'true' },
+  )
+
+// OpenTelemetry's operator: otc-container last, with the collector's metrics port, and a label
+// naming the collector (open-telemetry/opentelemetry-operator pkg/sidecar/pod.go).
+export const openTelemetry: OtherInjector = (pod) => {
+  const collector: Container = {
+    name: 'otc-container',
+    image: 'otel/opentelemetry-collector:0.110.0',
+    ports: [{ containerPort: 8888, name: 'metrics' }],
+  }
+  const containers = [...pod.spec.containers, collector]
+  return withRecord({ ...pod, spec: { ...pod.spec, containers } }, 'labels', {
+    'sidecar.opentelemetry.io/injected': 'observability.sidecar',
+  })
+}
+
+export const OTHER_INJECTORS = { istio, linkerd, vault, dapr, consul, kuma, openTelemetry } as const
 
 function withRecord(pod: Pod, field: 'annotations' | 'labels', record: Record<string, string>) {
   const metadata = pod.metadata ?? {}
