@@ -70,8 +70,8 @@ export function compileSidecar(definition: SidecarDefinition, selfImage: string)
   })
 }
 
-// A few dozen workloads' parameter sets per sidecar, and none longer than a kibibyte of text
-// (longer ones, a value may take 4 KiB, are configured each time): what a stream of Pods with ever new
+// A few dozen workloads' parameter sets per sidecar, none longer than a kibibyte of text (longer
+// ones, a value may take 4 KiB, are configured each time): what a stream of Pods with ever new
 // values can make the webhook keep is at most 64 KiB per sidecar.
 export const CONFIGURATIONS_KEPT = 64
 export const MAX_KEPT_KEY = 1024
