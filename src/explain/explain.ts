@@ -34,7 +34,12 @@ export interface ExplainInput {
 }
 
 export type DecisionView =
-  | { action: 'inject'; sidecars: string[] }
+  | {
+      action: 'inject'
+      sidecars: string[]
+      /** App mounts of sidecars injected earlier that app containers lack, as `container: mount`. */
+      completes?: string[]
+    }
   | { action: 'skip'; reason: SkipReason }
   | { action: 'deny'; problems: Problem[] }
   | { action: 'invalid'; error: string }
@@ -86,8 +91,14 @@ export function explain(input: ExplainInput): Explanation {
 
 function view(decision: PodDecision): DecisionView {
   switch (decision.action) {
-    case 'inject':
-      return { action: 'inject', sidecars: decision.plan.sidecars.map((s) => s.name) }
+    case 'inject': {
+      const sidecars = decision.plan.sidecars.map((s) => s.name)
+      const completes = decision.plan.completions.map(
+        ({ sidecar, container, mount }) =>
+          `${container}: ${mount.name} at ${mount.mountPath} (${sidecar})`,
+      )
+      return { action: 'inject', sidecars, ...(completes.length && { completes }) }
+    }
     case 'skip':
       return { action: 'skip', reason: decision.reason }
     case 'deny':

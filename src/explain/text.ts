@@ -54,8 +54,13 @@ function namespaceLine({ name, source, facts, labels }: NamespaceView): string {
 
 function decisionLine(decision: DecisionView): string {
   switch (decision.action) {
-    case 'inject':
-      return `inject ${decision.sidecars.join(', ')}`
+    case 'inject': {
+      const completes = decision.completes?.length
+        ? `complete the app mounts: ${decision.completes.join(', ')}`
+        : ''
+      if (decision.sidecars.length === 0) return completes
+      return `inject ${decision.sidecars.join(', ')}${completes && `; ${completes}`}`
+    }
     case 'skip':
       return `skip (${decision.reason})`
     case 'deny':

@@ -40,7 +40,7 @@ import { appContainers } from './app-containers.ts'
 import { DEFAULT_CONTAINER } from './app-port.ts'
 import type { Catalog } from './catalog.ts'
 import { mountConflicts, portConflicts } from './conflicts.ts'
-import { weighClaims } from './evidence.ts'
+import { type Completion, weighClaims } from './evidence.ts'
 import { type Applicable, type Asked, applicableChain } from './not-applicable.ts'
 import type { Container, Pod } from './pod.ts'
 import { type Front, planTakeover, restoreNames, type Takeover } from './port-takeover.ts'
@@ -79,6 +79,8 @@ export interface InjectionPlan {
   alreadyInjected: string[]
   /** The names of the Pod's own containers, which get the sidecars' app mounts. */
   app: readonly string[]
+  /** App mounts of sidecars an earlier call injected that app containers lack (evidence.ts). */
+  completions: readonly Completion[]
 }
 
 /** Decides what to do with a Pod being created in `namespace`. */
@@ -106,7 +108,8 @@ export function decide(pod: Pod, catalog: Catalog, namespace?: NamespaceFacts): 
   const pending = [...catalog.sidecars.values()].filter(
     (s) => all.has(s.name) && !request.injected.includes(s.name),
   )
-  if (pending.length === 0) return skip('already-injected')
+  warnings.push(...claims.completions.map(completionWarning))
+  if (pending.length === 0) return nothingPending(claims, request, mode, warnings)
   const present = request.injected.find((name) => catalog.sidecars.get(name)?.isProxy)
   const target = {
     pod,
@@ -114,6 +117,7 @@ export function decide(pod: Pod, catalog: Catalog, namespace?: NamespaceFacts): 
     chainedProxy: present,
     chained: claims.chained,
     takeover: claims.takeover,
+    completions: claims.completions,
   }
   const planned = plan(pending, target, { request, scope }, mode)
   return planned.ok
@@ -142,9 +146,12 @@ function weighInjected(
 ) {
   const problems: Problem[] = []
   const warnings: string[] = []
-  if (request.injected.length === 0)
-    return { problems, warnings, app: appContainers(pod, []), chained: [], takeover: undefined }
-  const { unproven, app, chained, takeover } = weighClaims(pod, request, catalog, weighing)
+  if (request.injected.length === 0) {
+    const app = appContainers(pod, [])
+    return { problems, warnings, app, chained: [], takeover: undefined, completions: [] }
+  }
+  const claims = weighClaims(pod, request, catalog, weighing)
+  const { unproven, app, chained, takeover, completions } = claims
   for (const { sidecar, why } of unproven) {
     const requirement = scope.required.get(sidecar)
     const claim = `${INJECTED} lists ${sidecar}, but the Pod does not hold it as the catalog renders it (${why})`
@@ -155,7 +162,36 @@ function weighInjected(
       })
     else warnings.push(`${claim}; left as it is`)
   }
-  return { problems, warnings, app, chained, takeover }
+  return { problems, warnings, app, chained, takeover, completions }
+}
+
+// A container without the app mounts of a sidecar injected earlier (another webhook's, added since,
+// or one the author wrote so) gets them: the Pod then holds the sidecar as the catalog renders it.
+function completionWarning({ sidecar, container, mount }: Completion): string {
+  return `${INJECTED} lists ${sidecar}; container ${container} gets its mount of ${mount.name} at ${mount.mountPath}, as every app container has`
+}
+
+// Everything asked for is there: nothing to do, or mounts to complete.
+function nothingPending(
+  claims: { app: readonly Container[]; completions: readonly Completion[] },
+  request: InjectionRequest,
+  mode: Mode,
+  warnings: string[],
+): Decision {
+  if (claims.completions.length === 0)
+    return { action: 'skip', reason: 'already-injected', warnings, notApplicable: [] }
+  const plan: InjectionPlan = {
+    sidecars: [],
+    upstreams: new Map(),
+    appPort: undefined,
+    protocol: undefined,
+    takeover: undefined,
+    mode,
+    alreadyInjected: request.injected,
+    app: claims.app.map((c) => c.name),
+    completions: claims.completions,
+  }
+  return { action: 'inject', plan, warnings, notApplicable: [] }
 }
 
 function optOutWarnings(request: InjectionRequest, scope: Scope): string[] {
@@ -199,11 +235,12 @@ interface Target {
    * ports as they were before it, as that call resolved it (and as evidence.ts does).
    */
   takeover: Takeover | undefined
+  completions: readonly Completion[]
 }
 
 function plan(
   pending: readonly Sidecar[],
-  { pod, app, chainedProxy, chained, takeover }: Target,
+  { pod, app, chainedProxy, chained, takeover, completions }: Target,
   asked: Asked,
   mode: Mode,
 ): Planned {
@@ -245,6 +282,7 @@ function plan(
     mode,
     alreadyInjected: request.injected,
     app: app.map((c) => c.name),
+    completions,
   }
   const warnings = [...chain.warnings, ...taking.warnings]
   return { ok: true, plan: injection, warnings, notApplicable }

@@ -35,9 +35,21 @@ export interface Unproven {
   why: string
 }
 
+/**
+ * An app mount of a proven sidecar that one of the app's containers lacks (one added since by
+ * another webhook, say), and can take: the Pod is completed as the catalog renders it.
+ */
+export interface Completion {
+  sidecar: string
+  container: string
+  mount: VolumeMount
+}
+
 export interface Evidence {
   /** Claimed sidecars the Pod does not hold as the catalog renders them. */
   unproven: Unproven[]
+  /** App mounts of proven sidecars that app containers lack, to add. */
+  completions: Completion[]
   /** The Pod's own containers: those that are no part of a claimed sidecar. */
   app: Container[]
   /** Each claimed sidecar the Pod holds as rendered, with the parts that bear it out. */
@@ -77,6 +89,7 @@ export function weighClaims(
   const unknown = [...claimed].filter((name) => !catalog.sidecars.has(name))
   const evidence: Evidence = {
     unproven: unknown.map((sidecar) => ({ sidecar, why: 'not in the catalog' })),
+    completions: [],
     app: [],
     proven: new Map(),
     takeover: undefined,
@@ -99,10 +112,12 @@ export function weighClaims(
   const weigh = (app: readonly Container[]) =>
     weighAll(pod, index, { configured, alongside, mode, app, takeover })
   const named = weigh(appContainers(pod, request.injected))
-  const weighed = named.unproven.length
-    ? fewerUnproven(named, weigh(appApartFromLatest(pod, index, configured)))
-    : named
+  const weighed =
+    named.unproven.length || named.completions.length
+      ? closer(named, weigh(appApartFromLatest(pod, index, configured)))
+      : named
   evidence.unproven.push(...weighed.unproven)
+  evidence.completions = weighed.completions
   // The app's containers are all but the parts of the sidecars proven, and, for claims left
   // standing unproven, all but those named after them.
   const standing = appContainers(
@@ -141,14 +156,20 @@ function claimedTakeover(pod: Pod, claimed: ReadonlySet<string>): Takeover | und
   return record.ok && claimed.has(record.takeover?.sidecar ?? '') ? record.takeover : undefined
 }
 
-function fewerUnproven(a: Weighed, b: Weighed): Weighed {
-  return b.unproven.length < a.unproven.length ? b : a
+// The view the Pod bears out better: fewer claims unproven, then fewer mounts to complete.
+function closer(a: Weighed, b: Weighed): Weighed {
+  const distance = (w: Weighed) => [w.unproven.length, w.completions.length] as const
+  const [au, ac] = distance(a)
+  const [bu, bc] = distance(b)
+  return bu < au || (bu === au && bc < ac) ? b : a
 }
 
-/** What one view of the app's containers leaves unproven, and the parts of the proven. */
+/** What one view of the app's containers leaves unproven, the parts of the proven, and the app
+ *  mounts to complete. */
 interface Weighed {
   unproven: Unproven[]
   proven: Map<string, SidecarParts>
+  completions: Completion[]
 }
 
 interface View {
@@ -165,7 +186,7 @@ interface View {
 // planned again on the app with the name given back, and the proxy rendered with the name.
 function weighAll(pod: Pod, index: PodIndex, view: View): Weighed {
   const { configured, alongside, mode, app, takeover } = view
-  const weighed: Weighed = { unproven: [], proven: new Map() }
+  const weighed: Weighed = { unproven: [], proven: new Map(), completions: [] }
   const before = takeover ? restoreNames(app, takeover) : app
   const main = pod.metadata?.annotations?.[DEFAULT_CONTAINER]?.trim()
   const chain = planChain(configured, before, main, alongside)
@@ -174,8 +195,17 @@ function weighAll(pod: Pod, index: PodIndex, view: View): Weighed {
   for (const sidecar of configured) {
     const rendering = { mode, upstream: upstreams.get(sidecar.name), protocol, app }
     const found = weighTaken(index, sidecar, rendering, takeover)
-    if (typeof found === 'string') weighed.unproven.push({ sidecar: sidecar.name, why: found })
-    else weighed.proven.set(sidecar.name, found)
+    if (typeof found === 'string') {
+      weighed.unproven.push({ sidecar: sidecar.name, why: found })
+      continue
+    }
+    weighed.proven.set(sidecar.name, found.parts)
+    const lacking = found.lacking.map(({ container, mount }) => ({
+      sidecar: sidecar.name,
+      container,
+      mount,
+    }))
+    weighed.completions.push(...lacking)
   }
   return weighed
 }
@@ -186,7 +216,7 @@ function weighTaken(
   sidecar: ConfiguredSidecar,
   rendering: Rendering,
   takeover: Takeover | undefined,
-): SidecarParts | string {
+): Found | string {
   if (takeover?.sidecar !== sidecar.name) return weigh(index, sidecar, rendering)
   if (!isBorneOut(rendering.app, takeover))
     return `its app port is not renamed as ${PORT_TAKEOVER} records`
@@ -213,31 +243,46 @@ interface Rendering {
   app: readonly Container[]
 }
 
-// The sidecar's parts as the Pod holds them, or why the Pod does not hold it. Its parts were named by an allocator that took the first free name
-// (src/injection/names.ts): the base name, or, where the Pod had that already (an app container
-// called patterns-metrics), a suffixed one. The Pod may hold several such names; the earliest and
-// the latest are tried.
-function weigh(
+// The sidecar's parts as the Pod holds them, or why the Pod does not hold it. Its parts were
+// named by an allocator that took the first free name (src/injection/names.ts): the base name,
+// or, where the Pod had that already (an app container called patterns-metrics), a suffixed one.
+// The Pod may hold several such names; the latest and the earliest are tried, and one the app
+// containers bear out whole is preferred to one whose app mounts some of them lack.
+function weigh(index: PodIndex, sidecar: ConfiguredSidecar, rendering: Rendering): Found | string {
+  if (sidecar.proxy && rendering.upstream === undefined) return 'the app port it fronts is unknown'
+  const whole = (w: Found | string) => typeof w !== 'string' && w.lacking.length === 0
+  const latest = weighPick(index, sidecar, rendering, 'latest')
+  if (whole(latest)) return latest
+  const earliest = weighPick(index, sidecar, rendering, 'earliest')
+  return whole(earliest) || (typeof latest === 'string' && typeof earliest !== 'string')
+    ? earliest
+    : latest
+}
+
+function weighPick(
   index: PodIndex,
   sidecar: ConfiguredSidecar,
   { mode, upstream, protocol, takeover, app }: Rendering,
-): SidecarParts | string {
-  if (sidecar.proxy && upstream === undefined) return 'the app port it fronts is unknown'
-  let why = ''
-  for (const pick of ['latest', 'earliest'] as const) {
-    const parts = sidecar.build({
-      mode,
-      upstream,
-      ...(protocol && { protocol }),
-      ...(takeover && { takeover }),
-      containerName: (base) => index.containerNamed(base, pick),
-      volumeName: (base) => index.volumeNamed(base, pick),
-    })
-    const missing = partsMissing(index, parts) ?? mountsMissing(parts.appMounts, app)
-    if (missing === undefined) return parts
-    why ||= missing
-  }
-  return why
+  pick: Pick,
+): Found | string {
+  const parts = sidecar.build({
+    mode,
+    upstream,
+    ...(protocol && { protocol }),
+    ...(takeover && { takeover }),
+    containerName: (base) => index.containerNamed(base, pick),
+    volumeName: (base) => index.volumeNamed(base, pick),
+  })
+  const missing = partsMissing(index, parts)
+  if (missing !== undefined) return missing
+  const lacking = mountsLacking(parts.appMounts, app)
+  return typeof lacking === 'string' ? lacking : { parts, lacking }
+}
+
+/** A claimed sidecar's parts as the Pod holds them, and the app mounts app containers lack. */
+interface Found {
+  parts: SidecarParts
+  lacking: { container: string; mount: VolumeMount }[]
 }
 
 type Pick = 'earliest' | 'latest'
@@ -301,12 +346,19 @@ function partsMissing(index: PodIndex, parts: SidecarParts): string | undefined 
   return undefined
 }
 
-function mountsMissing(mounts: readonly VolumeMount[], app: readonly Container[]) {
+// The app mounts each app container lacks; why not, where one mounts something else at the path
+// (the API server refuses two mounts at one path, so the Pod cannot be completed).
+function mountsLacking(mounts: readonly VolumeMount[], app: readonly Container[]) {
+  const lacking: { container: string; mount: VolumeMount }[] = []
   for (const mount of mounts)
-    for (const container of app)
-      if (!(container.volumeMounts ?? []).some((m) => mismatch(mount, m, '') === undefined))
-        return `container ${container.name} does not mount ${mount.name} at ${mount.mountPath}`
-  return undefined
+    for (const container of app) {
+      const own = container.volumeMounts ?? []
+      if (own.some((m) => mismatch(mount, m, '') === undefined)) continue
+      if (own.some((m) => m.mountPath === mount.mountPath))
+        return `container ${container.name} mounts another volume at ${mount.mountPath}, where ${mount.name} belongs`
+      lacking.push({ container: container.name, mount })
+    }
+  return lacking
 }
 
 /** The path of the first place where `actual` is not `rendered` (plus defaulted fields). */

@@ -4,7 +4,7 @@
 import { INJECTED, REVISION } from './annotations.ts'
 import type { InjectionPlan } from './decide.ts'
 import { nameAllocator } from './names.ts'
-import { containerNames, type Pod, volumeNames } from './pod.ts'
+import { type Container, containerNames, type Pod, volumeNames } from './pod.ts'
 import { applyTakeover, PORT_TAKEOVER, type Takeover } from './port-takeover.ts'
 import { formatRevisions, readRevisions } from './revisions.ts'
 import type { SidecarParts } from './sidecar.ts'
@@ -41,8 +41,17 @@ export function inject(pod: Pod, plan: InjectionPlan): Pod {
       container.volumeMounts = [...(container.volumeMounts ?? []), ...parts.appMounts]
     }
   }
+  complete(app, plan.completions)
   recordInjected(copy, plan, takeover)
   return copy
+}
+
+// Mounts of sidecars injected earlier, for app containers that lack them (added since).
+function complete(app: readonly Container[], completions: InjectionPlan['completions']): void {
+  for (const { container, mount } of completions) {
+    const lacking = app.find((c) => c.name === container)
+    if (lacking) lacking.volumeMounts = [...(lacking.volumeMounts ?? []), mount]
+  }
 }
 
 function add(pod: Pod, parts: SidecarParts): void {

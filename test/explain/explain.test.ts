@@ -180,3 +180,26 @@ t.test('what is not a Pod is refused as the webhook refuses it', async (t) => {
   t.same(e.decision, { action: 'invalid', error: '/spec/containers must be array' })
   t.same(e.sidecars, [])
 })
+
+t.test(
+  'a container added since, without the app mounts: explain says they are completed',
+  async (t) => {
+    const asked = pod({
+      'patterns/sidecar': 'log-shipper',
+      'patterns/log-shipper.endpoint': 'https://logs.example.com/in',
+    })
+    const shipped = injectedBy(asked, testCatalog)
+    const agent = { name: 'agent', image: 'example/agent:1' }
+    const later = {
+      ...shipped,
+      spec: { ...shipped.spec, containers: [...shipped.spec.containers, agent] },
+    }
+    const e = explained(later, namespace('apps'))
+    t.same(e.decision, {
+      action: 'inject',
+      sidecars: [],
+      completes: ['agent: patterns-logs at /var/log/app (log-shipper)'],
+    })
+    t.match(explanationText(e), /complete the app mounts: agent: patterns-logs at \/var\/log\/app/)
+  },
+)

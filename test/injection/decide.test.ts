@@ -503,3 +503,60 @@ t.test("a proxy left out stays out when another injector's container brings a po
   t.same(summary(decide(worker, builtinCatalog, namespaces.defaults)), leftOut, 'first call')
   t.same(summary(decide(istio(worker), builtinCatalog, namespaces.defaults)), leftOut, 'again')
 })
+
+// A webhook that leaves no record we know may add a container after ours: on reinvocation it is
+// one of the app's containers, and gets the app mounts the others have (the Pod is then as the
+// catalog renders it, so a policy that requires the sidecar is met); a container that mounts
+// something else at that path cannot, and the claim is not borne out.
+const shipperCatalog = catalogFrom({
+  name: 'catalog.yaml',
+  text: `sidecars:
+  - name: log-shipper
+    params:
+      endpoint: { type: string, required: true }
+    container: { image: "example/shipper:1", args: ["--to={{endpoint}}"] }
+    volumes:
+      - { name: logs, emptyDir: {}, mountPath: /logs, appMountPath: /var/log/app }
+policies:
+  - name: regulated-logs
+    namespaceSelector: { matchLabels: { compliance: pci } }
+    required: [log-shipper]
+`,
+})
+const regulated = { name: 'regulated', labels: { compliance: 'pci', ...ENFORCED }, annotations: {} }
+
+t.test('a container added after ours without a record gets the app mounts', async (t) => {
+  const asked = pod({ sidecar: 'log-shipper', 'log-shipper.endpoint': 'https://logs.example.com' })
+  const first = decide(asked, shipperCatalog, regulated)
+  if (first.action !== 'inject') throw new Error(`first call: ${first.action}`)
+  const injected = inject(asked, first.plan)
+  const added: Container = { name: 'agent', image: 'example/agent:1' }
+  const later = {
+    ...injected,
+    spec: { ...injected.spec, containers: [...injected.spec.containers, added] },
+  }
+  const again = decide(later, shipperCatalog, regulated)
+  if (again.action !== 'inject') throw new Error(`again: ${JSON.stringify(again)}`)
+  t.same(again.plan.sidecars, [], 'nothing new')
+  t.match(again.plan.completions, [
+    { sidecar: 'log-shipper', container: 'agent', mount: { mountPath: '/var/log/app' } },
+  ])
+  t.match(again.warnings, [/container agent gets its mount of patterns-logs at \/var\/log\/app/])
+  const completed = inject(later, again.plan)
+  t.same(completed.spec.containers.at(-1)?.volumeMounts, [
+    { name: 'patterns-logs', mountPath: '/var/log/app' },
+  ])
+  t.same(summary(decide(completed, shipperCatalog, regulated)), { skip: 'already-injected' })
+
+  const taken = { ...added, volumeMounts: [{ name: 'other', mountPath: '/var/log/app' }] }
+  const blocked = {
+    ...injected,
+    spec: { ...injected.spec, containers: [...injected.spec.containers, taken] },
+  }
+  t.match(summary(decide(blocked, shipperCatalog, regulated)).deny, [
+    {
+      annotation: 'patterns/injected',
+      message: /container agent mounts another volume at \/var\/log\/app/,
+    },
+  ])
+})

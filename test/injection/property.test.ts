@@ -11,6 +11,7 @@ import { applyPatch } from 'rfc6902'
 import t from 'tap'
 import { admit } from '../../src/admission/admit.ts'
 import { parseReview } from '../../src/admission/review.ts'
+import type { AdmissionRequest } from '../../src/admission/types.ts'
 import type { Pod } from '../../src/injection/pod.ts'
 import { testCatalog } from '../helpers/config.ts'
 import { OTHER_INJECTORS } from '../helpers/other-injectors.ts'
@@ -90,7 +91,35 @@ function violations(body: PodReview): string[] {
     const after = admit({ ...parsed.request, object: other(pod as Pod) }, context).response
     fail(after.allowed && after.patch === undefined, `after ${name}: ${JSON.stringify(after)}`)
   }
+  found.push(...afterUnrecorded(parsed.request, pod as Pod, context))
   return found
+}
+
+// A webhook that leaves no record adds a container after ours: called again, we may only give it
+// the app mounts the app's containers have, and a third call has nothing left to do.
+function afterUnrecorded(
+  request: AdmissionRequest,
+  pod: Pod,
+  context: ReturnType<typeof contextOf>,
+): string[] {
+  const agent = { name: 'unrecorded-agent', image: 'example/agent:1' }
+  const later = structuredClone({
+    ...pod,
+    spec: { ...pod.spec, containers: [...pod.spec.containers, agent] },
+  })
+  const again = admit({ ...request, object: later }, context).response
+  if (!again.allowed) return [`after an unrecorded container: ${JSON.stringify(again)}`]
+  if (again.patch === undefined) return []
+  const at = `/spec/containers/${later.spec.containers.length - 1}/volumeMounts`
+  const patch = decodePatch(again.patch)
+  const stray = patch.filter((op) => op.op !== 'add' || !op.path.startsWith(at))
+  if (stray.length)
+    return [`after an unrecorded container, more than its mounts: ${JSON.stringify(stray)}`]
+  applyPatch(later, patch)
+  const third = admit({ ...request, object: later }, context).response
+  return third.allowed && third.patch === undefined
+    ? []
+    : [`after completing the mounts: ${JSON.stringify(third)}`]
 }
 
 t.test('every review gets an answer the API server accepts', async (t) => {
