@@ -6,7 +6,7 @@
 // 12 digits, where parsers that overflow disagree), extensions only as `;token[=token]` runs,
 // CRLF everywhere, trailer fields read as head fields are. What breaks these rules ends the
 // message: the request is cut (the app never sees a boundary) and the connection closed.
-import { BROKEN, headEnd, readFields } from './h1-heads.ts'
+import { BROKEN, headEnd, readFields, TOKEN_CHARS, table } from './h1-heads.ts'
 
 /** feed() needs more bytes. */
 export const NEED_MORE = -1
@@ -28,9 +28,8 @@ const DATA_LF = 5
 const TRAILERS = 6
 const DONE = 7
 
-const EXTENSION_CHARS = new Uint8Array(256)
-for (const c of "!#$%&'*+-.^_`|~;=0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
-  EXTENSION_CHARS[c.charCodeAt(0)] = 1
+// A chunk extension's bytes: tokens, and the `;` and `=` between them.
+const EXTENSION_CHARS = table(`${TOKEN_CHARS};=`)
 
 /** One chunked body, decoded as its bytes come. */
 export class ChunkedDecoder {

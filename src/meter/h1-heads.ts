@@ -72,15 +72,17 @@ function lineBreak(bytes: Uint8Array, i: number): number {
   return i >= 3 && bytes[i - 2] === LF ? i + 1 : -1
 }
 
-const table = (chars: string, from = 0, to = -1) => {
+/** A byte lookup table: 1 for each of `chars` and for the bytes from `from` to `to`. */
+export const table = (chars: string, from = 0, to = -1) => {
   const result = new Uint8Array(256)
   for (let i = 0; i < chars.length; i++) result[chars.charCodeAt(i)] = 1
   for (let c = from; c <= to; c++) result[c] = 1
   return result
 }
 const ALNUM = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
-// tchar (RFC 9110 section 5.6.2).
-const TOKEN = table(`!#$%&'*+-.^_\`|~${ALNUM}`)
+/** tchar (RFC 9110 section 5.6.2). */
+export const TOKEN_CHARS = `!#$%&'*+-.^_\`|~${ALNUM}`
+const TOKEN = table(TOKEN_CHARS)
 // What an origin-form target may hold after its first slash: pchar, `/` and `?` (RFC 3986).
 const TARGET = table(`-._~!$&'()*+,;=:@/?%${ALNUM}`)
 // A field value's bytes: visible ASCII, space and tab; with obs-text, bytes 0x80-0xFF too.
