@@ -47,9 +47,15 @@ import { type Front, planTakeover, restoreNames, type Takeover } from './port-ta
 import type { Problem } from './problems.ts'
 import type { Protocol } from './protocol.ts'
 import { type ChainedProxy, chainOf } from './proxy-chain.ts'
-import { type InjectionRequest, readRequest, strayParamWarnings } from './request.ts'
+import {
+  type Configured,
+  configureWanted,
+  type InjectionRequest,
+  readRequest,
+  strayParamWarnings,
+} from './request.ts'
 import { type NamespaceFacts, readScope, type Scope } from './scope.ts'
-import type { ConfiguredSidecar, Mode, Sidecar } from './sidecar.ts'
+import type { ConfiguredSidecar, Mode } from './sidecar.ts'
 
 export type SkipReason = 'opted-out' | 'not-requested' | 'already-injected' | 'not-applicable'
 
@@ -101,15 +107,23 @@ export function decide(pod: Pod, catalog: Catalog, namespace?: NamespaceFacts): 
   warnings.push(...strayParamWarnings(request.params, all, catalog))
   if (all.size === 0) return skip(request.optedOut ? 'opted-out' : 'not-requested')
   const mode = request.mode ?? catalog.mode
-  const claims = weighInjected(pod, { request, scope }, catalog, { mode, asked: all })
+  // What is asked for and not claimed, configured once: the claims are weighed with it (the
+  // earlier call resolved the chain with it too), and it is what is left to inject.
+  const pending = configureWanted(
+    catalog,
+    request,
+    (n) => all.has(n) && !request.injected.includes(n),
+  )
+  const claims = weighInjected(pod, { request, scope }, catalog, {
+    mode,
+    alongside: pending.sidecars,
+  })
   warnings.push(...claims.warnings)
   const refused = [...(request.optedOut ? [] : request.unknownSidecars), ...claims.problems]
   if (refused.length) return { action: 'deny', problems: refused, warnings }
-  const pending = [...catalog.sidecars.values()].filter(
-    (s) => all.has(s.name) && !request.injected.includes(s.name),
-  )
   warnings.push(...claims.completions.map(completionWarning))
-  if (pending.length === 0) return nothingPending(claims, request, mode, warnings)
+  if (pending.sidecars.length + pending.invalid.length === 0)
+    return nothingPending(claims, request, mode, warnings)
   const present = request.injected.find((name) => catalog.sidecars.get(name)?.isProxy)
   const target = {
     pod,
@@ -142,7 +156,7 @@ function weighInjected(
   pod: Pod,
   { request, scope }: Asked,
   catalog: Catalog,
-  weighing: { mode: Mode; asked: ReadonlySet<string> },
+  weighing: { mode: Mode; alongside: readonly ConfiguredSidecar[] },
 ) {
   const problems: Problem[] = []
   const warnings: string[] = []
@@ -239,20 +253,15 @@ interface Target {
 }
 
 function plan(
-  pending: readonly Sidecar[],
+  pending: Configured,
   { pod, app, chainedProxy, chained, takeover, completions }: Target,
   asked: Asked,
   mode: Mode,
 ): Planned {
   const { request } = asked
-  const problems: Problem[] = []
-  const configured: ConfiguredSidecar[] = []
-  for (const sidecar of pending) {
-    const configuration = sidecar.configure(request.params.get(sidecar.name) ?? new Map())
-    if (configuration.ok) configured.push(configuration.sidecar)
-    else problems.push(...configuration.problems)
-  }
+  const problems = pending.invalid.flatMap((i) => i.problems)
   if (problems.length) return { ok: false, problems }
+  const configured = pending.sidecars
 
   const defaultContainer = pod.metadata?.annotations?.[DEFAULT_CONTAINER]?.trim()
   const hostNetwork = pod.spec.hostNetwork === true

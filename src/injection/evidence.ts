@@ -26,7 +26,7 @@ import {
 } from './port-takeover.ts'
 import type { Protocol } from './protocol.ts'
 import { type ChainedProxy, chainOf, planChain } from './proxy-chain.ts'
-import type { InjectionRequest } from './request.ts'
+import { configureWanted, type InjectionRequest } from './request.ts'
 import type { ConfiguredSidecar, Mode, SidecarParts } from './sidecar.ts'
 
 /** A claimed sidecar that is not there as rendered, and the first difference found. */
@@ -76,15 +76,17 @@ const TOKEN_PATH = '/var/run/secrets/kubernetes.io/serviceaccount'
 
 /**
  * Checks each sidecar `request.injected` claims against the Pod, as `mode` would build it; the
- * sidecars `asked` for besides (the Pod's, its namespace's defaults, policies) were in the chain
- * the earlier call resolved, even those it left out, so their settings resolve it again here.
+ * sidecars asked for besides (`alongside`: the Pod's, its namespace's defaults, policies,
+ * configured) were in the chain the earlier call resolved, even those it left out, so their
+ * settings resolve it again here.
  */
 export function weighClaims(
   pod: Pod,
   request: InjectionRequest,
   catalog: Catalog,
-  { mode, asked = new Set() }: { mode: Mode; asked?: ReadonlySet<string> },
+  how: { mode: Mode; alongside?: readonly ConfiguredSidecar[] },
 ): Evidence {
+  const { mode } = how
   const claimed = new Set(request.injected)
   const unknown = [...claimed].filter((name) => !catalog.sidecars.has(name))
   const evidence: Evidence = {
@@ -95,15 +97,11 @@ export function weighClaims(
     takeover: undefined,
     chained: [],
   }
-  const configured: ConfiguredSidecar[] = []
-  for (const sidecar of catalog.sidecars.values()) {
-    if (!claimed.has(sidecar.name)) continue
-    const configuration = sidecar.configure(request.params.get(sidecar.name) ?? new Map())
-    if (configuration.ok) configured.push(configuration.sidecar)
-    else evidence.unproven.push({ sidecar: sidecar.name, why: 'its parameters are invalid' })
-  }
+  const { sidecars: configured, invalid } = configureWanted(catalog, request, (n) => claimed.has(n))
+  for (const { name } of invalid)
+    evidence.unproven.push({ sidecar: name, why: 'its parameters are invalid' })
   evidence.chained = chainOf(configured)
-  const alongside = chainOf(configuredAmong(catalog, request, asked, claimed))
+  const alongside = chainOf(how.alongside ?? [])
   // Which containers are the app's decides where the proxies forward. Usually every container
   // named after a claimed sidecar is one of its parts; but where the app has a container of that
   // name itself, ours took the next free name, and only that one is not the app's.
@@ -134,20 +132,6 @@ export function weighClaims(
   // A proxy that took the name over is proven only where the Pod holds the rename (weighTaken).
   evidence.takeover = weighed.proven.has(takeover?.sidecar ?? '') ? takeover : undefined
   return evidence
-}
-
-// The sidecars asked for that the Pod does not claim, with their valid settings.
-function configuredAmong(
-  catalog: Catalog,
-  request: InjectionRequest,
-  asked: ReadonlySet<string>,
-  claimed: ReadonlySet<string>,
-): ConfiguredSidecar[] {
-  return [...catalog.sidecars.values()].flatMap((sidecar) => {
-    if (!asked.has(sidecar.name) || claimed.has(sidecar.name)) return []
-    const configuration = sidecar.configure(request.params.get(sidecar.name) ?? new Map())
-    return configuration.ok ? [configuration.sidecar] : []
-  })
 }
 
 // A record that is no record of ours is not read: a proxy that took a name over then differs.

@@ -10,7 +10,7 @@ import {
 } from './annotations.ts'
 import type { Catalog } from './catalog.ts'
 import type { Problem } from './problems.ts'
-import { MODES, type Mode } from './sidecar.ts'
+import { type ConfiguredSidecar, MODES, type Mode } from './sidecar.ts'
 import { quote } from './validators.ts'
 
 export interface InjectionRequest {
@@ -117,4 +117,26 @@ export function strayParamWarnings(
         ? `patterns/${sidecar}.*: the Pod does not get ${sidecar}; its parameters are ignored`
         : `patterns/${sidecar}.*: no sidecar is named ${quote(sidecar)}; ignored`,
     )
+}
+
+/** Sidecars configured from the Pod's parameters, and those whose parameters are invalid. */
+export interface Configured {
+  sidecars: ConfiguredSidecar[]
+  invalid: { name: string; problems: Problem[] }[]
+}
+
+/** The catalog's sidecars that `wanted` names, in catalog order, configured as the Pod asks. */
+export function configureWanted(
+  catalog: Catalog,
+  request: InjectionRequest,
+  wanted: (name: string) => boolean,
+): Configured {
+  const configured: Configured = { sidecars: [], invalid: [] }
+  for (const sidecar of catalog.sidecars.values()) {
+    if (!wanted(sidecar.name)) continue
+    const configuration = sidecar.configure(request.params.get(sidecar.name) ?? new Map())
+    if (configuration.ok) configured.sidecars.push(configuration.sidecar)
+    else configured.invalid.push({ name: sidecar.name, problems: configuration.problems })
+  }
+  return configured
 }

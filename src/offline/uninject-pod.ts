@@ -8,7 +8,7 @@ import { mismatch, type Unproven, weighClaims } from '../injection/evidence.ts'
 import type { Container, Pod } from '../injection/pod.ts'
 import { checkPod } from '../injection/pod-shape.ts'
 import { marksOf, PORT_TAKEOVER, type Takeover } from '../injection/port-takeover.ts'
-import { readRequest } from '../injection/request.ts'
+import { configureWanted, readRequest } from '../injection/request.ts'
 import { formatRevisions, readRevisions } from '../injection/revisions.ts'
 import type { SidecarParts } from '../injection/sidecar.ts'
 import type { Change } from './yaml-change.ts'
@@ -54,8 +54,13 @@ export function uninjectPod(object: unknown, catalog: Catalog): Uninjection {
   if (request.invalidFlags.length)
     return { action: 'refuse', reason: `${INJECTED}: ${request.invalidFlags[0]?.message}` }
   // Offline, only the Pod's own requests are known; not its namespace's defaults and policies.
-  const asked = new Set(request.requested)
-  const evidence = weighClaims(pod, request, catalog, { mode: request.mode ?? catalog.mode, asked })
+  const asked = (name: string) =>
+    request.requested.includes(name) && !request.injected.includes(name)
+  const alongside = configureWanted(catalog, request, asked).sidecars
+  const evidence = weighClaims(pod, request, catalog, {
+    mode: request.mode ?? catalog.mode,
+    alongside,
+  })
   const { proven, app, unproven, takeover } = evidence
   const reversing = { pod, injected: request.injected, proven, app, takeover }
   const changes = proven.size ? REVERSALS.flatMap((reverse) => reverse(reversing)) : []
