@@ -56,15 +56,15 @@ export function compileSidecar(definition: SidecarDefinition, selfImage: string)
     digest,
     params,
     configure(raw: ReadonlyMap<string, string>) {
-      const key = raw.size === 0 ? '' : JSON.stringify([...raw])
-      const kept = configurations.get(key)
+      const key = keyOf(raw)
+      const kept = key === undefined ? undefined : configurations.get(key)
       if (kept) return { ok: true, sidecar: kept } as const
       const resolution = resolveParams(definition.name, params, raw)
       if (!resolution.ok) return resolution
       const values = resolution.values as Values
       const revision = oncePerMode((mode) => sidecarRevision(digest, values, mode))
       const sidecar = deepFreeze(bind(template, deepFreeze(values), revision))
-      if (key.length <= MAX_KEPT_KEY) configurations.set(key, sidecar)
+      if (key !== undefined) configurations.set(key, sidecar)
       return { ok: true, sidecar } as const
     },
   })
@@ -75,6 +75,16 @@ export function compileSidecar(definition: SidecarDefinition, selfImage: string)
 // values can make the webhook keep is at most 64 KiB per sidecar.
 export const CONFIGURATIONS_KEPT = 64
 export const MAX_KEPT_KEY = 1024
+
+// The memo's key for a parameter set, or undefined for one too long to keep: measured before it
+// is written out, so that a Pod with megabyte values costs no copy of them here.
+function keyOf(raw: ReadonlyMap<string, string>): string | undefined {
+  let length = 0
+  for (const [name, value] of raw) length += name.length + value.length
+  if (length > MAX_KEPT_KEY) return undefined
+  const key = raw.size === 0 ? '' : JSON.stringify([...raw])
+  return key.length <= MAX_KEPT_KEY ? key : undefined
+}
 
 function oncePerMode(revision: (mode: Mode) => string): (mode: Mode) => string {
   const revisions = new Map<Mode, string>()
