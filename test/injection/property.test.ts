@@ -116,10 +116,11 @@ function afterUnrecorded(
   if (stray.length)
     return [`after an unrecorded container, more than its mounts: ${JSON.stringify(stray)}`]
   applyPatch(later, patch)
+  const invalid = podViolations(later as Checked).map((v) => `after completing the mounts: ${v}`)
   const third = admit({ ...request, object: later }, context).response
   return third.allowed && third.patch === undefined
-    ? []
-    : [`after completing the mounts: ${JSON.stringify(third)}`]
+    ? invalid
+    : [...invalid, `after completing the mounts: ${JSON.stringify(third)}`]
 }
 
 t.test('every review gets an answer the API server accepts', async (t) => {

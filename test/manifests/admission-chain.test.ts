@@ -286,3 +286,60 @@ t.test('an earlier webhook asks for a sidecar: our condition sees its edit', asy
   )
   t.same(containerNames(created.pod), ['patterns-metrics', 'web'])
 })
+
+// A webhook after ours that adds a container of its own and leaves no record we know (an agent
+// injector): we are called again, and the policy's log-shipper, injected by the first call, is
+// borne out; the added container gets the app's log mount and the stored Pod is valid.
+const agentAdder = {
+  configuration: {
+    ...labeller.configuration,
+    metadata: { name: 'zz-agents' },
+    webhooks: [{ ...labeller.configuration.webhooks[0], name: 'agents.example.com' }],
+  },
+  handler: (review: Json) =>
+    review.request.object.spec.containers.some((c: Json) => c.name === 'agent')
+      ? patched(review, [])
+      : patched(review, [
+          {
+            op: 'add',
+            path: '/spec/containers/-',
+            value: { name: 'agent', image: 'example/agent:1' },
+          },
+        ]),
+}
+const logPolicy = catalogFrom({
+  name: 'policies.yaml',
+  text: `sidecars:
+  - name: log-shipper
+    params:
+      endpoint: { type: string, required: true }
+    container: { image: "example/shipper:1", args: ["--to={{endpoint}}"] }
+    volumes:
+      - { name: logs, emptyDir: {}, mountPath: /logs, appMountPath: /var/log/app }
+policies:
+  - { name: regulated-logs, namespaceSelector: { matchLabels: { compliance: pci } }, required: [log-shipper] }
+`,
+})
+
+t.test(
+  'a later webhook adds a container: the policy is met, the container gets the app mount',
+  async (t) => {
+    const { api } = await modelCluster(t, { catalog: () => logPolicy, others: [agentAdder] })
+    api.putNamespace('pay', { labels: { ...ENFORCED, compliance: 'pci' } })
+    const created = await api.createPod(
+      'pay',
+      replicaSetPod({ 'patterns/log-shipper.endpoint': 'https://logs.example.com/in' }),
+    )
+    t.equal(created.code, 201, created.status?.message ?? 'created')
+    t.same(
+      created.calls.map((c) => [c.webhook, c.round, c.changed]),
+      [
+        ['enforced.sidecar-patterns.io', 0, true],
+        ['agents.example.com', 0, true],
+        ['enforced.sidecar-patterns.io', 1, true],
+      ],
+    )
+    const agent = created.pod.spec.containers.find((c: Json) => c.name === 'agent')
+    t.match(agent?.volumeMounts, [{ name: 'patterns-logs', mountPath: '/var/log/app' }])
+  },
+)
