@@ -20,3 +20,18 @@ export const testCatalog = catalogFrom({
   name: 'catalog.yaml',
   text: readFileSync(TEST_CATALOG_PATH, 'utf8'),
 })
+
+/** One sidecar with an app mount (a log shipper) that a policy requires where compliance: pci. */
+export const logShippingCatalog = catalogFrom({
+  name: 'log-shipping.yaml',
+  text: `sidecars:
+  - name: log-shipper
+    params:
+      endpoint: { type: string, required: true }
+    container: { image: "example/shipper:1", args: ["--to={{endpoint}}"] }
+    volumes:
+      - { name: logs, emptyDir: {}, mountPath: /logs, appMountPath: /var/log/app }
+policies:
+  - { name: regulated-logs, namespaceSelector: { matchLabels: { compliance: pci } }, required: [log-shipper] }
+`,
+})

@@ -7,7 +7,7 @@ import { inject } from '../../src/injection/mutate.ts'
 import type { Container, ContainerPort, Pod } from '../../src/injection/pod.ts'
 import type { Problem } from '../../src/injection/problems.ts'
 import type { NamespaceFacts } from '../../src/injection/scope.ts'
-import { builtinCatalog, catalogFrom } from '../helpers/config.ts'
+import { builtinCatalog, catalogFrom, logShippingCatalog } from '../helpers/config.ts'
 import { istio, OTHER_INJECTORS } from '../helpers/other-injectors.ts'
 
 const REPO = 'https://github.com/example/site.git'
@@ -508,26 +508,11 @@ t.test("a proxy left out stays out when another injector's container brings a po
 // one of the app's containers, and gets the app mounts the others have (the Pod is then as the
 // catalog renders it, so a policy that requires the sidecar is met); a container that mounts
 // something else at that path cannot, and the claim is not borne out.
-const shipperCatalog = catalogFrom({
-  name: 'catalog.yaml',
-  text: `sidecars:
-  - name: log-shipper
-    params:
-      endpoint: { type: string, required: true }
-    container: { image: "example/shipper:1", args: ["--to={{endpoint}}"] }
-    volumes:
-      - { name: logs, emptyDir: {}, mountPath: /logs, appMountPath: /var/log/app }
-policies:
-  - name: regulated-logs
-    namespaceSelector: { matchLabels: { compliance: pci } }
-    required: [log-shipper]
-`,
-})
 const regulated = { name: 'regulated', labels: { compliance: 'pci', ...ENFORCED }, annotations: {} }
 
 t.test('a container added after ours without a record gets the app mounts', async (t) => {
   const asked = pod({ sidecar: 'log-shipper', 'log-shipper.endpoint': 'https://logs.example.com' })
-  const first = decide(asked, shipperCatalog, regulated)
+  const first = decide(asked, logShippingCatalog, regulated)
   if (first.action !== 'inject') throw new Error(`first call: ${first.action}`)
   const injected = inject(asked, first.plan)
   const added: Container = { name: 'agent', image: 'example/agent:1' }
@@ -535,7 +520,7 @@ t.test('a container added after ours without a record gets the app mounts', asyn
     ...injected,
     spec: { ...injected.spec, containers: [...injected.spec.containers, added] },
   }
-  const again = decide(later, shipperCatalog, regulated)
+  const again = decide(later, logShippingCatalog, regulated)
   if (again.action !== 'inject') throw new Error(`again: ${JSON.stringify(again)}`)
   t.same(again.plan.sidecars, [], 'nothing new')
   t.match(again.plan.completions, [
@@ -546,14 +531,14 @@ t.test('a container added after ours without a record gets the app mounts', asyn
   t.same(completed.spec.containers.at(-1)?.volumeMounts, [
     { name: 'patterns-logs', mountPath: '/var/log/app' },
   ])
-  t.same(summary(decide(completed, shipperCatalog, regulated)), { skip: 'already-injected' })
+  t.same(summary(decide(completed, logShippingCatalog, regulated)), { skip: 'already-injected' })
 
   const taken = { ...added, volumeMounts: [{ name: 'other', mountPath: '/var/log/app' }] }
   const blocked = {
     ...injected,
     spec: { ...injected.spec, containers: [...injected.spec.containers, taken] },
   }
-  t.match(summary(decide(blocked, shipperCatalog, regulated)).deny, [
+  t.match(summary(decide(blocked, logShippingCatalog, regulated)).deny, [
     {
       annotation: 'patterns/injected',
       message: /container agent mounts another volume at \/var\/log\/app/,

@@ -6,7 +6,7 @@ import type { Json } from '../../src/apiserver/attributes.ts'
 import { DEFAULTS_LABEL, ENFORCED_LABEL } from '../../src/injection/reach.ts'
 import { costLabeller, patched } from '../helpers/apiserver/answers.ts'
 import { modelCluster } from '../helpers/apiserver/cluster.ts'
-import { catalogFrom } from '../helpers/config.ts'
+import { catalogFrom, logShippingCatalog } from '../helpers/config.ts'
 import { fakeApiServerFor } from '../helpers/fake-apiserver.ts'
 
 // The policy of the platform team: enforced namespaces labelled env=prod must have metrics.
@@ -307,24 +307,14 @@ const agentAdder = {
           },
         ]),
 }
-const logPolicy = catalogFrom({
-  name: 'policies.yaml',
-  text: `sidecars:
-  - name: log-shipper
-    params:
-      endpoint: { type: string, required: true }
-    container: { image: "example/shipper:1", args: ["--to={{endpoint}}"] }
-    volumes:
-      - { name: logs, emptyDir: {}, mountPath: /logs, appMountPath: /var/log/app }
-policies:
-  - { name: regulated-logs, namespaceSelector: { matchLabels: { compliance: pci } }, required: [log-shipper] }
-`,
-})
 
 t.test(
   'a later webhook adds a container: the policy is met, the container gets the app mount',
   async (t) => {
-    const { api } = await modelCluster(t, { catalog: () => logPolicy, others: [agentAdder] })
+    const { api } = await modelCluster(t, {
+      catalog: () => logShippingCatalog,
+      others: [agentAdder],
+    })
     api.putNamespace('pay', { labels: { ...ENFORCED, compliance: 'pci' } })
     const created = await api.createPod(
       'pay',
