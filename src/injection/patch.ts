@@ -53,16 +53,16 @@ function walkKey(before: Json, after: Json, key: string, site: Site): boolean {
   // As compare: an object key whose value turns undefined is removed (JSON drops it).
   const dropped = newValue === undefined && oldValue !== undefined && !Array.isArray(after)
   const kept = Object.hasOwn(after, key) && !dropped
-  const path = () => pointer(site.path, key)
   if (!kept) {
-    site.operations.push({ op: 'remove', path: path() })
+    site.operations.push({ op: 'remove', path: pointer(site.path, key) })
     return true
   }
   if (oldValue === newValue) return false
+  const path = pointer(site.path, key)
   if (bothContainers(oldValue, newValue))
-    walk(oldValue, newValue as Json, { path: path(), operations: site.operations })
+    walk(oldValue, newValue as Json, { path, operations: site.operations })
   // An array item turned undefined is null in JSON; compare's copy says so too.
-  else site.operations.push({ op: 'replace', path: path(), value: newValue ?? null })
+  else site.operations.push({ op: 'replace', path, value: newValue ?? null })
   return false
 }
 
