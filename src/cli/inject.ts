@@ -5,10 +5,10 @@ import { LOG_LEVEL_HELP } from '../shared/log-levels.ts'
 import type { Io } from './io.ts'
 import {
   catalogOf,
-  MANIFEST_OPTIONS,
-  type OutputFlags,
+  EDIT_OPTIONS,
+  type EditFlags,
+  readEditFlags,
   readInputs,
-  readManifestFlags,
   writeOutcome,
 } from './manifests.ts'
 import { withFlags } from './usage.ts'
@@ -41,20 +41,12 @@ Options:
 Exit status: 0 when every Pod template was handled, 1 when one was refused or a file could not be
 read as YAML (the rest is written all the same), 2 on bad flags.`
 
-interface InjectFlags extends OutputFlags {
-  filenames: string[]
-  config?: string
-  namespace?: string
-  image?: string
-  retargetServices: boolean
-}
-
 /** Reads manifests, injects, and writes them; messages go to standard error. */
 export async function inject(args: readonly string[], io: Io): Promise<number> {
   return withFlags(parseFlags(args), INJECT_USAGE, io, (flags) => run(flags, io))
 }
 
-async function run(flags: InjectFlags, io: Io): Promise<number> {
+async function run(flags: EditFlags, io: Io): Promise<number> {
   const loaded = await catalogOf(flags, io)
   if (!loaded.ok) {
     io.err(loaded.errors.map((e) => `error: ${e}`).join('\n'))
@@ -68,18 +60,6 @@ async function run(flags: InjectFlags, io: Io): Promise<number> {
   return writeOutcome(outcome, flags, io)
 }
 
-const OPTIONS = {
-  ...MANIFEST_OPTIONS,
-  namespace: { type: 'string' },
-  'retarget-services': { type: 'boolean' },
-} as const
-
-function parseFlags(args: readonly string[]): Parsed<InjectFlags> {
-  return readFlags(args, OPTIONS, (values): Parsed<InjectFlags> => {
-    const { errors, flags } = readManifestFlags(values)
-    if (errors.length) return { ok: false, errors }
-    const namespace = typeof values.namespace === 'string' ? { namespace: values.namespace } : {}
-    const retargetServices = values['retarget-services'] === true
-    return { ok: true, value: { ...flags, ...namespace, retargetServices } }
-  })
+function parseFlags(args: readonly string[]): Parsed<EditFlags> {
+  return readFlags(args, EDIT_OPTIONS, readEditFlags)
 }

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { loadCatalog } from '../catalog/load.ts'
 import { describeWhere, type Message, type Outcome, type Source } from '../offline/files.ts'
 import { FlagFileError, readFlagFile } from '../shared/flag-file.ts'
-import type { FlagValues } from '../shared/flags.ts'
+import type { FlagValues, Parsed } from '../shared/flags.ts'
 import { isShown, LOG_LEVEL_OPTION, type LogLevel, parseLogLevel } from '../shared/log-levels.ts'
 import type { Io } from './io.ts'
 import { selfImage } from './self-image.ts'
@@ -116,6 +116,30 @@ export function readManifestFlags(values: Record<string, unknown>) {
   }
   const chosen: LogLevel = 'level' in level ? level.level : 'info'
   return { errors, flags: { filenames, inPlace, logLevel: chosen, ...given } }
+}
+
+/** inject's and uninject's flags: the common ones, the namespace, and whether to edit Services. */
+export const EDIT_OPTIONS = {
+  ...MANIFEST_OPTIONS,
+  namespace: { type: 'string' },
+  'retarget-services': { type: 'boolean' },
+} as const
+
+export interface EditFlags extends OutputFlags {
+  filenames: string[]
+  config?: string
+  image?: string
+  namespace?: string
+  retargetServices: boolean
+}
+
+/** inject's and uninject's flags, checked as the common ones are. */
+export function readEditFlags(values: Record<string, unknown>): Parsed<EditFlags> {
+  const { errors, flags } = readManifestFlags(values)
+  if (errors.length) return { ok: false, errors }
+  const namespace = typeof values.namespace === 'string' ? { namespace: values.namespace } : {}
+  const retargetServices = values['retarget-services'] === true
+  return { ok: true, value: { ...flags, ...namespace, retargetServices } }
 }
 
 /** The catalog of --config (or the built-in one), or the errors that make it invalid. */

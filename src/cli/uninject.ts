@@ -5,10 +5,10 @@ import { LOG_LEVEL_HELP } from '../shared/log-levels.ts'
 import type { Io } from './io.ts'
 import {
   catalogOf,
-  MANIFEST_OPTIONS,
-  type OutputFlags,
+  EDIT_OPTIONS,
+  type EditFlags,
+  readEditFlags,
   readInputs,
-  readManifestFlags,
   writeOutcome,
 } from './manifests.ts'
 import { withFlags } from './usage.ts'
@@ -28,17 +28,14 @@ Options:
   -f, --filename PATH    a file, a directory (its .yaml and .yml files, recursively, in name
                          order), or - for standard input; repeat for several
   -i, --in-place         write each changed file back instead of to standard output
+  --retarget-services    point Services in the inputs whose targetPort reaches a removed proxy
+                         (its port number or its own port name) back at the app port it fronted
   --config FILE          catalog file, as for serve (default: the built-in catalog)
+  --namespace NAME       namespace of objects that name none (default: default)
   --image REF            this project's image, run by the metrics sidecar
   --log-level LEVEL      which messages to report: ${LOG_LEVEL_HELP}
   -q, --quiet            report only warnings and errors (--log-level warn)
   -h, --help             show this help`
-
-interface UninjectFlags extends OutputFlags {
-  filenames: string[]
-  config?: string
-  image?: string
-}
 
 /** Reads manifests, removes what was injected, and writes them; messages go to standard error. */
 export async function uninject(args: readonly string[], io: Io): Promise<number> {
@@ -49,13 +46,14 @@ export async function uninject(args: readonly string[], io: Io): Promise<number>
       return 1
     }
     const sources = await readInputs(flags.filenames, io)
-    return writeOutcome(uninjectSources(sources, loaded.catalog), flags, io)
+    const outcome = uninjectSources(sources, loaded.catalog, {
+      namespace: flags.namespace ?? 'default',
+      retargetServices: flags.retargetServices,
+    })
+    return writeOutcome(outcome, flags, io)
   })
 }
 
-function parseFlags(args: readonly string[]): Parsed<UninjectFlags> {
-  return readFlags(args, MANIFEST_OPTIONS, (values): Parsed<UninjectFlags> => {
-    const { errors, flags } = readManifestFlags(values)
-    return errors.length ? { ok: false, errors } : { ok: true, value: flags }
-  })
+function parseFlags(args: readonly string[]): Parsed<EditFlags> {
+  return readFlags(args, EDIT_OPTIONS, readEditFlags)
 }

@@ -58,6 +58,8 @@ export interface Evidence {
   takeover: Takeover | undefined
   /** The claimed proxies, configured from the Pod's parameters: the chain an earlier call built. */
   chained: ChainedProxy[]
+  /** Where each claimed proxy forwards, as the chain was resolved to render them. */
+  upstreams: ReadonlyMap<string, number>
 }
 
 // Fields the API server fills in on a container, a port, a probe and its HTTP action.
@@ -96,6 +98,7 @@ export function weighClaims(
     proven: new Map(),
     takeover: undefined,
     chained: [],
+    upstreams: new Map(),
   }
   const { sidecars: configured, invalid } = configureWanted(catalog, request, (n) => claimed.has(n))
   for (const { name } of invalid)
@@ -129,6 +132,7 @@ export function weighClaims(
   )
   evidence.app = standing.filter((c) => !parts.has(c.name))
   evidence.proven = weighed.proven
+  evidence.upstreams = weighed.upstreams
   // A proxy that took the name over is proven only where the Pod holds the rename (weighTaken).
   evidence.takeover = weighed.proven.has(takeover?.sidecar ?? '') ? takeover : undefined
   return evidence
@@ -154,6 +158,7 @@ interface Weighed {
   unproven: Unproven[]
   proven: Map<string, SidecarParts>
   completions: Completion[]
+  upstreams: ReadonlyMap<string, number>
 }
 
 interface View {
@@ -170,11 +175,11 @@ interface View {
 // planned again on the app with the name given back, and the proxy rendered with the name.
 function weighAll(pod: Pod, index: PodIndex, view: View): Weighed {
   const { configured, alongside, mode, app, takeover } = view
-  const weighed: Weighed = { unproven: [], proven: new Map(), completions: [] }
   const before = takeover ? restoreNames(app, takeover) : app
   const main = pod.metadata?.annotations?.[DEFAULT_CONTAINER]?.trim()
   const chain = planChain(configured, before, main, alongside)
   const upstreams = chain.ok ? chain.upstreams : new Map<string, number>()
+  const weighed: Weighed = { unproven: [], proven: new Map(), completions: [], upstreams }
   const protocol = chain.ok ? chain.protocol?.protocol : undefined
   for (const sidecar of configured) {
     const rendering = { mode, upstream: upstreams.get(sidecar.name), protocol, app }

@@ -28,13 +28,13 @@ export interface ServiceOptions {
   retarget: boolean
 }
 
-interface ServicePort {
+export interface ServicePort {
   port?: unknown
   targetPort?: unknown
   protocol?: unknown
 }
 
-interface Service {
+export interface Service {
   kind?: unknown
   metadata?: { name?: unknown; namespace?: unknown }
   spec?: { selector?: unknown; ports?: unknown }
@@ -64,13 +64,14 @@ export function reachServices(
 }
 
 /** A Service where the inputs hold it: a document, or an item of a List. */
-interface ServiceSite {
+export interface ServiceSite {
   doc: Located
   base: Path
   service: Service
 }
 
-function servicesIn(object: unknown): { service: Service; base: Path }[] {
+/** The Services of a document: itself, or the items of a List. */
+export function servicesIn(object: unknown): { service: Service; base: Path }[] {
   const found = object as (Service & { items?: unknown }) | null
   if (found?.kind === 'Service') return [{ service: found, base: [] }]
   if (found?.kind !== 'List' || !Array.isArray(found.items)) return []
@@ -106,8 +107,8 @@ function frontOf({ plan, pod }: SeenTemplate): Front | undefined {
   return { sidecar: first.name, port, portName, replacedName, appPort }
 }
 
-// A Service selects Pods whose labels hold every pair of its selector; no selector, none.
-function selects(selector: unknown, pod: Pod): boolean {
+/** A Service selects Pods whose labels hold every pair of its selector; no selector, none. */
+export function selects(selector: unknown, pod: Pod): boolean {
   if (selector === null || typeof selector !== 'object') return false
   const entries = Object.entries(selector as Record<string, unknown>)
   const labels = (pod.metadata?.labels ?? {}) as Record<string, unknown>
@@ -126,15 +127,8 @@ function checkPorts(
   { template, front, selected }: Fronting,
   options: ServiceOptions,
 ): Message[] {
-  const ports = Array.isArray(service.spec?.ports) ? (service.spec.ports as ServicePort[]) : []
-  const namespace = service.metadata?.namespace
-  const name = `${typeof namespace === 'string' && namespace ? `${namespace}/` : ''}${String(service.metadata?.name)}`
-  const where: Where = {
-    file: doc.file.source.name,
-    document: doc.index + 1,
-    object: `Service ${name}`,
-  }
-  return ports.flatMap((port, i): Message[] => {
+  const { name, where } = describeService({ doc, base, service })
+  return portsOf(service).flatMap((port, i): Message[] => {
     const target = port.targetPort ?? port.port
     const missed = bypass(template.pod, port, front)
     if (!missed) return []
@@ -189,8 +183,23 @@ export function reaches(pod: Pod, target: unknown, protocol: unknown): number | 
   return findPort(pod, { targetPort: target, ...(typeof protocol === 'string' && { protocol }) })
 }
 
-// Whether a regular container or a native sidecar of the Pod declares the port.
-function listensOn(pod: Pod, port: number): boolean {
+/** The Service's name (namespace/name, as written) and where messages about it point. */
+export function describeService({ doc, service }: ServiceSite): { name: string; where: Where } {
+  const namespace = service.metadata?.namespace
+  const name = `${typeof namespace === 'string' && namespace ? `${namespace}/` : ''}${String(service.metadata?.name)}`
+  return {
+    name,
+    where: { file: doc.file.source.name, document: doc.index + 1, object: `Service ${name}` },
+  }
+}
+
+/** The Service's ports, as written; none where it lists none. */
+export function portsOf(service: Service): ServicePort[] {
+  return Array.isArray(service.spec?.ports) ? (service.spec.ports as ServicePort[]) : []
+}
+
+/** Whether a regular container or a native sidecar of the Pod declares the port. */
+export function listensOn(pod: Pod, port: number): boolean {
   return servingContainers(pod).some((c) => (c.ports ?? []).some((p) => p.containerPort === port))
 }
 
@@ -198,6 +207,7 @@ function allContainers(pod: Pod): Container[] {
   return [...pod.spec.containers, ...(pod.spec.initContainers ?? [])]
 }
 
-function stringOr(value: unknown, fallback: string): string {
+/** `value` where it is a non-empty string, else `fallback`. */
+export function stringOr(value: unknown, fallback: string): string {
   return typeof value === 'string' && value ? value : fallback
 }

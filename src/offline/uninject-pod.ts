@@ -14,9 +14,22 @@ import type { SidecarParts } from '../injection/sidecar.ts'
 import type { Change } from './yaml-change.ts'
 
 export type Uninjection =
-  | { action: 'remove'; removed: string[]; changes: Change[]; unproven: Unproven[] }
+  | {
+      action: 'remove'
+      removed: string[]
+      changes: Change[]
+      unproven: Unproven[]
+      proxies: RemovedProxy[]
+    }
   | { action: 'skip'; reason: string }
   | { action: 'refuse'; reason: string }
+
+/** A proxy removed: the port it listened on and the one it forwarded to. */
+export interface RemovedProxy {
+  sidecar: string
+  port: number
+  upstream: number
+}
 
 /** What a reversal step knows: the Pod, the claims it bears out and the app's containers. */
 interface Reversing {
@@ -64,7 +77,13 @@ export function uninjectPod(object: unknown, catalog: Catalog): Uninjection {
   const { proven, app, unproven, takeover } = evidence
   const reversing = { pod, injected: request.injected, proven, app, takeover }
   const changes = proven.size ? REVERSALS.flatMap((reverse) => reverse(reversing)) : []
-  return { action: 'remove', removed: [...proven.keys()], changes, unproven }
+  const proxies = evidence.chained.flatMap(({ name, listen }) => {
+    const upstream = evidence.upstreams.get(name)
+    return proven.has(name) && upstream !== undefined
+      ? [{ sidecar: name, port: listen.port, upstream }]
+      : []
+  })
+  return { action: 'remove', removed: [...proven.keys()], changes, unproven, proxies }
 }
 
 function removeParts({ pod, proven }: Reversing): Change[] {

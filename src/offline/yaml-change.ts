@@ -12,7 +12,7 @@ import {
   type YAMLMap,
   type YAMLSeq,
 } from 'yaml'
-import type { Path } from './templates.ts'
+import { type Path, valueAt } from './templates.ts'
 
 /** A change to a document, with paths into the document as written. */
 export type Change =
@@ -65,4 +65,37 @@ export function pairOf(map: YAMLMap, key: string | number): Pair | undefined {
 
 export function pathText(path: Path): string {
   return `/${path.join('/')}`
+}
+
+/**
+ * The plain object `object` becomes with `changes` made, as their splices make the text: paths
+ * name the object as it was, so list items go from the last, after every set.
+ */
+export function changedObject(object: unknown, changes: readonly Change[]): unknown {
+  const copy = structuredClone(object)
+  const deletes = changes
+    .filter((c) => c.op === 'delete')
+    .sort((a, b) => comparePaths(b.path, a.path))
+  for (const c of [...changes.filter((c) => c.op !== 'delete'), ...deletes]) {
+    if (c.op === 'append') {
+      ;(valueAt(copy, c.path) as unknown[]).push(c.value)
+      continue
+    }
+    const parent = valueAt(copy, c.path.slice(0, -1)) as Record<string | number, unknown>
+    const key = c.path.at(-1) as string | number
+    if (c.op === 'set') parent[key] = c.value
+    else if (Array.isArray(parent)) parent.splice(Number(key), 1)
+    else delete parent[key]
+  }
+  return copy
+}
+
+// Index by index: numbers as numbers, so that item 10 comes after item 9.
+function comparePaths(a: Path, b: Path): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const [x, y] = [a[i], b[i]]
+    if (x === y) continue
+    return typeof x === 'number' && typeof y === 'number' ? x - y : String(x) < String(y) ? -1 : 1
+  }
+  return a.length - b.length
 }

@@ -86,6 +86,24 @@ t.test(
   },
 )
 
+t.test(
+  'inject and uninject --retarget-services, in place: the Service comes back to the app port',
+  async (t) => {
+    const pod = POD('p').replace('  name: p\n', '  name: p\n  labels: {app: p}\n')
+    const service =
+      'apiVersion: v1\nkind: Service\nmetadata: {name: p}\nspec:\n  selector: {app: p}\n  ports:\n  - port: 80\n    targetPort: 3000\n'
+    const dir = await folder({ 'pod.yaml': pod, 'service.yaml': service })
+    const flags = ['--retarget-services', '--namespace', 'shop', '-i', '-f', dir]
+    const injected = await runInProcess(['inject', ...flags])
+    t.match(injected, { code: 0, stderr: /\(Service p\): targetPort 3000 re-pointed to 15080/ })
+    t.match(await readFile(join(dir, 'service.yaml'), 'utf8'), '    targetPort: 15080\n')
+    const uninjected = await runInProcess(['uninject', ...flags])
+    t.match(uninjected, { code: 0, stderr: /\(Service p\): targetPort 15080 re-pointed to 3000/ })
+    t.equal(await readFile(join(dir, 'service.yaml'), 'utf8'), service)
+    t.equal(await readFile(join(dir, 'pod.yaml'), 'utf8'), pod)
+  },
+)
+
 t.test('bad inputs name the flag', async (t) => {
   t.match(await runInProcess(['inject']), { code: 2, stderr: /-f FILE is required/ })
   t.match(await runInProcess(['inject', '-i', '-f', '-']), {

@@ -208,7 +208,9 @@ t.test('inject moves no byte it does not add, however the manifest is written', 
         // one in a flow map had to be quoted to hold a comma (uninject keeps the quotes).
         const record = review.request.object.metadata?.annotations?.['patterns/injected']
         if (record === '' || (record !== undefined && recordInFlow(text))) return
-        const back = uninjectSources([{ name: 'pod.yaml', text: output }], testCatalog)
+        const back = uninjectSources([{ name: 'pod.yaml', text: output }], testCatalog, {
+          namespace: 'default',
+        })
         assert.equal(back.outputs[0]?.text, text, 'uninject gives the input back')
       } catch (error) {
         // The texts themselves, which the counterexample only describes.

@@ -141,7 +141,7 @@ for (const name of files) {
       output,
       'injecting again changes nothing',
     )
-    const reverted = uninjectSources([{ name, text: output }], catalog)
+    const reverted = uninjectSources([{ name, text: output }], catalog, { namespace: 'default' })
     t.same(
       reverted.messages.filter((m) => m.level === 'error'),
       [],

@@ -14,7 +14,9 @@ const shop = readFileSync(new URL('../fixtures/manifests/shop.yaml', import.meta
 const injected = readFileSync(new URL('../golden/shop.injected.yaml', import.meta.url), 'utf8')
 
 function uninject(text: string, catalog = testCatalog) {
-  const { outputs, messages } = uninjectSources([{ name: 'shop.yaml', text }], catalog)
+  const { outputs, messages } = uninjectSources([{ name: 'shop.yaml', text }], catalog, {
+    namespace: 'default',
+  })
   const lines = messages.map((m) => `${m.level}: ${describeWhere(m.where)}: ${m.text}`)
   return { output: outputs[0]?.text ?? '', lines }
 }
