@@ -38,6 +38,11 @@ export type Outcome =
       /** The digest of each one's catalog entry (src/catalog/revision.ts), for metrics. */
       entries: string[]
       pod: string
+      /**
+       * App containers given the app mounts of sidecars injected earlier (one another webhook
+       * added since, say); only when there are some, so that an ordinary line stays as it was.
+       */
+      completed?: string[]
     } & LeftOut)
 
 /** Answers one request, and says what happened for logs and metrics. */
@@ -85,9 +90,17 @@ export function admit(
     case 'inject': {
       const sidecars = decision.plan.sidecars.map((s) => s.name)
       const entries = sidecars.map((s) => context.catalog.sidecars.get(s)?.digest ?? '')
+      const completed = [...new Set(decision.plan.completions.map((c) => c.container))]
       return {
         response: patched(uid, decision.operations, decision.warnings),
-        outcome: { result: 'injected', sidecars, entries, pod: name, ...leftOut },
+        outcome: {
+          result: 'injected',
+          sidecars,
+          entries,
+          pod: name,
+          ...(completed.length && { completed }),
+          ...leftOut,
+        },
       }
     }
   }

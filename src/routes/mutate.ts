@@ -152,9 +152,14 @@ function isClientError(error: unknown): boolean {
   return typeof code === 'number' && code < 500
 }
 
+// An injection that added no sidecar only completed the app mounts of earlier ones.
+function reasonOf(outcome: Outcome): string {
+  if ('reason' in outcome) return outcome.reason
+  return outcome.sidecars.length ? 'sidecars' : 'mounts-completed'
+}
+
 function record(metrics: WebhookMetrics, outcome: Outcome, cached: MemoResult, ms: number) {
-  const reason = 'reason' in outcome ? outcome.reason : 'sidecars'
-  metrics.reviews.inc({ result: outcome.result, reason })
+  metrics.reviews.inc({ result: outcome.result, reason: reasonOf(outcome) })
   metrics.reviewCache.inc({ result: cached })
   metrics.reviewDuration.observe({ result: outcome.result }, ms / 1000)
   if (outcome.result === 'injected')

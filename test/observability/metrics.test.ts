@@ -1,11 +1,14 @@
 // The webhook's metrics after a known sequence of reviews, scraped from the plain-HTTP port.
+import { randomUUID } from 'node:crypto'
 import { Registry } from 'prom-client'
 import t from 'tap'
 import { request } from 'undici'
+import type { Pod } from '../../src/injection/pod.ts'
 import { createWebhookMetrics } from '../../src/observability/metrics.ts'
 import { startMetricsServer } from '../../src/observability/metrics-server.ts'
-import { testCatalog } from '../helpers/config.ts'
+import { logShippingCatalog, testCatalog } from '../helpers/config.ts'
 import { startWebhook } from '../helpers/https.ts'
+import { injected } from '../helpers/injected.ts'
 import { capturingLog } from '../helpers/log.ts'
 import { podReview, staticNamespaces } from '../helpers/reviews.ts'
 
@@ -181,4 +184,28 @@ t.test("a denial's log line carries its message, without the values", async (t) 
   t.equal(review?.message, message.replaceAll(/"(?:[^"\\]|\\.)*"/g, '"…"'))
   t.match(review?.message, /patterns\/sidecar: unknown sidecar "…"/)
   t.notMatch(JSON.stringify(lines), /ghp_secret|vault/, 'no value reaches the log')
+})
+
+// Called again after a webhook without a record we know added a container, the review adds no
+// sidecar and completes that container's app mounts: counted and logged as an injection, with a
+// reason and the containers of its own, not as one of `sidecars` with none named.
+t.test('a review that only completes app mounts says so', async (t) => {
+  const { log: logger, lines } = capturingLog<{ msg: string; review?: Record<string, unknown> }>()
+  const metrics = createWebhookMetrics(new Registry())
+  const webhook = await startWebhook(t, { metrics, logger, catalog: () => logShippingCatalog })
+  const asked = podReview('shop', {
+    'patterns/sidecar': 'log-shipper',
+    'patterns/log-shipper.endpoint': 'https://logs.example.com',
+  })
+  const pod = injected(asked.request.object as Pod, logShippingCatalog)
+  pod.spec.containers.push({ name: 'agent', image: 'example/agent:1' })
+  const again = { ...asked, request: { ...asked.request, uid: randomUUID(), object: pod } }
+  const answer = await webhook.post('/mutate', JSON.stringify(again))
+  t.match(answer.json, { response: { allowed: true, patchType: 'JSONPatch' } })
+  t.equal(
+    (await metrics.reviews.get()).values.find((v) => v.labels.result === 'injected')?.labels.reason,
+    'mounts-completed',
+  )
+  const review = lines.find((l) => l.msg === 'admission review')?.review
+  t.match(review, { result: 'injected', sidecars: [], completed: ['agent'] })
 })
