@@ -8,44 +8,21 @@ import { describeWhere, type Outcome } from '../../src/offline/files.ts'
 import { injectSources } from '../../src/offline/inject-documents.ts'
 import { uninjectSources } from '../../src/offline/uninject-documents.ts'
 import { testCatalog } from '../helpers/config.ts'
+import { service, webDeployment } from '../helpers/manifests.ts'
 
-function deployment(
-  name: string,
-  sidecars: string,
-  port = 'name: http\n          containerPort: 8080',
-): string {
-  return `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: ${name}
-  namespace: shop
-spec:
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web, track: ${name}}
-      annotations:
-        patterns/sidecar: ${sidecars}
-    spec:
-      containers:
-      - name: web
-        image: web:1
-        ports:
-        - ${port}
-`
-}
+const HTTP = 'name: http\ncontainerPort: 8080'
+const deployment = (name: string, sidecars: string, ports = [HTTP]) =>
+  webDeployment(name, { sidecars, labels: `track: ${name}`, ports })
 
-function service(name: string, ports: string): string {
-  return `apiVersion: v1\nkind: Service\nmetadata:\n  name: ${name}\n  namespace: shop\nspec:\n  selector: {app: web}\n  ports:\n${ports}`
-}
+const selecting = (name: string, ports: string) =>
+  service(name, `  selector: {app: web}\n  ports:\n${ports}`)
 
 const SERVICES = [
-  service('by-number', '  - port: 80\n    targetPort: 8080 # the app\n'),
-  service('implicit', '  - port: 8080\n'),
-  service('by-name', '  - port: 80\n    targetPort: http\n'),
-  service('by-meter-name', '  - port: 80\n    targetPort: meter-http\n'),
-  service('admin', '  - port: 9000\n'),
+  selecting('by-number', '  - port: 80\n    targetPort: 8080 # the app\n'),
+  selecting('implicit', '  - port: 8080\n'),
+  selecting('by-name', '  - port: 80\n    targetPort: http\n'),
+  selecting('by-meter-name', '  - port: 80\n    targetPort: meter-http\n'),
+  selecting('admin', '  - port: 9000\n'),
 ].join('---\n')
 
 const serviceLines = (outcome: Outcome) =>
@@ -116,7 +93,7 @@ t.test('--retarget-services points them back at the app port, as they were writt
 })
 
 t.test('an app port without a name: its meter-http goes back to the number', async (t) => {
-  const web = deployment('web', 'metrics', 'containerPort: 8080')
+  const web = deployment('web', 'metrics', ['containerPort: 8080'])
   const { lines } = uninjected(injected(web), true)
   t.same(
     lines.map((l) => l.replace(/.*\(Service shop\/([a-z-]+)\): /, '$1: ')),
@@ -139,11 +116,7 @@ t.test('through a chain of removed proxies, the port they all fronted', async (t
 
 t.test('a Service that also selects Pods keeping a proxy there is not pointed back', async (t) => {
   // The canary's own container listens on 15080: pointed at 8080, the Service would pass it by.
-  const canary = deployment(
-    'canary',
-    'git-sync',
-    'name: http\n          containerPort: 8080\n        - containerPort: 15080',
-  )
+  const canary = deployment('canary', 'git-sync', [HTTP, 'containerPort: 15080'])
   const [web, services] = injected(WEB)
   const sources = [
     { name: 'web.yaml', text: `${web?.text}---\n${canary}` },

@@ -10,34 +10,13 @@ import { describeWhere } from '../../src/offline/files.ts'
 import { injectSources } from '../../src/offline/inject-documents.ts'
 import { reaches } from '../../src/offline/services.ts'
 import { testCatalog } from '../helpers/config.ts'
+import { service, webDeployment } from '../helpers/manifests.ts'
 
-const DEPLOYMENT = `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: shop
-spec:
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web, tier: front}
-      annotations:
-        patterns/sidecar: metrics
-    spec:
-      containers:
-      - name: web
-        image: web:1
-        ports:
-        - name: http
-          containerPort: 8080
-        - name: admin
-          containerPort: 9000
-`
-
-function service(name: string, spec: string, namespace = 'shop'): string {
-  return `apiVersion: v1\nkind: Service\nmetadata:\n  name: ${name}\n  namespace: ${namespace}\nspec:\n${spec}`
-}
+const DEPLOYMENT = webDeployment('web', {
+  sidecars: 'metrics',
+  labels: 'tier: front',
+  ports: ['name: http\ncontainerPort: 8080', 'name: admin\ncontainerPort: 9000'],
+})
 
 const SERVICES = [
   // Reaches the app port by number: bypasses the meter.
