@@ -7,12 +7,13 @@
 //
 // Which port a targetPort reaches is the EndpointSlice controller's rule (src/offline/services.ts
 // `reaches`), before uninject on the Pod as it is and after it on the Pod as uninject leaves it.
-import { servingContainers } from '../apiserver/find-port.ts'
 import type { Pod } from '../injection/pod.ts'
 import { change, type Located, type Message, type Where } from './files.ts'
 import {
+  carriesTcp,
   describeService,
   listensOn,
+  nameFor,
   portsOf,
   reaches,
   type ServicePort,
@@ -60,6 +61,8 @@ function restorePort(
   selected: readonly UninjectedTemplate[],
   options: { retarget: boolean },
 ): Message[] {
+  // A proxy carries TCP only: a UDP or SCTP Service port never reached one.
+  if (!carriesTcp(port)) return []
   const target = port.targetPort ?? port.port
   const lost = selected.flatMap((template) => {
     const proxy = lostProxy(template, target, port.protocol)
@@ -70,7 +73,7 @@ function restorePort(
   const { name, where } = describeService(site)
   const { template, proxy } = first
   const app = appPortOf(template, proxy)
-  const to = typeof target === 'string' ? (portName(template.after, app) ?? app) : app
+  const to = typeof target === 'string' ? nameFor(template.after, app, port) : app
   const shown = String(target)
   if (!options.retarget) {
     const text = `Service ${name} reaches no port of ${template.where.object} once its ${proxy.sidecar} proxy is removed: its targetPort ${shown} is the proxy's; point it at ${to}, or run uninject with --retarget-services`
@@ -112,11 +115,4 @@ function appPortOf(template: UninjectedTemplate, proxy: RemovedProxy): number {
     port = next.upstream
   }
   return port
-}
-
-// The name a serving container gives `port`, if any.
-function portName(pod: Pod, port: number): string | undefined {
-  return servingContainers(pod)
-    .flatMap((c) => c.ports ?? [])
-    .find((p) => p.containerPort === port && p.name)?.name
 }

@@ -133,7 +133,7 @@ function checkPorts(
     const missed = bypass(template.pod, port, front)
     if (!missed) return []
     const shown = String(target)
-    const to = typeof target === 'string' && front.portName ? front.portName : front.port
+    const to = typeof target === 'string' ? nameFor(template.pod, front.port, port) : front.port
     if (!options.retarget) {
       const text = `${missedText(missed, name, shown, { template, front })}; point it at ${to}, or run inject with --retarget-services`
       return [{ level: 'warning', where, text }]
@@ -168,13 +168,32 @@ function missedText(
 
 // How a Service port misses the proxy: it reaches the app port directly ('app'), or it names the
 // proxy's own port name (meter-http, as the README long advised), which names no port once the
-// proxy took the app port's name over ('replaced'); undefined when it does not miss it.
+// proxy took the app port's name over ('replaced'); undefined when it does not miss it. A UDP or
+// SCTP Service port is none of the proxy's business: the proxy carries TCP only.
 function bypass(pod: Pod, port: ServicePort, front: Front): 'app' | 'replaced' | undefined {
+  if (!carriesTcp(port)) return undefined
   const target = port.targetPort ?? port.port
   const reached = reaches(pod, target, port.protocol)
   if (reached === front.appPort) return 'app'
   const taken = front.portName !== undefined && front.replacedName !== undefined
   return reached === undefined && taken && target === front.replacedName ? 'replaced' : undefined
+}
+
+/**
+ * How a Service port written by name reaches `port` of the Pod: by the port's name where that
+ * name leads there (an earlier container may declare it too, and the EndpointSlice controller
+ * takes the first), else by the number.
+ */
+export function nameFor(pod: Pod, port: number, servicePort: ServicePort): string | number {
+  const name = servingContainers(pod)
+    .flatMap((c) => c.ports ?? [])
+    .find((p) => p.containerPort === port && p.name)?.name
+  return name !== undefined && reaches(pod, name, servicePort.protocol) === port ? name : port
+}
+
+/** Whether the Service port is TCP (the default), the only protocol a proxy carries. */
+export function carriesTcp(port: ServicePort): boolean {
+  return (port.protocol ?? 'TCP') === 'TCP'
 }
 
 /** The port a Service port's target reaches in `pod`, as the EndpointSlice controller finds it. */

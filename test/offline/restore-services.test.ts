@@ -3,12 +3,18 @@
 // it is gone, and are named on standard error, or, with --retarget-services, pointed back at the
 // app port the proxy fronted (by number or by name, as written). Which port a targetPort reaches
 // is the EndpointSlice controller's rule (src/apiserver/find-port.ts), before and after.
+import assert from 'node:assert/strict'
+import fc from 'fast-check'
 import t from 'tap'
+import { parse, stringify } from 'yaml'
+import type { Pod } from '../../src/injection/pod.ts'
 import { describeWhere, type Outcome } from '../../src/offline/files.ts'
 import { injectSources } from '../../src/offline/inject-documents.ts'
+import { listensOn, reaches } from '../../src/offline/services.ts'
 import { uninjectSources } from '../../src/offline/uninject-documents.ts'
 import { testCatalog } from '../helpers/config.ts'
 import { service, webDeployment } from '../helpers/manifests.ts'
+import { podReviews } from '../helpers/pod-arbitraries.ts'
 
 const HTTP = 'name: http\ncontainerPort: 8080'
 const deployment = (name: string, sidecars: string, ports = [HTTP]) =>
@@ -143,3 +149,95 @@ t.test('Services are left alone where uninject removes no proxy', async (t) => {
   t.same(serviceLines(outcome), [])
   t.equal(outcome.outputs[1]?.text, sources[1]?.text)
 })
+
+// Whatever the Pod and however its Services target it, the round trip through inject and
+// uninject, both re-pointing Services, leaves every Service port that reached a port of the Pod
+// reaching that same port (one that reached none may come to reach the app: inject points a
+// meter-http that names no port at the name the meter took over, the app's).
+const target = fc.record({
+  kind: fc.constantFrom('number', 'name', 'implicit', 'fixed'),
+  pick: fc.nat(),
+  fixed: fc.constantFrom(15080, 'meter-http', 4180, 'auth-http', 'http', 8080),
+  protocol: fc.option(fc.constantFrom('TCP', 'UDP'), { freq: 4, nil: undefined }),
+})
+type Target = typeof target extends fc.Arbitrary<infer T> ? T : never
+
+interface Port {
+  name: string
+  port: number
+  targetPort?: number | string
+  protocol?: string
+}
+
+// The Service's ports: a port of the Pod by number, by name or left implicit, or a fixed target.
+function servicePorts(pod: Pod, targets: readonly Target[]): Port[] {
+  const declared = [...pod.spec.containers, ...(pod.spec.initContainers ?? [])].flatMap(
+    (c) => c.ports ?? [],
+  )
+  return targets.map(({ kind, pick, fixed, protocol }, i) => {
+    const chosen = declared[pick % Math.max(declared.length, 1)]
+    const port = { name: `p${i}`, port: 1000 + i, ...(protocol && { protocol }) }
+    if (kind === 'fixed' || !chosen) return { ...port, targetPort: fixed }
+    if (kind === 'implicit') return { ...port, port: chosen.containerPort }
+    return { ...port, targetPort: kind === 'name' ? (chosen.name ?? fixed) : chosen.containerPort }
+  })
+}
+
+/** The Pod and a Service of `ports` selecting it, injected and uninjected, both re-pointing. */
+function roundTrip(pod: Pod, ports: readonly Port[]) {
+  const namespace = pod.metadata?.namespace || 'default'
+  const spec = { selector: { app: 'web' }, ports }
+  const service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace }, spec }
+  const sources = [
+    { name: 'pod.yaml', text: stringify(pod) },
+    { name: 'service.yaml', text: stringify(service) },
+  ]
+  const options = { namespace: 'default', retargetServices: true }
+  const there = injectSources(sources, { catalog: testCatalog, ...options })
+  const texts = there.outputs.map((o) => ({ name: o.source.name, text: o.text }))
+  const back = uninjectSources(texts, testCatalog, options)
+  const final = parse(back.outputs[1]?.text ?? '') as { spec: { ports: Port[] } }
+  const said = [...there.messages, ...back.messages].map((m) => `${m.level}: ${m.text}`)
+  const written = [...there.outputs, ...back.outputs].map((o) => `--- ${o.source.name}\n${o.text}`)
+  return { ports: final.spec.ports, said, written }
+}
+
+// The Pod as the Service selects it, asking for `asked` alone where given.
+function labelled(pod: Pod, asked: string | undefined): Pod {
+  const annotations = asked ? { 'patterns/sidecar': asked } : pod.metadata?.annotations
+  return {
+    ...pod,
+    metadata: { ...pod.metadata, labels: { app: 'web' }, ...(annotations && { annotations }) },
+  }
+}
+
+const reached = (pod: Pod, port: Port) => reaches(pod, port.targetPort ?? port.port, port.protocol)
+
+t.test(
+  'inject then uninject with --retarget-services: each Service reaches what it did',
+  async (t) => {
+    let pointedBack = 0
+    const targets = fc.array(target, { minLength: 1, maxLength: 6 })
+    // Half of the Pods ask for proxies alone, so that many have some to remove.
+    const proxies = fc.option(fc.constantFrom('metrics', 'auth', 'metrics,auth'), {
+      nil: undefined,
+    })
+    fc.assert(
+      fc.property(podReviews, targets, proxies, (review, drawn, asked) => {
+        const pod = labelled(review.request.object, asked)
+        const ports = servicePorts(pod, drawn)
+        const trip = roundTrip(pod, ports)
+        if (trip.said.some((line) => /re-pointed to .*, the app port/.test(line))) pointedBack++
+        for (const [i, before] of ports.entries()) {
+          const after = trip.ports[i] ?? before
+          const was = reached(pod, before)
+          if (was === undefined || !listensOn(pod, was)) continue
+          const why = `${JSON.stringify(before)} came back as ${JSON.stringify(after)}`
+          assert.equal(reached(pod, after), was, [why, ...trip.said, ...trip.written].join('\n'))
+        }
+      }),
+      { numRuns: Number(process.env.FC_RUNS ?? 300) },
+    )
+    t.ok(pointedBack > 0, `${pointedBack} of the round trips pointed a Service back`)
+  },
+)

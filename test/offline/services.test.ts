@@ -182,3 +182,64 @@ t.test('Services inside a List are re-pointed too', async (t) => {
   })
   t.equal(outputs[1]?.text, list.replace('targetPort: 8080', 'targetPort: 15080'))
 })
+
+t.test('a UDP or SCTP Service port is none of a proxy’s business', async (t) => {
+  const udp = service(
+    'dns',
+    '  selector: {app: web}\n  ports:\n  - port: 8080\n    protocol: UDP\n  - port: 80\n    protocol: SCTP\n    targetPort: 8080\n',
+  )
+  for (const retargetServices of [false, true]) {
+    const { outputs, messages } = injectSources(
+      [
+        { name: 'web.yaml', text: DEPLOYMENT },
+        { name: 'dns.yaml', text: udp },
+      ],
+      { catalog: testCatalog, namespace: 'default', retargetServices },
+    )
+    t.same(
+      messages.filter((m) => m.where.object === 'Service shop/dns'),
+      [],
+    )
+    t.equal(outputs[1]?.text, udp)
+  }
+})
+
+// The EndpointSlice controller takes the first container that declares a name: where one of the
+// app's declares the proxy's port name too, the name would not lead to the proxy.
+t.test('re-pointed by number where the proxy’s port name leads elsewhere', async (t) => {
+  const shadowed = `apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  namespace: shop
+  labels: {app: web}
+  annotations: {patterns/sidecar: metrics, patterns/metrics.port: "8080"}
+spec:
+  containers:
+  - {name: web, image: web:1}
+  - name: helper
+    image: helper:1
+    ports: [{name: meter-http, containerPort: 7000}]
+  initContainers:
+  - name: native
+    image: native:1
+    restartPolicy: Always
+    ports: [{name: http, containerPort: 8080}]
+`
+  const byName = service(
+    'web',
+    '  selector: {app: web}\n  ports:\n  - port: 80\n    targetPort: http\n',
+  )
+  const { outputs, messages } = injectSources(
+    [
+      { name: 'web.yaml', text: shadowed },
+      { name: 'services.yaml', text: byName },
+    ],
+    { catalog: testCatalog, namespace: 'default', retargetServices: true },
+  )
+  t.match(
+    messages.at(-1)?.text,
+    'targetPort http re-pointed to 15080, the metrics proxy in front of Pod shop/web',
+  )
+  t.equal(outputs[1]?.text, byName.replace('targetPort: http', 'targetPort: 15080'))
+})
