@@ -196,10 +196,34 @@ function roundTrip(pod: Pod, ports: readonly Port[]) {
   const there = injectSources(sources, { catalog: testCatalog, ...options })
   const texts = there.outputs.map((o) => ({ name: o.source.name, text: o.text }))
   const back = uninjectSources(texts, testCatalog, options)
-  const final = parse(back.outputs[1]?.text ?? '') as { spec: { ports: Port[] } }
+  const portsIn = (text = '') => (parse(text) as { spec: { ports: Port[] } }).spec.ports
   const said = [...there.messages, ...back.messages].map((m) => `${m.level}: ${m.text}`)
   const written = [...there.outputs, ...back.outputs].map((o) => `--- ${o.source.name}\n${o.text}`)
-  return { ports: final.spec.ports, said, written }
+  return {
+    injected: {
+      pod: parse(there.outputs[0]?.text ?? '') as Pod,
+      ports: portsIn(there.outputs[1]?.text),
+    },
+    ports: portsIn(back.outputs[1]?.text),
+    said,
+    written,
+  }
+}
+
+// Inject re-points a Service port only at a port that a container it added listens on.
+function pointsAtProxy(
+  pod: Pod,
+  before: Port,
+  injected: { pod: Pod; ports: readonly Port[] },
+  i: number,
+) {
+  const after = injected.ports[i] ?? before
+  if (after.targetPort === before.targetPort) return true
+  const port = reached(injected.pod, after)
+  const all = (p: Pod) => [...p.spec.containers, ...(p.spec.initContainers ?? [])]
+  const own = new Set(all(pod).map((c) => c.name))
+  const added = all(injected.pod).filter((c) => !own.has(c.name))
+  return added.some((c) => (c.ports ?? []).some((p) => p.containerPort === port))
 }
 
 // The Pod as the Service selects it, asking for `asked` alone where given.
@@ -229,11 +253,17 @@ t.test(
         const trip = roundTrip(pod, ports)
         if (trip.said.some((line) => /re-pointed to .*, the app port/.test(line))) pointedBack++
         for (const [i, before] of ports.entries()) {
+          const why = (after?: Port) =>
+            [
+              `${JSON.stringify(before)} came back as ${JSON.stringify(after)}`,
+              ...trip.said,
+              ...trip.written,
+            ].join('\n')
+          assert.ok(pointsAtProxy(pod, before, trip.injected, i), why(trip.injected.ports[i]))
           const after = trip.ports[i] ?? before
           const was = reached(pod, before)
           if (was === undefined || !listensOn(pod, was)) continue
-          const why = `${JSON.stringify(before)} came back as ${JSON.stringify(after)}`
-          assert.equal(reached(pod, after), was, [why, ...trip.said, ...trip.written].join('\n'))
+          assert.equal(reached(pod, after), was, why(after))
         }
       }),
       { numRuns: Number(process.env.FC_RUNS ?? 300) },
