@@ -1,16 +1,8 @@
 // `sidecar-patterns inject -f PATH...`: the webhook's injection, offline, on YAML manifests.
 import { injectSources } from '../offline/inject-documents.ts'
-import { type Parsed, readFlags } from '../shared/flags.ts'
 import { LOG_LEVEL_HELP } from '../shared/log-levels.ts'
 import type { Io } from './io.ts'
-import {
-  catalogOf,
-  EDIT_OPTIONS,
-  type EditFlags,
-  readEditFlags,
-  readInputs,
-  writeOutcome,
-} from './manifests.ts'
+import { parseEditFlags, runEdit } from './manifests.ts'
 import { withFlags } from './usage.ts'
 
 export const INJECT_USAGE = `Usage: sidecar-patterns inject -f PATH... [options]
@@ -43,23 +35,9 @@ read as YAML (the rest is written all the same), 2 on bad flags.`
 
 /** Reads manifests, injects, and writes them; messages go to standard error. */
 export async function inject(args: readonly string[], io: Io): Promise<number> {
-  return withFlags(parseFlags(args), INJECT_USAGE, io, (flags) => run(flags, io))
-}
-
-async function run(flags: EditFlags, io: Io): Promise<number> {
-  const loaded = await catalogOf(flags, io)
-  if (!loaded.ok) {
-    io.err(loaded.errors.map((e) => `error: ${e}`).join('\n'))
-    return 1
-  }
-  const outcome = injectSources(await readInputs(flags.filenames, io), {
-    catalog: loaded.catalog,
-    namespace: flags.namespace ?? 'default',
-    retargetServices: flags.retargetServices,
-  })
-  return writeOutcome(outcome, flags, io)
-}
-
-function parseFlags(args: readonly string[]): Parsed<EditFlags> {
-  return readFlags(args, EDIT_OPTIONS, readEditFlags)
+  return withFlags(parseEditFlags(args), INJECT_USAGE, io, (flags) =>
+    runEdit(flags, io, (sources, catalog, options) =>
+      injectSources(sources, { catalog, ...options }),
+    ),
+  )
 }

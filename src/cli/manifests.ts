@@ -8,9 +8,10 @@
 import { readdir, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { loadCatalog } from '../catalog/load.ts'
+import type { Catalog } from '../injection/catalog.ts'
 import { describeWhere, type Message, type Outcome, type Source } from '../offline/files.ts'
 import { FlagFileError, readFlagFile } from '../shared/flag-file.ts'
-import type { FlagValues, Parsed } from '../shared/flags.ts'
+import { type FlagValues, type Parsed, readFlags } from '../shared/flags.ts'
 import { isShown, LOG_LEVEL_OPTION, type LogLevel, parseLogLevel } from '../shared/log-levels.ts'
 import type { Io } from './io.ts'
 import { selfImage } from './self-image.ts'
@@ -118,8 +119,8 @@ export function readManifestFlags(values: Record<string, unknown>) {
   return { errors, flags: { filenames, inPlace, logLevel: chosen, ...given } }
 }
 
-/** inject's and uninject's flags: the common ones, the namespace, and whether to edit Services. */
-export const EDIT_OPTIONS = {
+// inject's and uninject's flags: the common ones, the namespace, and whether to edit Services.
+const EDIT_OPTIONS = {
   ...MANIFEST_OPTIONS,
   namespace: { type: 'string' },
   'retarget-services': { type: 'boolean' },
@@ -133,8 +134,35 @@ export interface EditFlags extends OutputFlags {
   retargetServices: boolean
 }
 
-/** inject's and uninject's flags, checked as the common ones are. */
-export function readEditFlags(values: Record<string, unknown>): Parsed<EditFlags> {
+/** What inject and uninject do to the inputs, given the catalog and their flags. */
+export type Edit = (
+  sources: readonly Source[],
+  catalog: Catalog,
+  options: { namespace: string; retargetServices: boolean },
+) => Outcome
+
+/** Runs inject or uninject from parsed flags: the catalog, the inputs, the edit, the outputs. */
+export async function runEdit(flags: EditFlags, io: Io, edit: Edit): Promise<number> {
+  const loaded = await catalogOf(flags, io)
+  if (!loaded.ok) {
+    io.err(loaded.errors.map((e) => `error: ${e}`).join('\n'))
+    return 1
+  }
+  const sources = await readInputs(flags.filenames, io)
+  const options = {
+    namespace: flags.namespace ?? 'default',
+    retargetServices: flags.retargetServices,
+  }
+  return writeOutcome(edit(sources, loaded.catalog, options), flags, io)
+}
+
+/** inject's and uninject's flags, read and checked. */
+export function parseEditFlags(args: readonly string[]): Parsed<EditFlags> {
+  return readFlags(args, EDIT_OPTIONS, readEditFlags)
+}
+
+// The common flags, checked as for every manifest command, and the namespace and Services flags.
+function readEditFlags(values: Record<string, unknown>): Parsed<EditFlags> {
   const { errors, flags } = readManifestFlags(values)
   if (errors.length) return { ok: false, errors }
   const namespace = typeof values.namespace === 'string' ? { namespace: values.namespace } : {}

@@ -1,16 +1,8 @@
 // `sidecar-patterns uninject -f PATH...`: removes what `inject` (or the webhook) added.
 import { uninjectSources } from '../offline/uninject-documents.ts'
-import { type Parsed, readFlags } from '../shared/flags.ts'
 import { LOG_LEVEL_HELP } from '../shared/log-levels.ts'
 import type { Io } from './io.ts'
-import {
-  catalogOf,
-  EDIT_OPTIONS,
-  type EditFlags,
-  readEditFlags,
-  readInputs,
-  writeOutcome,
-} from './manifests.ts'
+import { parseEditFlags, runEdit } from './manifests.ts'
 import { withFlags } from './usage.ts'
 
 export const UNINJECT_USAGE = `Usage: sidecar-patterns uninject -f PATH... [options]
@@ -39,21 +31,7 @@ Options:
 
 /** Reads manifests, removes what was injected, and writes them; messages go to standard error. */
 export async function uninject(args: readonly string[], io: Io): Promise<number> {
-  return withFlags(parseFlags(args), UNINJECT_USAGE, io, async (flags) => {
-    const loaded = await catalogOf(flags, io)
-    if (!loaded.ok) {
-      io.err(loaded.errors.map((e) => `error: ${e}`).join('\n'))
-      return 1
-    }
-    const sources = await readInputs(flags.filenames, io)
-    const outcome = uninjectSources(sources, loaded.catalog, {
-      namespace: flags.namespace ?? 'default',
-      retargetServices: flags.retargetServices,
-    })
-    return writeOutcome(outcome, flags, io)
-  })
-}
-
-function parseFlags(args: readonly string[]): Parsed<EditFlags> {
-  return readFlags(args, EDIT_OPTIONS, readEditFlags)
+  return withFlags(parseEditFlags(args), UNINJECT_USAGE, io, (flags) =>
+    runEdit(flags, io, uninjectSources),
+  )
 }

@@ -93,6 +93,38 @@ export function change(doc: Located, changes: readonly Change[]): string | undef
   }
 }
 
+/** What a command does to one Pod template, and, after all of them, to the documents around. */
+export interface TemplateEdit<T> {
+  /** Edits one template; what it keeps, the edit of the documents around gets. */
+  template(doc: Located, site: TemplateSite, where: Where): { messages: Message[]; kept?: T }
+  /** Edits the other documents (the Services beside the templates) once every one was seen. */
+  around(kept: readonly T[]): Message[]
+}
+
+/**
+ * Runs an edit over every Pod template of `sources`, then over the documents around them, and
+ * gives each file back with the splices made: inject's and uninject's one pipeline.
+ */
+export function editTemplates<T>(
+  sources: readonly Source[],
+  edit: (docs: readonly Located[]) => TemplateEdit<T>,
+): Outcome {
+  const parsed = sources.map(parseSource)
+  const messages = parsed.flatMap((p) => p.messages)
+  const docs = documentsOf(parsed.flatMap((p) => (p.file ? [p.file] : [])))
+  const { template, around } = edit(docs)
+  const kept: T[] = []
+  for (const doc of docs) {
+    for (const { site, where } of templatesOf(doc)) {
+      const result = template(doc, site, where)
+      messages.push(...result.messages)
+      if (result.kept !== undefined) kept.push(result.kept)
+    }
+  }
+  messages.push(...around(kept))
+  return finish(sources, parsed, messages)
+}
+
 /** Each input's text after the command (as it was where nothing changed), and what was done. */
 export interface Outcome {
   outputs: { source: Source; text: string }[]

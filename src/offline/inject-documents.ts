@@ -11,14 +11,11 @@ import { describeProblems } from '../injection/problems.ts'
 import type { NamespaceFacts } from '../injection/scope.ts'
 import {
   change,
-  documentsOf,
-  finish,
+  editTemplates,
   type Located,
   type Message,
   type Outcome,
-  parseSource,
   type Source,
-  templatesOf,
   type Where,
 } from './files.ts'
 import { namespacesIn } from './namespaces.ts'
@@ -37,26 +34,20 @@ export interface InjectOptions {
 
 /** Injects every Pod template of `sources`; one that cannot be injected is left as it is. */
 export function injectSources(sources: readonly Source[], options: InjectOptions): Outcome {
-  const parsed = sources.map(parseSource)
-  const messages = parsed.flatMap((p) => p.messages)
-  const files = parsed.flatMap((p) => (p.file ? [p.file] : []))
-  const docs = documentsOf(files)
-  const context = { ...options, namespaces: namespacesIn(docs.map((d) => d.object)) }
-  const seen: SeenTemplate[] = []
-  for (const doc of docs) {
-    for (const { site, where } of templatesOf(doc)) {
-      const result = injectSite(doc, site, where, context)
-      messages.push(...result.messages)
-      if (result.template) seen.push(result.template)
+  return editTemplates<SeenTemplate>(sources, (docs) => {
+    const context = { ...options, namespaces: namespacesIn(docs.map((d) => d.object)) }
+    return {
+      template: (doc, site, where) => {
+        const { messages, template } = injectSite(doc, site, where, context)
+        return { messages, ...(template && { kept: template }) }
+      },
+      around: (seen) =>
+        reachServices(docs, seen, {
+          namespace: options.namespace,
+          retarget: options.retargetServices === true,
+        }),
     }
-  }
-  messages.push(
-    ...reachServices(docs, seen, {
-      namespace: options.namespace,
-      retarget: options.retargetServices === true,
-    }),
-  )
-  return finish(sources, parsed, messages)
+  })
 }
 
 interface SiteResult {

@@ -5,14 +5,11 @@ import type { Catalog } from '../injection/catalog.ts'
 import type { Pod } from '../injection/pod.ts'
 import {
   change,
-  documentsOf,
-  finish,
+  editTemplates,
   type Located,
   type Message,
   type Outcome,
-  parseSource,
   type Source,
-  templatesOf,
   type Where,
 } from './files.ts'
 import { restoreServices, type UninjectedTemplate } from './restore-services.ts'
@@ -33,25 +30,19 @@ export function uninjectSources(
   catalog: Catalog,
   options: UninjectOptions,
 ): Outcome {
-  const parsed = sources.map(parseSource)
-  const messages = parsed.flatMap((p) => p.messages)
-  const docs = documentsOf(parsed.flatMap((p) => (p.file ? [p.file] : [])))
-  const seen: UninjectedTemplate[] = []
-  for (const doc of docs) {
-    for (const { site, where } of templatesOf(doc)) {
-      const result = uninjectSite(doc, site, where, catalog)
-      messages.push(...result.messages)
-      if (result.template)
-        seen.push({ namespace: site.namespace ?? options.namespace, where, ...result.template })
-    }
-  }
-  messages.push(
-    ...restoreServices(docs, seen, {
-      namespace: options.namespace,
-      retarget: options.retargetServices === true,
-    }),
-  )
-  return finish(sources, parsed, messages)
+  return editTemplates<UninjectedTemplate>(sources, (docs) => ({
+    template: (doc, site, where) => {
+      const { messages, template } = uninjectSite(doc, site, where, catalog)
+      if (!template) return { messages }
+      const namespace = site.namespace ?? options.namespace
+      return { messages, kept: { namespace, where, ...template } }
+    },
+    around: (seen) =>
+      restoreServices(docs, seen, {
+        namespace: options.namespace,
+        retarget: options.retargetServices === true,
+      }),
+  }))
 }
 
 interface SiteResult {
