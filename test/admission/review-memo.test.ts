@@ -1,6 +1,8 @@
 // The review memo answers a review like an earlier one only when it is the same review but for
 // its uid, under the same catalog revision and namespace resourceVersion; every other text is
 // computed anew. Each case drives the memo as the route does (src/routes/mutate.ts).
+import assert from 'node:assert/strict'
+import fc from 'fast-check'
 import t from 'tap'
 import { type AdmissionContext, admit, namespaceToRead } from '../../src/admission/admit.ts'
 import { type EncodedReview, encodeReview } from '../../src/admission/review.ts'
@@ -15,6 +17,7 @@ import type { Catalog } from '../../src/injection/catalog.ts'
 import type { NamespaceFacts } from '../../src/injection/scope.ts'
 import { testCatalog } from '../helpers/config.ts'
 import { fixtureFiles, fixtureJson, fixtureNamespaces } from '../helpers/fixtures.ts'
+import { NAMESPACES, type PodReview, podReviews } from '../helpers/pod-arbitraries.ts'
 import { podReview } from '../helpers/reviews.ts'
 
 const UID = '5b0a7f8e-1c2d-4e3f-9a8b-7c6d5e4f3a2b'
@@ -302,4 +305,77 @@ t.test('a long text is digested whole only once its glance was seen before', asy
     const fresh = await answered(counting(), long(uid, port))
     t.same(json, fresh.json, `${uid} on port ${port}: the answer computed for it`)
   }
+})
+
+// Whatever the Pods and however their reviews are written (the uid first or last, pretty-printed,
+// a decoy "uid" before the review's own: in userInfo, an annotation's key or value, a duplicate
+// key, an escaped key), each review answered through one memo, interleaved with others, gets the
+// answer a memo-less computation gives it, with its own uid.
+// Few uids, so that texts repeat and a decoy may carry another review's uid.
+const uids = fc.oneof(fc.constantFrom(UID, OTHER, THIRD), fc.uuid())
+const writing = fc.record({
+  uidFirst: fc.boolean(),
+  pretty: fc.boolean(),
+  decoy: fc.constantFrom(
+    'none',
+    'userInfo',
+    'annotation-key',
+    'annotation-value',
+    'duplicate-key',
+    'escaped-key',
+  ),
+})
+type Writing = typeof writing extends fc.Arbitrary<infer W> ? W : never
+
+// The review's text with `uid`, written as `how` says, a decoy bearing `decoyUid`.
+function written(review: PodReview, how: Writing, uid: string, decoyUid: string): string {
+  const { uid: _, ...rest } = review.request
+  const object = structuredClone(rest.object)
+  if (how.decoy === 'annotation-key' || how.decoy === 'annotation-value') {
+    const decoy =
+      how.decoy === 'annotation-key' ? { uid: decoyUid } : { note: `"uid":"${decoyUid}"` }
+    object.metadata = {
+      ...object.metadata,
+      annotations: { ...decoy, ...object.metadata?.annotations },
+    }
+  }
+  const userInfo = how.decoy === 'userInfo' ? { userInfo: { username: 'u', uid: decoyUid } } : {}
+  const request = how.uidFirst
+    ? { uid, ...userInfo, ...rest, object }
+    : { ...userInfo, ...rest, object, uid }
+  const review_ = { kind: 'AdmissionReview', apiVersion: 'admission.k8s.io/v1', request }
+  const text = how.pretty ? JSON.stringify(review_, null, 1) : JSON.stringify(review_)
+  const own = how.pretty ? `"uid": "${uid}"` : `"uid":"${uid}"`
+  if (how.decoy === 'duplicate-key') return text.replace(own, `"uid":"${decoyUid}",${own}`)
+  if (how.decoy === 'escaped-key') return text.replace(own, own.replace('"uid"', '"\\u0075id"'))
+  return text
+}
+
+t.test('through the memo, every review gets the answer computed for it', async (t) => {
+  const from = sources(
+    NAMESPACES.map((name) => ({ name, resourceVersion: '1', labels: {}, annotations: {} })),
+  )
+  let hits = 0
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.tuple(podReviews, writing), { minLength: 1, maxLength: 3 }),
+      fc.array(fc.tuple(fc.nat(), uids, uids), { minLength: 3, maxLength: 12 }),
+      async (pods, sequence) => {
+        const memo = counting()
+        for (const [pick, uid, decoyUid] of sequence) {
+          const [review, how] = pods[pick % pods.length] as [PodReview, Writing]
+          const body = written(review, how, uid, decoyUid)
+          const got = await answer(memo, body, from)
+          const fresh = await answer(counting(), body, from)
+          // Hit, miss or bypass, the answer is the same.
+          const any = (answered: Answered) =>
+            answered.ok ? { ...answered, cache: 'any' } : answered
+          assert.deepEqual(any(got), any(fresh), body)
+          if (got.ok && got.cache === 'hit') hits++
+        }
+      },
+    ),
+    { numRuns: Number(process.env.FC_RUNS ?? 150) },
+  )
+  t.ok(hits > 0, `${hits} answers came from the memo`)
 })
