@@ -9,10 +9,12 @@ export const UNINJECT_USAGE = `Usage: sidecar-patterns uninject -f PATH... [opti
 
 Removes the sidecars that injection added to the Pod templates of multi-document YAML, and the
 patterns/injected and patterns/revision records of them: the exact inverse of inject, so inject
-then uninject gives the original bytes back. Only a sidecar the Pod holds as the catalog renders it counts as injected
-(the same proof the webhook uses); a container the user wrote is never removed, and a Pod whose
-patterns/injected claims more than it holds is reported and left as it is. Give the catalog
-(--config, --image) that the manifests were injected with.
+then uninject gives the original bytes back. Only a sidecar the Pod holds as the catalog renders
+it counts as injected (the same proof the webhook uses); a container the user wrote is never
+removed, and a sidecar patterns/injected claims but the Pod does not hold is reported and left in
+place. Give the catalog (--config, --image) that the manifests were injected with. A Service in
+the inputs that would reach no port once a proxy is removed is named, or, with
+--retarget-services, pointed back at the app port.
 
 Output, inputs and exit status as for inject.
 
