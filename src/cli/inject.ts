@@ -26,7 +26,8 @@ Options:
   --config FILE          catalog file, as for serve (default: the built-in catalog)
   --namespace NAME       namespace of objects that name none (default: default)
   --image REF            this project's image, run by the metrics sidecar
-  --log-level LEVEL      which messages to report: ${LOG_LEVEL_HELP}
+  --log-level LEVEL      which messages to report, by the least severe:
+                         ${LOG_LEVEL_HELP}
   -q, --quiet            report only warnings and errors (--log-level warn)
   -h, --help             show this help
 

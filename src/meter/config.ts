@@ -33,7 +33,8 @@ export interface MeterConfig {
   logLevel: LogLevel
 }
 
-export const METER_USAGE = `Usage: sidecar-patterns meter --listen HOST:PORT --upstream http://HOST:PORT --metrics-port N [options]
+export const METER_USAGE = `Usage: sidecar-patterns meter --listen HOST:PORT --upstream http://HOST:PORT
+                             --metrics-port N [options]
 
 Runs the metering reverse proxy (the metrics sidecar): forwards every request on --listen to the
 app at --upstream and serves Prometheus metrics about them on --metrics-port (GET /metrics,

@@ -61,13 +61,20 @@ t.test(
   },
 )
 
-t.test('help COMMAND is COMMAND --help, for every command', async (t) => {
-  for (const command of ['serve', 'inject', 'meter', 'version']) {
+t.test('help COMMAND is COMMAND --help, for every command, in 100 columns', async (t) => {
+  const commands = ['serve', 'inject', 'uninject', 'explain', 'status', 'check', 'meter', 'version']
+  for (const command of commands) {
     const help = await cli(['help', command])
     t.equal(help.code, 0)
     t.match(help.stdout, `Usage: sidecar-patterns ${command}`)
     t.same(help, await cli([command, '--help']), command)
+    const wide = help.stdout.split('\n').filter((line) => line.length > 100)
+    t.same(wide, [], `${command}: lines wider than 100 columns`)
   }
+  t.same(
+    (await cli(['help'])).stdout.split('\n').filter((line) => line.length > 100),
+    [],
+  )
   t.same(await cli(['help']), await cli(['--help']))
   t.same(await cli(['help', 'help']), await cli(['--help']))
   t.match(await cli(['help', 'frobnicate']), { code: 2, stderr: /unknown command "frobnicate"/ })
