@@ -207,8 +207,8 @@ export const SidecarDefinition = Type.Object(
   strict,
 )
 
-// The file's form of LabelSelector (src/injection/catalog.ts): load.ts builds a Policy from it,
-// so the compiler keeps the two in step.
+// The file's form of LabelSelector (src/apiserver/label-selector.ts): load.ts builds a Policy
+// from it, so the compiler keeps the two in step.
 const LabelSelector = Type.Object(
   {
     matchLabels: Type.Optional(Type.Record(Str, Str)),

@@ -1,4 +1,5 @@
 // The catalog as injection uses it: sidecars by name, the platform's policies, the default mode.
+import type { LabelSelector } from '../apiserver/label-selector.ts'
 import type { Mode, Sidecar } from './sidecar.ts'
 
 /**
@@ -6,16 +7,6 @@ import type { Mode, Sidecar } from './sidecar.ts'
  * on every list of sidecar names the webhook reads (src/injection/annotations.ts).
  */
 export const MAX_SIDECARS = 64
-
-/** A Kubernetes label selector (metav1.LabelSelector). */
-export interface LabelSelector {
-  matchLabels?: Readonly<Record<string, string>>
-  matchExpressions?: readonly {
-    key: string
-    operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'
-    values?: readonly string[]
-  }[]
-}
 
 /**
  * What a policy does with a Pod that a required sidecar cannot apply to (a proxy with no app
@@ -26,6 +17,7 @@ export type NotApplicable = 'admit' | 'deny'
 /** Sidecars a namespace must have, whatever its Pods say, wherever they apply. */
 export interface Policy {
   name: string
+  /** Checked when the catalog loads: an operator the API server refuses is refused there too. */
   namespaceSelector: LabelSelector
   required: readonly string[]
   notApplicable: NotApplicable
