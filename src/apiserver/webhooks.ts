@@ -1,6 +1,7 @@
 // MutatingWebhookConfigurations as the API server holds and orders them, and the decision whether
 // one webhook sees a request (k8s.io/apiserver pkg/admission/plugin/webhook/generic/webhook.go
 // ShouldCallHook): namespaceSelector, then objectSelector, then rules, then matchConditions.
+import type { Status } from '../admission/types.ts'
 import type { Attributes, Json } from './attributes.ts'
 import { type LabelSelector, type Labels, selects } from './label-selector.ts'
 import {
@@ -74,12 +75,6 @@ export type Selection =
   | { call: true }
   /** A rejection before any call: an error the failure policy does not soften. */
   | { call: false; why: 'rejected'; status: Status }
-
-export interface Status {
-  code: number
-  reason: string
-  message: string
-}
 
 /**
  * Whether `webhook` is called for `attr`, given the labels of the request's namespace

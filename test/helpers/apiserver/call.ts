@@ -2,8 +2,9 @@
 // pkg/admission/plugin/webhook/mutating/dispatcher.go callAttrMutatingHook, request/
 // admissionreview.go CreateV1AdmissionReview and VerifyAdmissionResponse, errors/statuserror.go).
 import { randomUUID } from 'node:crypto'
+import type { Status } from '../../../src/admission/types.ts'
 import { type Attributes, admissionRequest, type Json } from '../../../src/apiserver/attributes.ts'
-import type { Status, Webhook } from '../../../src/apiserver/webhooks.ts'
+import type { Webhook } from '../../../src/apiserver/webhooks.ts'
 
 /** Sends a review to a webhook; resolves to the HTTP status and body, rejects on a network error. */
 export type Transport = (webhook: Webhook, review: Json, signal: AbortSignal) => Promise<Reply>

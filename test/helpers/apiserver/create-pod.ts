@@ -10,9 +10,10 @@
 //    Pod is validated: the rules injection can break, in test/helpers/pod-invariants.ts;
 // 6. unless it is a dry run, the Pod is stored.
 
+import type { Status } from '../../../src/admission/types.ts'
 import { type Json, podCreate, type UserInfo } from '../../../src/apiserver/attributes.ts'
 import type { Labels } from '../../../src/apiserver/label-selector.ts'
-import { loadWebhooks, type Status, type Webhook } from '../../../src/apiserver/webhooks.ts'
+import { loadWebhooks, type Webhook } from '../../../src/apiserver/webhooks.ts'
 import { podViolations } from '../pod-invariants.ts'
 import type { Transport } from './call.ts'
 import { type Call, runMutatingChain } from './dispatch.ts'

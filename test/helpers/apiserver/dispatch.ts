@@ -12,9 +12,10 @@
 // defaulted again afterwards, as callAttrMutatingHook does.
 import { isDeepStrictEqual } from 'node:util'
 import { applyPatch } from 'rfc6902'
+import type { Status } from '../../../src/admission/types.ts'
 import type { Attributes, Json } from '../../../src/apiserver/attributes.ts'
 import type { Labels } from '../../../src/apiserver/label-selector.ts'
-import { type Status, shouldCall, type Webhook } from '../../../src/apiserver/webhooks.ts'
+import { shouldCall, type Webhook } from '../../../src/apiserver/webhooks.ts'
 import { type CallResult, callWebhook, type Transport } from './call.ts'
 import { defaultPod } from './pod-defaults.ts'
 
