@@ -4,7 +4,8 @@
 //
 // Which port a Service's targetPort reaches is the EndpointSlice controller's rule
 // (src/apiserver/find-port.ts, the tests' oracle too). It is evaluated on the injected Pod, so a
-// name the injection handed over to a proxy already reaches the proxy and needs nothing.
+// name the injection handed over to a proxy already reaches the proxy and needs nothing. How
+// Services are found and read here serves uninject's inverse too (restore-services.ts).
 import { findPort, servingContainers } from '../apiserver/find-port.ts'
 import type { InjectionPlan } from '../injection/decide.ts'
 import type { Container, Pod } from '../injection/pod.ts'

@@ -1,5 +1,6 @@
 // `sidecar-patterns uninject`: the inverse of `inject` on YAML files. What injection added is
-// spliced out of the text as written, so `inject` then `uninject` gives back the original bytes.
+// spliced out of the text as written, so `inject` then `uninject` gives back the original bytes;
+// Services that reached a removed proxy are named, or pointed back (restore-services.ts).
 import { INJECTED } from '../injection/annotations.ts'
 import type { Catalog } from '../injection/catalog.ts'
 import type { Pod } from '../injection/pod.ts'
