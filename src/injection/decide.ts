@@ -40,7 +40,7 @@ import { appContainers } from './app-containers.ts'
 import { DEFAULT_CONTAINER } from './app-port.ts'
 import type { Catalog } from './catalog.ts'
 import { mountConflicts, portConflicts } from './conflicts.ts'
-import { type Completion, weighClaims } from './evidence.ts'
+import { type Completion, type Unproven, weighClaims } from './evidence.ts'
 import { type Applicable, type Asked, applicableChain } from './not-applicable.ts'
 import type { Container, Pod } from './pod.ts'
 import { type Front, planTakeover, restoreNames, type Takeover } from './port-takeover.ts'
@@ -60,15 +60,28 @@ import type { ConfiguredSidecar, Mode } from './sidecar.ts'
 export type SkipReason = 'opted-out' | 'not-requested' | 'already-injected' | 'not-applicable'
 
 export type Decision =
-  | {
+  | ({
       action: 'skip'
       reason: SkipReason
       warnings: string[]
       /** Sidecars of a namespace default or a policy that cannot apply to the Pod, left out. */
       notApplicable: string[]
-    }
-  | { action: 'deny'; problems: Problem[]; warnings: string[] }
-  | { action: 'inject'; plan: InjectionPlan; warnings: string[]; notApplicable: string[] }
+    } & Standing)
+  | ({ action: 'deny'; problems: Problem[]; warnings: string[] } & Standing)
+  | ({
+      action: 'inject'
+      plan: InjectionPlan
+      warnings: string[]
+      notApplicable: string[]
+    } & Standing)
+
+/**
+ * Claims of patterns/injected the Pod does not bear out (left standing, or, for a sidecar a policy
+ * requires, the reason for a refusal); only when there are some.
+ */
+interface Standing {
+  unproven?: Unproven[]
+}
 
 /** What to inject: configured sidecars in catalog order, where each proxy forwards, and how. */
 export interface InjectionPlan {
@@ -119,11 +132,12 @@ export function decide(pod: Pod, catalog: Catalog, namespace?: NamespaceFacts): 
     alongside: pending.sidecars,
   })
   warnings.push(...claims.warnings)
+  const standing = claims.unproven.length ? { unproven: claims.unproven } : {}
   const refused = [...(request.optedOut ? [] : request.unknownSidecars), ...claims.problems]
-  if (refused.length) return { action: 'deny', problems: refused, warnings }
+  if (refused.length) return { action: 'deny', problems: refused, warnings, ...standing }
   warnings.push(...claims.completions.map(completionWarning))
   if (pending.sidecars.length + pending.invalid.length === 0)
-    return nothingPending(claims, request, mode, warnings)
+    return { ...nothingPending(claims, request, mode, warnings), ...standing }
   const present = request.injected.find((name) => catalog.sidecars.get(name)?.isProxy)
   const target = {
     pod,
@@ -135,7 +149,7 @@ export function decide(pod: Pod, catalog: Catalog, namespace?: NamespaceFacts): 
   }
   const planned = plan(pending, target, { request, scope }, mode)
   return planned.ok
-    ? injectOrSkip(planned, warnings)
+    ? { ...injectOrSkip(planned, warnings), ...standing }
     : { action: 'deny', problems: planned.problems, warnings }
 }
 
@@ -162,7 +176,8 @@ function weighInjected(
   const warnings: string[] = []
   if (request.injected.length === 0) {
     const app = appContainers(pod, [])
-    return { problems, warnings, app, chained: [], takeover: undefined, completions: [] }
+    const none = { chained: [], takeover: undefined, completions: [] }
+    return { problems, warnings, unproven: [], app, ...none }
   }
   const claims = weighClaims(pod, request, catalog, weighing)
   const { unproven, app, chained, takeover, completions } = claims
@@ -176,7 +191,7 @@ function weighInjected(
       })
     else warnings.push(`${claim}; left as it is`)
   }
-  return { problems, warnings, app, chained, takeover, completions }
+  return { problems, warnings, unproven, app, chained, takeover, completions }
 }
 
 // A container without the app mounts of a sidecar injected earlier (another webhook's, added since,

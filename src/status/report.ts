@@ -1,5 +1,6 @@
 // `status` as a report: Pods grouped by namespace and owner, counted by state, in text for people
 // and JSON for tools, and the exit code CI and alerts act on.
+import { INJECTED } from '../injection/annotations.ts'
 import type { Outdated, PodState, PodStatus } from './classify.ts'
 import type { Owner } from './owners.ts'
 
@@ -86,6 +87,10 @@ export function reportText(report: Report): string {
 function podLine(pod: PodEntry): string {
   const parts = [
     ...(pod.missing.length ? [`missing ${pod.missing.join(', ')}`] : []),
+    ...pod.unheld.map(
+      ({ sidecar, why }) =>
+        `claims ${sidecar} without holding it (${why}): remove it from the Pod template's ${INJECTED}`,
+    ),
     ...(pod.outdated.length ? [`outdated ${pod.outdated.map(outdatedText).join(', ')}`] : []),
     ...(pod.refused ? [`would be refused today: ${pod.refused}`] : []),
   ]

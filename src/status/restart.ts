@@ -28,19 +28,26 @@ export interface PlannedRestart {
   cannot?: string
 }
 
+const UNHELD =
+  'its Pods lack sidecars their template claims (patterns/injected): remove the claim there'
+
 /** Every owner with an outdated or missing sidecar, and whether a rollout restart renews it. */
 export function restartPlan(report: Report): PlannedRestart[] {
   return report.owners
     .filter((o) => o.counts.outdated + o.counts.missing > 0)
-    .map(({ namespace, owner }) =>
-      RESOURCES[owner.kind]
+    .map(({ namespace, owner, pods }) => {
+      // Only claims its Pods do not hold: new Pods would bear the template's claim again.
+      const due = pods.filter((p) => p.state !== 'current')
+      if (due.length && due.every((p) => p.outdated.length + p.missing.length === 0))
+        return { namespace, owner, cannot: UNHELD }
+      return RESOURCES[owner.kind]
         ? { namespace, owner }
         : {
             namespace,
             owner,
             cannot: `a ${owner.kind} has no rollout; delete its Pods to renew them`,
-          },
-    )
+          }
+    })
 }
 
 /** The body `kubectl rollout restart` sends at `now`. */

@@ -86,3 +86,26 @@ t.test('a Pod no entry is sent and nothing injected: out of scope', async (t) =>
   t.match(classify(pod(), blog), { state: 'out-of-scope' })
   t.match(classify({ spec: 'not a Pod' }, blog), { state: 'out-of-scope' })
 })
+
+// An injected Pod's annotations copied into a template without its containers: patterns/injected
+// and patterns/revision say the meter is there, under today's revision, and it is not. The
+// webhook leaves such a claim standing (or refuses the Pod where a policy requires the sidecar),
+// so the Pod lacks it for good: missing, with why, never current.
+t.test('claimed under today’s revision but not held: missing, the claim unheld', async (t) => {
+  const annotations = injected(pod()).metadata?.annotations ?? {}
+  const copied = pod(annotations)
+  const blog = inputNamespace('blog', { name: 'blog', labels: {}, annotations: {} })
+  t.match(classify(copied, { ...context(), namespace: blog }), {
+    state: 'missing',
+    outdated: [],
+    missing: [],
+    unheld: [{ sidecar: 'metrics', why: /patterns-metrics/ }],
+  })
+  // In shop a policy requires the meter: the webhook would refuse the Pod, and says why.
+  t.match(classify(copied, context()), {
+    state: 'missing',
+    unheld: [{ sidecar: 'metrics' }],
+    refused: /patterns\/injected lists metrics, but the Pod does not hold it/,
+  })
+  t.match(classify(injected(pod()), context()), { state: 'current', unheld: [] })
+})

@@ -40,6 +40,32 @@ t.test('the plan: owners with something to renew; those without a rollout said s
   ])
 })
 
+t.test('an owner whose Pods only lack what their template claims is not restarted', async (t) => {
+  const unheld = { sidecar: 'metrics', why: 'container patterns-metrics is missing' }
+  const pod = {
+    name: 'web-1',
+    state: 'missing' as const,
+    injected: ['metrics'],
+    outdated: [],
+    missing: [],
+    unheld: [unheld],
+  }
+  const owner = { namespace: 'shop', owner: { kind: 'Deployment', name: 'web' } }
+  const plan = restartPlan({
+    counts: { current: 0, outdated: 0, missing: 1, 'out-of-scope': 0 },
+    owners: [
+      { ...owner, counts: { current: 0, outdated: 0, missing: 1, 'out-of-scope': 0 }, pods: [pod] },
+    ],
+  })
+  t.same(plan, [
+    {
+      ...owner,
+      cannot:
+        'its Pods lack sidecars their template claims (patterns/injected): remove the claim there',
+    },
+  ])
+})
+
 t.test('the body: restartedAt in RFC 3339, as time.RFC3339 formats it', async (t) => {
   t.same(restartPatch(new Date('2026-12-07T09:40:05.123Z')), {
     spec: { template: { metadata: { annotations: { [RESTARTED_AT]: '2026-12-07T09:40:05Z' } } } },
