@@ -31,9 +31,9 @@ export interface PodStatus {
   /** Sidecars the webhook would inject into this Pod today. */
   missing: string[]
   /**
-   * Sidecars patterns/injected claims under today's revision (or none) that the Pod does not
-   * hold, and why: the webhook leaves such a claim standing (or refuses the Pod, for a sidecar a
-   * policy requires), so no restart brings them.
+   * Sidecars patterns/injected claims under today's revision that the Pod does not hold, and why:
+   * the webhook leaves such a claim standing (or refuses the Pod, for a sidecar a policy
+   * requires), so no restart brings them.
    */
   unheld: Unproven[]
   /** Why the webhook would refuse this Pod today, if it would. */
