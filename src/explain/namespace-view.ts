@@ -2,7 +2,7 @@
 // (as `inject` reads them), or assumed when neither says; the API server's namespaceSelector sees
 // its labels, the webhook its labels and annotations.
 import type { Labels } from '../apiserver/label-selector.ts'
-import type { NamespaceFacts } from '../injection/scope.ts'
+import { type NamespaceFacts, type NamespaceMetadata, namespaceFacts } from '../injection/scope.ts'
 
 /** The label the API server puts on every namespace (Kubernetes 1.21+), which it cannot lose. */
 export const NAME_LABEL = 'kubernetes.io/metadata.name'
@@ -18,24 +18,13 @@ export interface NamespaceView {
 }
 
 interface NamespaceObject {
-  metadata?: {
-    name?: string
-    resourceVersion?: string
-    labels?: Record<string, string>
-    annotations?: Record<string, string>
-  }
+  metadata?: NamespaceMetadata
 }
 
 /** A namespace read from the cluster; `object` undefined when it answered 404. */
 export function clusterNamespace(name: string, object: unknown): NamespaceView {
   if (object === undefined) return { name, source: 'cluster', facts: undefined, labels: null }
-  const { metadata = {} } = object as NamespaceObject
-  const facts = {
-    name,
-    ...(metadata.resourceVersion !== undefined && { resourceVersion: metadata.resourceVersion }),
-    labels: metadata.labels ?? {},
-    annotations: metadata.annotations ?? {},
-  }
+  const facts = namespaceFacts(name, (object as NamespaceObject).metadata)
   return { name, source: 'cluster', facts, labels: facts.labels }
 }
 

@@ -19,6 +19,24 @@ export interface NamespaceFacts {
   annotations: Readonly<Record<string, string>>
 }
 
+/** The part of a Namespace object's metadata the webhook reads. */
+export interface NamespaceMetadata {
+  resourceVersion?: string | undefined
+  labels?: Readonly<Record<string, string>> | undefined
+  annotations?: Readonly<Record<string, string>> | undefined
+}
+
+/** What the webhook reads of the namespace `name`, frozen: no reader can edit another's copy. */
+export function namespaceFacts(name: string, metadata: NamespaceMetadata = {}): NamespaceFacts {
+  const { resourceVersion } = metadata
+  return Object.freeze({
+    name,
+    ...(resourceVersion && { resourceVersion }),
+    labels: Object.freeze({ ...metadata.labels }),
+    annotations: Object.freeze({ ...metadata.annotations }),
+  })
+}
+
 /** The policy that requires a sidecar, and what it does where the sidecar cannot apply. */
 export interface Requirement {
   policy: string

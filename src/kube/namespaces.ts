@@ -11,7 +11,7 @@ import {
 import { LRUCache } from 'lru-cache'
 import type { Logger } from 'pino'
 import type { NamespaceLookup } from '../admission/namespaces.ts'
-import type { NamespaceFacts } from '../injection/scope.ts'
+import { type NamespaceFacts, namespaceFacts } from '../injection/scope.ts'
 import type { BackoffOptions } from './backoff.ts'
 import { superviseInformer } from './informer.ts'
 import { DNS_LABEL } from './names.ts'
@@ -155,13 +155,7 @@ function missingNames(clock: (() => number) | undefined): LRUCache<string, true>
 // went through client-node's ObjectSerializer, which drops fields its models do not know; only
 // labels, annotations and the resourceVersion are read here, so nothing that matters is lost.
 function toInfo(name: string, namespace: V1Namespace): NamespaceFacts {
-  const resourceVersion = namespace.metadata?.resourceVersion
-  return Object.freeze({
-    name: namespace.metadata?.name ?? name,
-    ...(resourceVersion && { resourceVersion }),
-    labels: Object.freeze({ ...namespace.metadata?.labels }),
-    annotations: Object.freeze({ ...namespace.metadata?.annotations }),
-  })
+  return namespaceFacts(namespace.metadata?.name ?? name, namespace.metadata)
 }
 
 // Timers behind AbortSignal.timeout() are unref'd: a pending one never holds the process open.

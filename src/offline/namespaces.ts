@@ -1,6 +1,6 @@
 // Namespace objects in the same input stand in for the cluster's: their labels select policies
 // and their patterns/sidecar annotation is a default, as the webhook would see them.
-import type { NamespaceFacts } from '../injection/scope.ts'
+import { type NamespaceFacts, namespaceFacts } from '../injection/scope.ts'
 
 interface NamespaceObject {
   kind?: unknown
@@ -18,11 +18,11 @@ export function namespacesIn(objects: readonly unknown[]): Map<string, Namespace
     const { kind, metadata } = (object ?? {}) as NamespaceObject
     const name = metadata?.name
     if (kind !== 'Namespace' || typeof name !== 'string' || !name) continue
-    found.set(name, {
+    // Not its resourceVersion, if the file has one: that is the API's, and a file is not the API.
+    found.set(
       name,
-      labels: metadata?.labels ?? {},
-      annotations: metadata?.annotations ?? {},
-    })
+      namespaceFacts(name, { labels: metadata?.labels, annotations: metadata?.annotations }),
+    )
   }
   return found
 }
