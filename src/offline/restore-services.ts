@@ -16,11 +16,11 @@ import {
   nameFor,
   portsOf,
   reaches,
-  type ServicePort,
   type ServiceSite,
   selects,
   servicesIn,
   stringOr,
+  type WrittenServicePort,
 } from './services.ts'
 import type { Path } from './templates.ts'
 import type { RemovedProxy } from './uninject-pod.ts'
@@ -57,7 +57,7 @@ export function restoreServices(
 
 function restorePort(
   site: ServiceSite,
-  { port, index }: { port: ServicePort; index: number },
+  { port, index }: { port: WrittenServicePort; index: number },
   selected: readonly UninjectedTemplate[],
   options: { retarget: boolean },
 ): Message[] {

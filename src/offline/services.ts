@@ -29,7 +29,8 @@ export interface ServiceOptions {
   retarget: boolean
 }
 
-export interface ServicePort {
+/** A Service port as the file has it, checked by nothing (find-port.ts's ServicePort is typed). */
+export interface WrittenServicePort {
   port?: unknown
   targetPort?: unknown
   protocol?: unknown
@@ -171,7 +172,7 @@ function missedText(
 // proxy's own port name (meter-http, as the README long advised), which names no port once the
 // proxy took the app port's name over ('replaced'); undefined when it does not miss it. A UDP or
 // SCTP Service port is none of the proxy's business: the proxy carries TCP only.
-function bypass(pod: Pod, port: ServicePort, front: Front): 'app' | 'replaced' | undefined {
+function bypass(pod: Pod, port: WrittenServicePort, front: Front): 'app' | 'replaced' | undefined {
   if (!carriesTcp(port)) return undefined
   const target = port.targetPort ?? port.port
   const reached = reaches(pod, target, port.protocol)
@@ -185,7 +186,7 @@ function bypass(pod: Pod, port: ServicePort, front: Front): 'app' | 'replaced' |
  * name leads there (an earlier container may declare it too, and the EndpointSlice controller
  * takes the first), else by the number.
  */
-export function nameFor(pod: Pod, port: number, servicePort: ServicePort): string | number {
+export function nameFor(pod: Pod, port: number, servicePort: WrittenServicePort): string | number {
   const name = servingContainers(pod)
     .flatMap((c) => c.ports ?? [])
     .find((p) => p.containerPort === port && p.name)?.name
@@ -193,7 +194,7 @@ export function nameFor(pod: Pod, port: number, servicePort: ServicePort): strin
 }
 
 /** Whether the Service port is TCP (the default), the only protocol a proxy carries. */
-export function carriesTcp(port: ServicePort): boolean {
+export function carriesTcp(port: WrittenServicePort): boolean {
   return (port.protocol ?? 'TCP') === 'TCP'
 }
 
@@ -214,8 +215,8 @@ export function describeService({ doc, service }: ServiceSite): { name: string; 
 }
 
 /** The Service's ports, as written; none where it lists none. */
-export function portsOf(service: Service): ServicePort[] {
-  return Array.isArray(service.spec?.ports) ? (service.spec.ports as ServicePort[]) : []
+export function portsOf(service: Service): WrittenServicePort[] {
+  return Array.isArray(service.spec?.ports) ? (service.spec.ports as WrittenServicePort[]) : []
 }
 
 /** Whether a regular container or a native sidecar of the Pod declares the port. */
