@@ -77,7 +77,8 @@ export type Decision =
 
 /**
  * Claims of patterns/injected the Pod does not bear out (left standing, or, for a sidecar a policy
- * requires, the reason for a refusal); only when there are some.
+ * requires, the reason for a refusal); absent where the claims were not weighed (nothing asked,
+ * or flags the Pod is refused for first).
  */
 interface Standing {
   unproven?: Unproven[]
@@ -132,7 +133,7 @@ export function decide(pod: Pod, catalog: Catalog, namespace?: NamespaceFacts): 
     alongside: pending.sidecars,
   })
   warnings.push(...claims.warnings)
-  const standing = claims.unproven.length ? { unproven: claims.unproven } : {}
+  const standing = { unproven: claims.unproven }
   const refused = [...(request.optedOut ? [] : request.unknownSidecars), ...claims.problems]
   if (refused.length) return { action: 'deny', problems: refused, warnings, ...standing }
   warnings.push(...claims.completions.map(completionWarning))

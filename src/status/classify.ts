@@ -11,7 +11,7 @@ import type { Webhook } from '../apiserver/webhooks.ts'
 import type { NamespaceView } from '../explain/namespace-view.ts'
 import { traceWebhooks } from '../explain/webhook-trace.ts'
 import type { Catalog } from '../injection/catalog.ts'
-import type { Decision, SkipReason } from '../injection/decide.ts'
+import type { Decision } from '../injection/decide.ts'
 import { type Unproven, weighClaims } from '../injection/evidence.ts'
 import { injectPod } from '../injection/inject-pod.ts'
 import type { Pod } from '../injection/pod.ts'
@@ -81,8 +81,8 @@ export function classify(pod: unknown, context: PodContext): PodStatus {
   return { state: 'out-of-scope', ...status }
 }
 
-// The claims the Pod does not bear out. decide weighs them where anything is asked; where nothing
-// is (a Pod that only claims), they are weighed here as it would weigh them, with nothing beside.
+// The claims the Pod does not bear out: as decide weighed them, or, where it weighed none (nothing
+// asked), as it would weigh them, with nothing beside them.
 function unprovenClaims(
   pod: Pod,
   request: InjectionRequest,
@@ -90,11 +90,9 @@ function unprovenClaims(
   decision: Decision,
 ): readonly Unproven[] {
   if (decision.unproven) return decision.unproven
-  const unasked = decision.action === 'skip' && NOTHING_ASKED.has(decision.reason)
-  if (!unasked || request.injected.length === 0) return []
+  if (request.injected.length === 0) return []
   return weighClaims(pod, request, catalog, { mode: request.mode ?? catalog.mode }).unproven
 }
-const NOTHING_ASKED: ReadonlySet<SkipReason> = new Set(['not-requested', 'opted-out'])
 
 // The claims not borne out, but for outdated ones: a sidecar rendered by an older catalog is not
 // held as today's renders it either, and a restart renews it.
