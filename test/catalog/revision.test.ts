@@ -3,20 +3,7 @@
 import t from 'tap'
 import { type CatalogSource, loadCatalog } from '../../src/catalog/load.ts'
 import type { Catalog } from '../../src/injection/catalog.ts'
-import { TEST_IMAGE } from '../helpers/config.ts'
-
-const entry = (lines: string) => `sidecars:
-  - name: shipper
-${lines}`
-
-const SHIPPER = entry(`    summary: ships logs
-    params:
-      endpoint: { type: string, required: true, summary: where to }
-      level: { type: enum, values: [info, debug], default: info }
-    container:
-      image: registry.example.com/shipper:1
-      args: ["--to={{endpoint}}", "--level={{level}}"]
-`)
+import { SHIPPER_CATALOG as SHIPPER, TEST_IMAGE } from '../helpers/config.ts'
 
 function catalog(text: string, image = TEST_IMAGE): Catalog {
   const source: CatalogSource = { name: 'catalog.yaml', text }

@@ -7,20 +7,9 @@ import { CONFIGURATIONS_KEPT, MAX_KEPT_KEY } from '../../src/catalog/sidecar.ts'
 import type { Catalog } from '../../src/injection/catalog.ts'
 import { nameAllocator } from '../../src/injection/names.ts'
 import type { ConfiguredSidecar, Mode } from '../../src/injection/sidecar.ts'
-import { catalogFrom } from '../helpers/config.ts'
+import { catalogFrom, SHIPPER_CATALOG } from '../helpers/config.ts'
 
-const SHIPPER = `sidecars:
-  - name: shipper
-    summary: ships logs
-    params:
-      endpoint: { type: string, required: true, summary: where to }
-      level: { type: enum, values: [info, debug], default: info }
-    container:
-      image: registry.example.com/shipper:1
-      args: ["--to={{endpoint}}", "--level={{level}}"]
-`
-
-const catalog = () => catalogFrom({ name: 'catalog.yaml', text: SHIPPER })
+const catalog = () => catalogFrom({ name: 'catalog.yaml', text: SHIPPER_CATALOG })
 
 function configure(c: Catalog, params: Record<string, string>): ConfiguredSidecar {
   const configured = c.sidecars.get('shipper')?.configure(new Map(Object.entries(params)))

@@ -35,3 +35,15 @@ policies:
   - { name: regulated-logs, namespaceSelector: { matchLabels: { compliance: pci } }, required: [log-shipper] }
 `,
 })
+
+/** A catalog's text with one sidecar, a log shipper with a required and a defaulted parameter. */
+export const SHIPPER_CATALOG = `sidecars:
+  - name: shipper
+    summary: ships logs
+    params:
+      endpoint: { type: string, required: true, summary: where to }
+      level: { type: enum, values: [info, debug], default: info }
+    container:
+      image: registry.example.com/shipper:1
+      args: ["--to={{endpoint}}", "--level={{level}}"]
+`
