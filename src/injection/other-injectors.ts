@@ -26,8 +26,8 @@
 // AWS App Mesh leaves no record of its own (its `envoy` is not told apart).
 // A record is metadata the Pod's author could write too. Trusting it costs nothing we guard: the
 // author could as well declare no ports, or have the app write nowhere a sidecar reads, and our
-// own sidecars are still proven only as the catalog renders them. One rule keeps it sane: a Pod always has an app, so a record that would
-// leave no regular container to the app is not read.
+// own sidecars are still proven only as the catalog renders them. One rule keeps it sane: a Pod
+// always has an app, so a record that would leave no regular container to the app is not read.
 import type { Container, Pod } from './pod.ts'
 
 type Metadata = NonNullable<Pod['metadata']>

@@ -25,9 +25,9 @@ const containerName = fc.oneof(label, fc.constantFrom(...CLAIMED, 'patterns-git-
 const volumeName = fc.oneof(label, fc.constantFrom('patterns-git-sync', 'logs', 'logs-2'))
 const mountPath = fc.constantFrom('/git', '/data', '/logs', '/var/log/app', '/etc/config')
 
-// Ports near the sidecars' defaults (4180, 15080, 15091, 15095) and Istio's (15090), so that conflicts are common;
-// names and numbers that say a protocol (Istio's `<protocol>-suffix`, databases' well-known ports),
-// so that proxies meet ports they cannot front.
+// Ports near the sidecars' defaults (4180, 15080, 15091, 15095) and Istio's (15090), so that
+// conflicts are common; names and numbers that say a protocol (Istio's `<protocol>-suffix`,
+// databases' well-known ports), so that proxies meet ports they cannot front.
 const port = fc.record(
   {
     containerPort: fc.oneof(
